@@ -1,0 +1,141 @@
+/**
+ * The agent definition as written in YAML: the seed's AgentConfiguration
+ * (seeds/002 section 2.1) plus `stt_config`, minus the store-managed fields.
+ * Keys are snake_case on purpose: these objects are stored verbatim.
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface FieldConstraints {
+  ge?: number;
+  gt?: number;
+  le?: number;
+  lt?: number;
+  min_length?: number;
+  max_length?: number;
+  pattern?: string;
+  min_items?: number;
+  max_items?: number;
+}
+
+export interface FieldMetadata {
+  use_in_tts?: boolean;
+  hidden?: boolean;
+}
+
+export interface FieldDefinition {
+  field_name: string;
+  field_type: string;
+  description: string;
+  /** Defaults to true, as in the seed. */
+  required?: boolean;
+  default?: JsonValue;
+  constraints?: FieldConstraints;
+  metadata?: FieldMetadata;
+}
+
+export interface PromptConfig {
+  template_id?: string;
+  instructions: string;
+  dynamic_vars?: Record<string, string | number | boolean>;
+  examples?: Array<Record<string, JsonValue>>;
+}
+
+export interface SchemaConfig {
+  schema_id: string;
+  schema_version?: string;
+  /** The field whose text is spoken; defaults to `system_response`. */
+  response_field?: string;
+  fields: FieldDefinition[];
+  custom_validators?: string[];
+}
+
+export type LlmProvider = 'openai';
+export interface LlmConfig {
+  provider: LlmProvider;
+  model: string;
+  temperature?: number;
+  max_tokens?: number;
+  tool_choice?: 'auto' | 'none' | 'required';
+  supports_structured_output?: boolean;
+  /** Any OpenAI-compatible endpoint; the key comes from `api_key_env`. */
+  base_url?: string;
+  api_key_env?: string;
+  response_format?: Record<string, JsonValue>;
+}
+
+export type SttProvider = 'deepgram' | 'openai';
+export interface SttConfig {
+  provider: SttProvider;
+  model?: string;
+  language?: string;
+  interim_results?: boolean;
+}
+
+export type TtsProvider = 'openai' | 'deepgram';
+export interface TtsConfig {
+  provider: TtsProvider;
+  model?: string;
+  voice?: string;
+  default_instructions?: string;
+  /** Which schema field carries per-turn TTS instructions. */
+  instruction_field?: string;
+  streaming?: boolean;
+  speed?: number;
+}
+
+export interface TracingConfig {
+  enabled: boolean;
+  provider?: 'langfuse';
+  endpoints?: Record<string, string>;
+  /** 0.0 to 1.0: the share of sessions traced. */
+  sample_rate?: number;
+  metadata_fields?: string[];
+}
+
+export interface PipelineConfig {
+  vad_enabled?: boolean;
+  noise_cancellation?: boolean;
+  transcription_enabled?: boolean;
+  custom_nodes?: string[];
+}
+
+export interface TenantConfig {
+  tenant_id: string;
+  isolation_level?: 'session' | 'user' | 'organization';
+  rate_limits?: Record<string, number>;
+  quotas?: { max_concurrent_sessions?: number } & Record<string, number>;
+}
+
+export interface AgentDefinition {
+  agent_id: string;
+  agent_type: string;
+  version: string;
+  enabled?: boolean;
+  prompt_config: PromptConfig;
+  schema_config: SchemaConfig;
+  llm_config: LlmConfig;
+  stt_config?: SttConfig;
+  tts_config?: TtsConfig;
+  tracing_config?: TracingConfig;
+  pipeline_config?: PipelineConfig;
+  tenant_config?: TenantConfig;
+}
+
+export const DEFAULT_RESPONSE_FIELD = 'system_response';
+
+/** Top-level sections, in the order the seed lists them (used for stable output). */
+export const DEFINITION_KEYS = [
+  'agent_id',
+  'agent_type',
+  'version',
+  'enabled',
+  'prompt_config',
+  'schema_config',
+  'llm_config',
+  'stt_config',
+  'tts_config',
+  'tracing_config',
+  'pipeline_config',
+  'tenant_config',
+] as const;

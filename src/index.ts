@@ -1,0 +1,7 @@
+/**
+ * The agentctl library: the same functions the CLI runs.
+ */
+export type * from './definition/types.js';
+export type { Problem, Severity } from './definition/problem.js';
+export type { DefinitionDocument, SourcePosition } from './definition/document.js';
+export type * from './store/types.js';

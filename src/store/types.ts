@@ -1,0 +1,144 @@
+import type { AgentDefinition } from '../definition/types.js';
+
+/**
+ * The contract both store adapters (embedded SQLite, MongoDB) implement and
+ * the shared conformance suite checks. Collections/tables follow DESIGN.md:
+ * agent_configurations, agent_config_history, session_configurations, a lock.
+ */
+
+export interface SourceInfo {
+  file: string;
+  commit?: string;
+}
+
+/** Fields the store adds to a definition; stored beside it in the same document. */
+export interface StoredMeta {
+  revision: number;
+  content_hash: string;
+  created_at: Date;
+  updated_at: Date;
+  /** The `updated_at` agentctl itself wrote; differs from updated_at after an out-of-band edit. */
+  applied_at?: Date;
+  managed_by?: string;
+  source?: SourceInfo;
+}
+
+export interface StoredAgent {
+  definition: AgentDefinition;
+  meta: StoredMeta;
+}
+
+/** What a no-op re-apply reads: no definition bodies. */
+export interface AgentState {
+  agent_id: string;
+  revision: number;
+  content_hash: string;
+  updated_at: Date;
+  applied_at?: Date;
+  managed_by?: string;
+}
+
+export interface AgentWrite {
+  definition: AgentDefinition;
+  content_hash: string;
+  /** The revision the plan saw; null to create. The write happens only if it still holds. */
+  expected_revision: number | null;
+  source: SourceInfo;
+  at: Date;
+  /** A short note kept in history (e.g. "rollback to 3"). */
+  note?: string;
+}
+
+export interface AgentDelete {
+  agent_id: string;
+  expected_revision: number;
+  at: Date;
+}
+
+export type WriteStatus = 'written' | 'conflict';
+export interface WriteResult {
+  agent_id: string;
+  status: WriteStatus;
+  /** The revision now stored (the new one when written). */
+  revision: number;
+}
+
+export interface HistoryEntry {
+  agent_id: string;
+  revision: number;
+  content_hash: string;
+  /** The definition at that revision; null for a deletion. */
+  definition: AgentDefinition | null;
+  created_at: Date;
+  source?: SourceInfo;
+  action: 'create' | 'update' | 'delete' | 'rollback';
+  note?: string;
+}
+
+export interface LockInfo {
+  holder: string;
+  acquired_at: Date;
+  expires_at: Date;
+}
+
+export interface SessionRecord {
+  session_id: string;
+  agent_id: string;
+  user_id: string;
+  tenant_id: string;
+  user_details: Record<string, unknown>;
+  overrides: Record<string, unknown>;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface ConfigChange {
+  agent_id: string;
+  revision: number;
+  /** 'delete' when the agent is gone. */
+  kind: 'upsert' | 'delete';
+}
+
+export interface ConfigStore {
+  /** Where the store is, safe to print: never credentials. */
+  readonly displayName: string;
+  /** Create tables/collections and indexes; idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  listStates(): Promise<AgentState[]>;
+  getAgents(agentIds: readonly string[]): Promise<StoredAgent[]>;
+  getAgent(agentId: string): Promise<StoredAgent | null>;
+  listAgents(): Promise<StoredAgent[]>;
+
+  /** Bulk, per-agent atomic, conditional on `expected_revision`; history is written first. */
+  writeAgents(writes: readonly AgentWrite[]): Promise<WriteResult[]>;
+  deleteAgents(deletes: readonly AgentDelete[]): Promise<WriteResult[]>;
+  history(agentId: string): Promise<HistoryEntry[]>;
+
+  /** Lease lock for apply; throws LockHeldError naming the holder when taken. */
+  acquireLock(holder: string, ttlMs: number): Promise<LockInfo>;
+  releaseLock(holder: string): Promise<void>;
+
+  /** Sessions (worker): insert only if the tenant has fewer than `maxConcurrent` live sessions. */
+  startSession(session: SessionRecord, maxConcurrent: number | null): Promise<boolean>;
+  endSession(sessionId: string): Promise<void>;
+  countLiveSessions(tenantId: string, now: Date): Promise<number>;
+
+  /** Calls back on every agent change; change streams where the server has them, polling otherwise. */
+  watch(onChange: (change: ConfigChange) => void, options?: { pollMs?: number }): () => Promise<void>;
+}
+
+export class LockHeldError extends Error {
+  constructor(readonly lock: LockInfo) {
+    super(`another apply holds the lock: ${lock.holder} (since ${lock.acquired_at.toISOString()}, expires ${lock.expires_at.toISOString()})`);
+    this.name = 'LockHeldError';
+  }
+}
+
+export class StoreUnavailableError extends Error {
+  constructor(readonly displayName: string, reason: string) {
+    super(`cannot reach store ${displayName}: ${reason}`);
+    this.name = 'StoreUnavailableError';
+  }
+}
