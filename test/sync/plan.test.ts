@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { bodiesNeeded, hasPendingChanges, planSucceeded, planSync, summarize } from '../../src/sync/plan.js';
+import { definition, desired, stored } from './fixtures.js';
+
+const later = new Date('2025-02-01T00:00:00.000Z');
+
+describe('planSync', () => {
+  it('creates agents the store does not have, at revision 1', () => {
+    const plan = planSync([desired(definition('new'))], [], { prune: false });
+    expect(plan.changes).toMatchObject([{ agent_id: 'new', action: 'create', revision: 1, stored_revision: null, diffs: [] }]);
+    expect(plan.changes[0]?.desired?.definition.agent_id).toBe('new');
+  });
+
+  it('leaves an agent unchanged when its hash matches, reading only the state', () => {
+    const def = definition('same');
+    const plan = planSync([desired(def)], [stored(def, { revision: 4, withBody: false })], { prune: false });
+    expect(plan.changes).toMatchObject([{ agent_id: 'same', action: 'unchanged', revision: 4, diffs: [] }]);
+    expect(hasPendingChanges(plan)).toBe(false);
+  });
+
+  it('updates a changed agent with every changed pointer, old and new values', () => {
+    const before = definition('changed');
+    const after = definition('changed', { version: '1.1.0', llm_config: { provider: 'openai', model: 'gpt-4o', temperature: 0.7 } });
+    after.schema_config.fields.push({ field_name: 'score', field_type: 'int', description: '0-10' });
+    after.schema_config.fields[0]!.description = 'Spoken text';
+    const plan = planSync([desired(after)], [stored(before, { revision: 2 })], { prune: false });
+    expect(plan.changes[0]).toMatchObject({ action: 'update', revision: 3, stored_revision: 2 });
+    expect(plan.changes[0]?.diffs).toEqual([
+      { path: '/version', before: '1.0.0', after: '1.1.0' },
+      { path: '/schema_config/fields/0/description', before: 'What the agent says', after: 'Spoken text' },
+      { path: '/schema_config/fields/2', after: { field_name: 'score', field_type: 'int', description: '0-10' } },
+      { path: '/llm_config/model', before: 'gpt-4o-mini', after: 'gpt-4o' },
+    ]);
+  });
+
+  it('plans an update from states alone when the body was not fetched (paths unknown)', () => {
+    const plan = planSync([desired(definition('a', { version: '2.0.0' }))], [stored(definition('a'), { withBody: false })], { prune: false });
+    expect(plan.changes).toMatchObject([{ action: 'update', revision: 2, diffs: [] }]);
+  });
+
+  it('deletes only with prune, and only documents agentctl manages', () => {
+    const views = [stored(definition('orphan-b'), { revision: 3 }), stored(definition('orphan-a')), stored(definition('api-made'), { managed: false })];
+    expect(planSync([], views, { prune: false }).changes).toEqual([]);
+    const pruned = planSync([], views, { prune: true });
+    expect(pruned.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
+      ['orphan-a', 'delete', 2],
+      ['orphan-b', 'delete', 4],
+    ]);
+  });
+
+  it('reports drift when the stored body no longer matches its recorded hash', () => {
+    const applied = definition('edited');
+    const editedInDb = definition('edited', { enabled: false });
+    const view = stored(editedInDb, { hash: stored(applied).state.content_hash, revision: 5 });
+    const plan = planSync([desired(definition('edited', { version: '1.0.1' }))], [view], { prune: false });
+    expect(plan.changes[0]).toMatchObject({ action: 'drift', revision: 5, drift_reason: expect.stringContaining('hash') });
+    expect(plan.changes[0]?.diffs.map((d) => d.path)).toEqual(['/version', '/enabled']);
+    expect(planSucceeded(plan)).toBe(false);
+  });
+
+  it('reports drift from states alone when updated_at moved past applied_at', () => {
+    const def = definition('touched');
+    const plan = planSync([desired(def)], [stored(def, { withBody: false, updatedAt: later })], { prune: false });
+    expect(plan.changes[0]).toMatchObject({ action: 'drift', revision: 1, drift_reason: expect.stringContaining('2025-02-01') });
+  });
+
+  it('refuses to prune a drifted document: drift, not delete', () => {
+    const plan = planSync([], [stored(definition('orphan'), { updatedAt: later })], { prune: true });
+    expect(plan.changes).toMatchObject([{ agent_id: 'orphan', action: 'drift' }]);
+  });
+
+  it('never reports drift for unmanaged documents; their body decides', () => {
+    const def = definition('from-api');
+    const same = planSync([desired(def)], [stored(def, { managed: false, hash: '', updatedAt: later })], { prune: false });
+    expect(same.changes).toMatchObject([{ action: 'unchanged', revision: 1 }]);
+    const other = planSync([desired(definition('from-api', { agent_type: 'sales' }))], [stored(def, { managed: false, hash: '' })], { prune: false });
+    expect(other.changes).toMatchObject([{ action: 'update', revision: 2, diffs: [{ path: '/agent_type', before: 'support', after: 'sales' }] }]);
+  });
+
+  it('keeps the order of the desired agents, then deletions', () => {
+    const plan = planSync([desired(definition('z')), desired(definition('a'))], [stored(definition('gone'))], { prune: true });
+    expect(plan.changes.map((c) => c.agent_id)).toEqual(['z', 'a', 'gone']);
+  });
+
+  it('summarizes each action', () => {
+    const plan = planSync(
+      [desired(definition('new')), desired(definition('same')), desired(definition('upd', { version: '9.0.0' }))],
+      [stored(definition('same')), stored(definition('upd')), stored(definition('gone'))],
+      { prune: true },
+    );
+    expect(summarize(plan)).toEqual({ create: 1, update: 1, delete: 1, unchanged: 1, drift: 0, conflict: 0 });
+  });
+});
+
+describe('bodiesNeeded', () => {
+  it('asks only for agents whose hash differs or whose timestamps show drift', () => {
+    const same = definition('same');
+    const touched = definition('touched');
+    const wanted = [desired(same), desired(definition('changed', { version: '2.0.0' })), desired(touched), desired(definition('new'))];
+    const states = [stored(same).state, stored(definition('changed')).state, stored(touched, { updatedAt: later }).state, stored(definition('other')).state];
+    expect(bodiesNeeded(wanted, states)).toEqual(['changed', 'touched']);
+  });
+});
