@@ -1,0 +1,22 @@
+import { hasErrors } from '../../definition/problem.js';
+import type { ValidationReport } from './report.js';
+
+/** DESIGN.md's `validate --format json` object: exactly these keys, in this order. */
+export function formatJson(report: ValidationReport): string {
+  const output = {
+    ok: !hasErrors(report.problems),
+    files: report.files,
+    agents: report.agents,
+    problems: report.problems.map((problem) => ({
+      file: problem.file,
+      line: problem.line,
+      column: problem.column,
+      severity: problem.severity,
+      code: problem.code,
+      message: problem.message,
+      agent_id: problem.agent_id,
+      path: problem.path,
+    })),
+  };
+  return `${JSON.stringify(output, null, 2)}\n`;
+}

@@ -1,0 +1,47 @@
+import type { Problem, Severity } from '../../definition/problem.js';
+
+/** One YAML document that was checked, so reports can list passing agents too (JUnit test cases). */
+export interface CheckedDocument {
+  file: string;
+  /** 0-based index of the document within its file. */
+  index: number;
+  agentId: string | null;
+  /** 1-based line where the document starts; problems at or after it (and before the next document) belong to it. */
+  line: number;
+}
+
+/** What a validate run found; every formatter is a pure function of this. */
+export interface ValidationReport {
+  files: number;
+  agents: number;
+  problems: Problem[];
+  /** file → text, for code frames. */
+  sources: ReadonlyMap<string, string>;
+  /** Every document checked, in file order; files whose YAML could not be split into documents have none. */
+  documents: readonly CheckedDocument[];
+}
+
+export type Formatter = (report: ValidationReport) => string;
+
+export function countSeverity(problems: readonly Problem[], severity: Severity): number {
+  return problems.reduce((count, problem) => (problem.severity === severity ? count + 1 : count), 0);
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** The one-line verdict every human-facing format ends with. */
+export function summaryLine(report: ValidationReport): { text: string; kind: 'valid' | 'warnings' | 'errors' } {
+  const { problems } = report;
+  if (problems.length === 0) {
+    return { text: `${plural(report.agents, 'agent')} in ${plural(report.files, 'file')} ${report.agents === 1 ? 'is' : 'are'} valid`, kind: 'valid' };
+  }
+  const errors = countSeverity(problems, 'error');
+  const warnings = problems.length - errors;
+  const filesWithProblems = new Set(problems.map((problem) => problem.file)).size;
+  return {
+    text: `${plural(problems.length, 'problem')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')}) in ${plural(filesWithProblems, 'file')}`,
+    kind: errors > 0 ? 'errors' : 'warnings',
+  };
+}

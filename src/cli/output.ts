@@ -1,0 +1,31 @@
+import { Chalk } from 'chalk';
+import type { Colors } from './formatters/colors.js';
+import { plainColors } from './formatters/colors.js';
+
+/**
+ * Whether a person is probably watching `stream`: a TTY outside CI.
+ * Spinners and prompts check this; colors use `colorEnabled`.
+ */
+export function isInteractive(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && !env.CI;
+}
+
+/** https://no-color.org: NO_COLOR (non-empty) turns color off; FORCE_COLOR turns it on even when piped. */
+export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+export function createColors(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Colors {
+  if (!colorEnabled(stream, env)) return plainColors;
+  const chalk = new Chalk({ level: 1 });
+  return {
+    red: (text) => chalk.red(text),
+    yellow: (text) => chalk.yellow(text),
+    green: (text) => chalk.green(text),
+    cyan: (text) => chalk.cyan(text),
+    dim: (text) => chalk.dim(text),
+    bold: (text) => chalk.bold(text),
+  };
+}
