@@ -10,6 +10,8 @@
  * evenly spaced points of the stream and averaged (the sum over all tokens is N times
  * that average); the other two run over every token.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jsonrepair } from 'jsonrepair';
 import { StructuredStreamExtractor } from '../../src/worker/structured-stream.js';
 
@@ -137,3 +139,6 @@ export async function run(): Promise<StreamBenchRow[]> {
   process.stdout.write(`\nStructured-output streaming (per token; lower is better)\n${formatStreamTable(rows)}\n`);
   return rows;
 }
+
+// bench/run.ts runs each bench/<name>/index.ts as its own process.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await run();
