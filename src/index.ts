@@ -5,3 +5,15 @@ export type * from './definition/types.js';
 export type { Problem, Severity } from './definition/problem.js';
 export type { DefinitionDocument, SourcePosition } from './definition/document.js';
 export type * from './store/types.js';
+export type { FieldType, LiteralValue, FieldTypeError, ParseFieldTypeResult, JsonSchema, CompileOptions } from './fieldtypes/index.js';
+export {
+  parseFieldType,
+  formatFieldType,
+  constraintsAllowedFor,
+  checkValue,
+  compileFieldSchema,
+  compileOutputSchema,
+  normalizeStrictOutput,
+  stripHiddenFields,
+  responseFieldName,
+} from './fieldtypes/index.js';
