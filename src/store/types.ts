@@ -47,6 +47,8 @@ export interface AgentWrite {
   at: Date;
   /** A short note kept in history (e.g. "rollback to 3"). */
   note?: string;
+  /** Recorded in history instead of create/update when the write restores an earlier revision. */
+  action?: 'rollback';
 }
 
 export interface AgentDelete {
@@ -127,6 +129,9 @@ export interface ConfigStore {
 
   /** Calls back on every agent change; change streams where the server has them, polling otherwise. */
   watch(onChange: (change: ConfigChange) => void, options?: { pollMs?: number }): () => Promise<void>;
+
+  /** Commands sent to the server so far (MongoDB); absent for embedded stores. For benchmarks. */
+  readonly roundTrips?: number;
 }
 
 export class LockHeldError extends Error {

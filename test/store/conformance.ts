@@ -1,0 +1,266 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentDefinition } from '../../src/definition/types.js';
+import type { AgentWrite, ConfigChange, ConfigStore, SessionRecord } from '../../src/store/types.js';
+import { LockHeldError } from '../../src/store/types.js';
+
+/** A definition whose keys are deliberately not in alphabetical order, nested included. */
+export function sampleAgent(agentId: string, instructions = 'You are a helpful assistant.'): AgentDefinition {
+  return {
+    agent_id: agentId,
+    agent_type: 'support',
+    version: '1.0.0',
+    enabled: true,
+    prompt_config: {
+      instructions,
+      template_id: 'support-v1',
+      dynamic_vars: { zeta: 'last', alpha: 'first', count: 3 },
+      examples: [{ user: 'hi', assistant: 'hello' }],
+    },
+    schema_config: {
+      schema_id: 'support',
+      response_field: 'system_response',
+      fields: [
+        { field_name: 'system_response', field_type: 'str', description: 'What to say' },
+        {
+          field_name: 'score',
+          field_type: 'int',
+          description: '0-10',
+          required: false,
+          default: 5,
+          constraints: { le: 10, ge: 0 },
+          metadata: { hidden: true, use_in_tts: false },
+        },
+      ],
+    },
+    llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7, max_tokens: 512 },
+    tts_config: { voice: 'alloy', provider: 'openai', speed: 1.25 },
+    tenant_config: { tenant_id: 'acme', quotas: { max_concurrent_sessions: 5 } },
+  };
+}
+
+export function writeOf(definition: AgentDefinition, expected: number | null, at: Date, hash = `hash-${definition.prompt_config.instructions}`): AgentWrite {
+  return { definition, content_hash: hash, expected_revision: expected, source: { file: `agents/${definition.agent_id}.yaml`, commit: 'abc123' }, at };
+}
+
+function session(sessionId: string, tenantId: string, createdAt: Date, ttlMs = 60_000): SessionRecord {
+  return {
+    session_id: sessionId,
+    agent_id: 'support-bot',
+    user_id: `user-${sessionId}`,
+    tenant_id: tenantId,
+    user_details: { name: 'Ada', plan: { tier: 'pro' } },
+    overrides: { llm_config: { temperature: 0.2 } },
+    created_at: createdAt,
+    expires_at: new Date(createdAt.getTime() + ttlMs),
+  };
+}
+
+const T1 = new Date('2025-01-01T10:00:00.000Z');
+const T2 = new Date('2025-01-02T10:00:00.000Z');
+const T3 = new Date('2025-01-03T10:00:00.000Z');
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The whole ConfigStore contract; `open` must return a fresh, empty, initialised store each time. */
+export function describeConfigStore(name: string, open: () => Promise<ConfigStore>): void {
+  describe(`${name}: ConfigStore contract`, () => {
+    let store: ConfigStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('creates agents with revision 1, real dates, provenance, and the definition byte-for-byte in key order', async () => {
+      const definition = sampleAgent('support-bot');
+      const results = await store.writeAgents([writeOf(definition, null, T1), writeOf(sampleAgent('sales-bot'), null, T1)]);
+      expect(results).toEqual([
+        { agent_id: 'support-bot', status: 'written', revision: 1 },
+        { agent_id: 'sales-bot', status: 'written', revision: 1 },
+      ]);
+      const stored = await store.getAgent('support-bot');
+      expect(stored).not.toBeNull();
+      expect(JSON.stringify(stored?.definition)).toBe(JSON.stringify(definition));
+      expect(stored?.meta).toEqual({
+        revision: 1,
+        content_hash: 'hash-You are a helpful assistant.',
+        created_at: T1,
+        updated_at: T1,
+        applied_at: T1,
+        managed_by: 'agentctl',
+        source: { file: 'agents/support-bot.yaml', commit: 'abc123' },
+      });
+      expect(stored?.meta.created_at).toBeInstanceOf(Date);
+      expect(await store.getAgent('nobody')).toBeNull();
+    });
+
+    it('updates only when the expected revision still holds; a stale write is a conflict and the rest of the batch goes on', async () => {
+      await store.writeAgents([writeOf(sampleAgent('a'), null, T1), writeOf(sampleAgent('b'), null, T1)]);
+      const second = await store.writeAgents([writeOf(sampleAgent('a', 'v2'), 1, T2)]);
+      expect(second).toEqual([{ agent_id: 'a', status: 'written', revision: 2 }]);
+
+      const mixed = await store.writeAgents([
+        writeOf(sampleAgent('a', 'stale'), 1, T3),
+        writeOf(sampleAgent('b', 'v2'), 1, T3),
+        writeOf(sampleAgent('a', 'duplicate create'), null, T3),
+      ]);
+      expect(mixed).toEqual([
+        { agent_id: 'a', status: 'conflict', revision: 2 },
+        { agent_id: 'b', status: 'written', revision: 2 },
+        { agent_id: 'a', status: 'conflict', revision: 2 },
+      ]);
+      const a = await store.getAgent('a');
+      expect(a?.definition.prompt_config.instructions).toBe('v2');
+      expect(a?.meta).toMatchObject({ revision: 2, created_at: T1, updated_at: T2 });
+      expect((await store.getAgent('b'))?.definition.prompt_config.instructions).toBe('v2');
+      expect((await store.history('a')).map((entry) => entry.revision)).toEqual([1, 2]);
+    });
+
+    it('deletes conditionally, records the deletion, and numbers a re-created agent after it', async () => {
+      await store.writeAgents([writeOf(sampleAgent('gone'), null, T1)]);
+      expect(await store.deleteAgents([{ agent_id: 'gone', expected_revision: 7, at: T2 }])).toEqual([
+        { agent_id: 'gone', status: 'conflict', revision: 1 },
+      ]);
+      expect(await store.getAgent('gone')).not.toBeNull();
+      expect(await store.deleteAgents([{ agent_id: 'gone', expected_revision: 1, at: T2 }])).toEqual([
+        { agent_id: 'gone', status: 'written', revision: 2 },
+      ]);
+      expect(await store.getAgent('gone')).toBeNull();
+      expect(await store.listStates()).toEqual([]);
+
+      expect(await store.writeAgents([writeOf(sampleAgent('gone', 'back'), null, T3)])).toEqual([
+        { agent_id: 'gone', status: 'written', revision: 3 },
+      ]);
+      const history = await store.history('gone');
+      expect(history.map((entry) => [entry.revision, entry.action])).toEqual([
+        [1, 'create'],
+        [2, 'delete'],
+        [3, 'create'],
+      ]);
+      expect(history[1]?.definition).toBeNull();
+    });
+
+    it('keeps history in revision order with each definition, source, note and date', async () => {
+      const v1 = sampleAgent('h', 'one');
+      const v2 = sampleAgent('h', 'two');
+      await store.writeAgents([writeOf(v1, null, T1)]);
+      await store.writeAgents([writeOf(v2, 1, T2)]);
+      await store.writeAgents([{ ...writeOf(v1, 2, T3), note: 'rollback to 1', action: 'rollback' }]);
+      const history = await store.history('h');
+      expect(history.map((entry) => entry.action)).toEqual(['create', 'update', 'rollback']);
+      expect(history.map((entry) => entry.revision)).toEqual([1, 2, 3]);
+      expect(history.map((entry) => entry.content_hash)).toEqual(['hash-one', 'hash-two', 'hash-one']);
+      expect(JSON.stringify(history[1]?.definition)).toBe(JSON.stringify(v2));
+      expect(history[2]).toMatchObject({ agent_id: 'h', note: 'rollback to 1', created_at: T3, source: { file: 'agents/h.yaml', commit: 'abc123' } });
+      expect(history[0]?.created_at).toBeInstanceOf(Date);
+      expect(history[0]?.note).toBeUndefined();
+      expect(await store.history('nobody')).toEqual([]);
+    });
+
+    it('lists states without definition bodies, and bodies in bulk on request', async () => {
+      await store.writeAgents(['c', 'a', 'b'].map((id) => writeOf(sampleAgent(id), null, T1)));
+      const states = await store.listStates();
+      expect(states.map((state) => state.agent_id).sort()).toEqual(['a', 'b', 'c']);
+      for (const state of states) {
+        expect(state).toEqual({
+          agent_id: state.agent_id,
+          revision: 1,
+          content_hash: 'hash-You are a helpful assistant.',
+          updated_at: T1,
+          applied_at: T1,
+          managed_by: 'agentctl',
+        });
+      }
+      const some = await store.getAgents(['b', 'c', 'missing']);
+      expect(some.map((agent) => agent.definition.agent_id).sort()).toEqual(['b', 'c']);
+      expect(await store.getAgents([])).toEqual([]);
+      expect((await store.listAgents()).map((agent) => agent.definition.agent_id).sort()).toEqual(['a', 'b', 'c']);
+    });
+
+    it('grants the lease lock to one holder at a time, naming the holder to the others', async () => {
+      const lock = await store.acquireLock('ada@build-1 pid 101', 60_000);
+      expect(lock.holder).toBe('ada@build-1 pid 101');
+      expect(lock.expires_at.getTime() - lock.acquired_at.getTime()).toBe(60_000);
+
+      const refused = await store.acquireLock('bob@laptop pid 202', 60_000).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(LockHeldError);
+      expect((refused as Error).message).toContain('ada@build-1 pid 101');
+
+      // The holder may renew its own lease; after release anyone may take it.
+      await store.acquireLock('ada@build-1 pid 101', 60_000);
+      await store.releaseLock('bob@laptop pid 202');
+      await expect(store.acquireLock('bob@laptop pid 202', 60_000)).rejects.toThrow(LockHeldError);
+      await store.releaseLock('ada@build-1 pid 101');
+      expect((await store.acquireLock('bob@laptop pid 202', 60_000)).holder).toBe('bob@laptop pid 202');
+    });
+
+    it('lets a new holder take an expired lease', async () => {
+      await store.acquireLock('crashed@host pid 1', 50);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect((await store.acquireLock('next@host pid 2', 60_000)).holder).toBe('next@host pid 2');
+      await expect(store.acquireLock('crashed@host pid 1', 60_000)).rejects.toThrow(/next@host pid 2/);
+    });
+
+    it('admits exactly maxConcurrent of 20 simultaneous sessions, and frees a slot when one ends', async () => {
+      const now = new Date();
+      const admitted = await Promise.all(Array.from({ length: 20 }, (_, i) => store.startSession(session(`s${i}`, 'acme', now), 5)));
+      expect(admitted.filter(Boolean)).toHaveLength(5);
+      expect(await store.countLiveSessions('acme', now)).toBe(5);
+      expect(await store.countLiveSessions('other-tenant', now)).toBe(0);
+
+      const winner = admitted.indexOf(true);
+      await store.endSession(`s${winner}`);
+      expect(await store.countLiveSessions('acme', now)).toBe(4);
+      expect(await store.startSession(session('late', 'acme', now), 5)).toBe(true);
+      expect(await store.startSession(session('over', 'acme', now), 5)).toBe(false);
+      // Without a quota every session is admitted.
+      expect(await store.startSession(session('unlimited', 'acme', now), null)).toBe(true);
+    });
+
+    it('does not count expired sessions against the quota', async () => {
+      const past = new Date(Date.now() - 3_600_000);
+      expect(await store.startSession(session('old', 'acme', past, 1_000), 1)).toBe(true);
+      const now = new Date();
+      expect(await store.countLiveSessions('acme', now)).toBe(0);
+      expect(await store.startSession(session('new', 'acme', now), 1)).toBe(true);
+      expect(await store.countLiveSessions('acme', now)).toBe(1);
+    });
+
+    it('reports agent changes to watchers: upserts with their revision, and deletions', async () => {
+      const changes: ConfigChange[] = [];
+      const stop = store.watch((change) => changes.push(change), { pollMs: 50 });
+      try {
+        // Let the watcher take its first look before changing anything.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await store.writeAgents([writeOf(sampleAgent('watched'), null, T1)]);
+        await waitFor(() => changes.length >= 1);
+        expect(changes[0]).toEqual({ agent_id: 'watched', revision: 1, kind: 'upsert' });
+        await store.deleteAgents([{ agent_id: 'watched', expected_revision: 1, at: T2 }]);
+        await waitFor(() => changes.some((change) => change.kind === 'delete'));
+        expect(changes.at(-1)).toMatchObject({ agent_id: 'watched', kind: 'delete' });
+      } finally {
+        await stop();
+      }
+      const seen = changes.length;
+      await store.writeAgents([writeOf(sampleAgent('after-stop'), null, T1)]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(changes).toHaveLength(seen);
+    });
+
+    it('is idempotent to initialise again', async () => {
+      await store.writeAgents([writeOf(sampleAgent('kept'), null, T1)]);
+      await store.init();
+      expect((await store.getAgent('kept'))?.meta.revision).toBe(1);
+    });
+  });
+}
