@@ -24,6 +24,8 @@ export interface DefinitionDocument {
   yaml: Document.Parsed;
   /** Position of the node at a JSON pointer; the nearest existing ancestor if the node is absent. */
   positionOf(pointer: string): SourcePosition;
+  /** Position of the key of the map entry at a JSON pointer (for unknown-key problems); falls back to `positionOf`. */
+  keyPositionOf(pointer: string): SourcePosition;
 }
 
 export interface ParseResult {
