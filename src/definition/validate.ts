@@ -1,0 +1,26 @@
+/**
+ * The whole check of a set of definitions: the JSON Schema, the semantic
+ * rules of each document, and the rules across documents.
+ */
+import type { DefinitionDocument } from './document.js';
+import { checkAgainstSchema } from './meta-schema.js';
+import { compareProblems, type Problem } from './problem.js';
+import { checkDocumentRules, checkDuplicateAgentIds } from './rules.js';
+
+export function validateDefinitions(documents: readonly DefinitionDocument[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const document of documents) {
+    const ruleProblems = checkDocumentRules(document);
+    const schemaProblems = checkAgainstSchema(document);
+    if (schemaProblems.length > 0 && ruleProblems.some((problem) => problem.code === 'literal-secret')) {
+      // A pasted key is one mistake: report the secret, not also the key or value it sits in.
+      const secretPaths = new Set(ruleProblems.filter((problem) => problem.code === 'literal-secret').map((problem) => problem.path));
+      problems.push(...schemaProblems.filter((problem) => !secretPaths.has(problem.path)));
+    } else {
+      problems.push(...schemaProblems);
+    }
+    problems.push(...ruleProblems);
+  }
+  problems.push(...checkDuplicateAgentIds(documents));
+  return problems.sort(compareProblems);
+}
