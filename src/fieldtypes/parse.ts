@@ -137,7 +137,7 @@ class FieldTypeParser {
     this.pos++;
     this.skipSpace();
     if (this.code(this.pos) === CLOSE_BRACKET) return this.fail(this.pos, 'list needs an item type between the brackets, as in list[str]');
-    if (depth + 1 >= MAX_NESTING) return this.fail(start, `types nest more than ${MAX_NESTING} levels deep`);
+    if (depth >= MAX_NESTING) return this.fail(start, `lists nest more than ${MAX_NESTING} levels deep`);
     const items = this.parseType(depth + 1, " after 'list['");
     if (items === null) return null;
     this.skipSpace();
