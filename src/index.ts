@@ -17,3 +17,8 @@ export {
   stripHiddenFields,
   responseFieldName,
 } from './fieldtypes/index.js';
+export type { ParseResult } from './definition/document.js';
+export type { ParseLimits } from './definition/parse.js';
+export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/parse.js';
+export type { LoadResult, LoadOptions } from './files/load.js';
+export { loadDefinitions } from './files/load.js';

@@ -1,0 +1,142 @@
+/**
+ * Loads definition files from disk into parsed documents. Only loads: schema and
+ * semantic checks are `validateDefinitions`' job. Every file is size-checked
+ * before it is read and must be UTF-8; all problems are collected, none thrown.
+ */
+import { open } from 'node:fs/promises';
+import type { DefinitionDocument } from '../definition/document.js';
+import { createLineLocator } from '../definition/line-index.js';
+import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
+import type { ParseLimits } from '../definition/parse.js';
+import { compareProblems } from '../definition/problem.js';
+import type { Problem } from '../definition/problem.js';
+import { discoverDefinitionFiles, fileProblem } from './discover.js';
+import type { DiscoveredFile } from './discover.js';
+
+export interface LoadOptions {
+  /** Base for relative paths and for the file names in problems; defaults to `process.cwd()`. */
+  cwd?: string;
+  limits?: Partial<ParseLimits>;
+}
+
+export interface LoadResult {
+  /** Every definition file found (display paths), including ones that could not be loaded. */
+  files: string[];
+  /** In file order, then document order. */
+  documents: DefinitionDocument[];
+  /** Sorted by file, line, column. */
+  problems: Problem[];
+}
+
+export const DEFAULT_DEFINITION_PATHS: readonly string[] = ['agents'];
+
+/** Files read at once: enough to keep the disk busy while the CPU parses, few enough to bound memory. */
+const READ_CONCURRENCY = 16;
+
+export async function loadDefinitions(paths: readonly string[] = DEFAULT_DEFINITION_PATHS, options: LoadOptions = {}): Promise<LoadResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
+  const discovery = await discoverDefinitionFiles(paths, cwd);
+  const perFile: ParsedFile[] = new Array(discovery.files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < discovery.files.length) {
+      const index = next++;
+      perFile[index] = await loadFile(discovery.files[index] as DiscoveredFile, limits);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, discovery.files.length) }, worker));
+
+  const documents: DefinitionDocument[] = [];
+  const problems: Problem[] = [...discovery.problems];
+  for (const parsed of perFile) {
+    documents.push(...parsed.documents);
+    problems.push(...parsed.problems);
+  }
+  problems.sort(compareProblems);
+  return { files: discovery.files.map((file) => file.displayPath), documents, problems };
+}
+
+interface ParsedFile {
+  documents: DefinitionDocument[];
+  problems: Problem[];
+}
+
+async function loadFile(file: DiscoveredFile, limits: ParseLimits): Promise<ParsedFile> {
+  const read = await readDefinitionFile(file, limits.maxFileBytes);
+  if ('problem' in read) return { documents: [], problems: [read.problem] };
+  return parseDefinitionSource(read.text, file.displayPath, limits);
+}
+
+export type DecodeOutcome = { text: string } | { problem: Problem };
+
+async function readDefinitionFile(file: DiscoveredFile, maxBytes: number): Promise<DecodeOutcome> {
+  const tooLarge = (size: number): DecodeOutcome => ({
+    problem: fileProblem(file.displayPath, 'file-too-large', `file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; not read`),
+  });
+  let handle;
+  try {
+    handle = await open(file.absolutePath, 'r');
+    const { size } = await handle.stat();
+    if (size > maxBytes) return tooLarge(size);
+    const bytes = await handle.readFile();
+    // The file may have grown between stat and read.
+    if (bytes.length > maxBytes) return tooLarge(bytes.length);
+    return decodeDefinitionBytes(bytes, file.displayPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      problem:
+        code === 'ENOENT'
+          ? fileProblem(file.displayPath, 'path-not-found', `${file.displayPath} disappeared while loading`)
+          : fileProblem(file.displayPath, 'unreadable', `cannot read ${file.displayPath}: ${code ?? String(error)}`),
+    };
+  } finally {
+    await handle?.close();
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/** Decodes UTF-8 (a leading BOM is dropped); invalid bytes are an `encoding` problem at their position. */
+export function decodeDefinitionBytes(bytes: Uint8Array, file: string): DecodeOutcome {
+  try {
+    return { text: strictUtf8.decode(bytes) };
+  } catch {
+    const { offset, textIndex, text } = firstInvalidUtf8(bytes);
+    const position = createLineLocator(text)(textIndex);
+    const byte = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
+    return {
+      problem: {
+        ...fileProblem(file, 'encoding', `not valid UTF-8: byte 0x${byte} at offset ${offset}; save the file as UTF-8`),
+        line: position.line,
+        column: position.column,
+      },
+    };
+  }
+}
+
+/**
+ * Finds the first invalid byte sequence. The lenient decoder turns it into U+FFFD;
+ * re-encoding the text before that character gives its byte offset. A U+FFFD that
+ * was really in the file re-encodes to its own bytes and is skipped.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): { offset: number; textIndex: number; text: string } {
+  const text = lenientUtf8.decode(bytes);
+  const encoder = new TextEncoder();
+  const bomLength = UTF8_BOM.every((value, index) => bytes[index] === value) ? UTF8_BOM.length : 0;
+  for (let textIndex = text.indexOf('\uFFFD'); textIndex !== -1; textIndex = text.indexOf('\uFFFD', textIndex + 1)) {
+    const offset = bomLength + encoder.encode(text.slice(0, textIndex)).length;
+    const isLiteralReplacementCharacter = bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd;
+    if (!isLiteralReplacementCharacter) return { offset, textIndex, text };
+  }
+  return { offset: 0, textIndex: 0, text };
+}
+
+function formatBytes(size: number): string {
+  if (size >= 1024 * 1024) return `${(size / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+  if (size >= 1024) return `${(size / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+  return `${size} bytes`;
+}
