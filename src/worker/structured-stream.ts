@@ -298,18 +298,3 @@ export class StructuredStreamExtractor {
     }
   }
 }
-
-/** Convenience: extracts the spoken text from an async stream of chunks, yielding it as it arrives. */
-export async function* streamSpokenText(
-  chunks: AsyncIterable<string>,
-  extractor: StructuredStreamExtractor,
-  onOutcome: (outcome: StructuredOutcome) => void,
-): AsyncGenerator<string> {
-  for await (const chunk of chunks) {
-    const text = extractor.push(chunk);
-    if (text) yield text;
-  }
-  const outcome = extractor.finish();
-  if (outcome.pendingText) yield outcome.pendingText;
-  onOutcome(outcome);
-}

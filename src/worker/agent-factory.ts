@@ -1,0 +1,259 @@
+/**
+ * The agent factory (seed §2.2): from a session's config, build the STT, LLM,
+ * TTS (and the VAD loaded in prewarm) and a `voice.Agent` whose LLM node asks
+ * for the compiled JSON Schema and yields only the spoken field's text, as it
+ * streams, to TTS and transcription; the instruction field tunes the voice,
+ * and the finished object is validated and published to the room.
+ *
+ * This module loads @livekit/agents and its plugins; only the worker entry and
+ * `agentctl chat` import it, lazily.
+ */
+import type { ReadableStream } from 'node:stream/web';
+import { llm as agentsLlm, voice, type VAD } from '@livekit/agents';
+import * as deepgram from '@livekit/agents-plugin-deepgram';
+import * as openai from '@livekit/agents-plugin-openai';
+import type { AgentDefinition, LlmConfig, SttConfig, TtsConfig } from '../definition/types.js';
+import type { LiveSession } from './job.js';
+import type { WorkerLog } from './log.js';
+import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
+
+/** A required setting is missing (e.g. an API key); the message names the environment variable. */
+export class AgentConfigError extends Error {
+  override name = 'AgentConfigError';
+}
+
+function requiredKey(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new AgentConfigError(`${what} needs an API key: set ${name}`);
+  return value;
+}
+
+export function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): openai.LLM {
+  const keyEnv = config.api_key_env ?? 'OPENAI_API_KEY';
+  return new openai.LLM({
+    model: config.model,
+    baseURL: config.base_url ?? env.OPENAI_BASE_URL,
+    apiKey: requiredKey(env, keyEnv, `llm_config (model ${config.model})`),
+  });
+}
+
+/** Per-request options: the schema, and sampling settings sent as given (the plugin drops a temperature of 0). */
+export function llmRequestOptions(config: LlmConfig, contract: OutputContract): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (contract.responseFormat) options.response_format = contract.responseFormat;
+  if (config.temperature !== undefined) options.temperature = config.temperature;
+  if (config.max_tokens !== undefined) options.max_completion_tokens = config.max_tokens;
+  return options;
+}
+
+export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv): deepgram.STT | openai.STT {
+  if (config?.provider === 'openai') {
+    return new openai.STT({
+      apiKey: requiredKey(env, 'OPENAI_API_KEY', 'stt_config (openai)'),
+      ...(config.model ? { model: config.model } : {}),
+      ...(config.language ? { language: config.language } : {}),
+    });
+  }
+  return new deepgram.STT({
+    apiKey: requiredKey(env, 'DEEPGRAM_API_KEY', 'stt_config (deepgram)'),
+    ...(config?.model ? { model: config.model as deepgram.STTModels } : {}),
+    ...(config?.language ? { language: config.language } : {}),
+    ...(config?.interim_results !== undefined ? { interimResults: config.interim_results } : {}),
+  });
+}
+
+export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv): openai.TTS | deepgram.TTS {
+  if (config?.provider === 'deepgram') {
+    return new deepgram.TTS({
+      apiKey: requiredKey(env, 'DEEPGRAM_API_KEY', 'tts_config (deepgram)'),
+      // Deepgram names the voice in the model (e.g. aura-2-andromeda-en).
+      ...(config.model ?? config.voice ? { model: (config.model ?? config.voice) as string } : {}),
+      ...(config.speed !== undefined ? { speed: config.speed } : {}),
+    });
+  }
+  return new openai.TTS({
+    apiKey: requiredKey(env, 'OPENAI_API_KEY', 'tts_config (openai)'),
+    model: config?.model ?? 'gpt-4o-mini-tts',
+    ...(config?.voice ? { voice: config.voice as openai.TTSVoices } : {}),
+    ...(config?.speed !== undefined ? { speed: config.speed } : {}),
+    ...(config?.default_instructions ? { instructions: config.default_instructions } : {}),
+  });
+}
+
+/** OpenAI's gpt-4o-mini-tts (and later) take free-text voice instructions; tts-1 and Deepgram do not. */
+export function ttsTakesInstructions(config: TtsConfig | undefined): boolean {
+  const provider = config?.provider ?? 'openai';
+  const model = config?.model ?? 'gpt-4o-mini-tts';
+  return provider === 'openai' && !model.startsWith('tts-1');
+}
+
+function applyTtsInstructions(tts: openai.TTS | deepgram.TTS, config: TtsConfig | undefined, instructions: string | undefined, log: WorkerLog): void {
+  if (!(tts instanceof openai.TTS) || !ttsTakesInstructions(config)) return;
+  // The plugin's updateOptions type omits `instructions`, but it merges whatever it is given into the request options.
+  (tts.updateOptions as (options: { instructions?: string }) => void)({ instructions: instructions ?? config?.default_instructions ?? '' });
+  if (instructions !== undefined) log.info('applied TTS instructions', { instructions });
+}
+
+/** The text of the model's reply, delta by delta. */
+export async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, options: Record<string, unknown>): AsyncGenerator<string> {
+  const stream = model.chat({ chatCtx, extraKwargs: options });
+  try {
+    for await (const chunk of stream) {
+      const content = chunk.delta?.content;
+      if (content) yield content;
+    }
+  } finally {
+    stream.close();
+  }
+}
+
+/** Caches the LLM client per llm_config, so a hot-reloaded config gets a new one and others reuse theirs. */
+class LlmCache {
+  private key = '';
+  private model: openai.LLM | null = null;
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  for(definition: AgentDefinition): openai.LLM {
+    const key = JSON.stringify(definition.llm_config);
+    if (!this.model || key !== this.key) {
+      this.model = createLlm(definition.llm_config, this.env);
+      this.key = key;
+    }
+    return this.model;
+  }
+}
+
+/** One structured turn against the session's current config, shared by the voice agent and text conversations. */
+async function* structuredTurn(
+  session: LiveSession,
+  models: LlmCache,
+  chatCtx: agentsLlm.ChatContext,
+  handlers: { onInstruction?: (instruction: string) => void; onVerdict?: (verdict: ReplyVerdict) => void },
+  log: WorkerLog,
+): AsyncGenerator<string> {
+  const definition = session.definition;
+  const contract = session.contract;
+  const model = models.for(definition);
+  const startTime = new Date();
+  const input = chatCtx.items.map((item) => (item.type === 'message' ? { role: item.role, content: item.textContent ?? '' } : { type: item.type }));
+  yield* speakStructuredReply(llmContent(model, chatCtx, llmRequestOptions(definition.llm_config, contract)), contract, {
+    onInstruction: handlers.onInstruction,
+    onVerdict: async (verdict) => {
+      handlers.onVerdict?.(verdict);
+      session.tracer?.recordLlmTurn({
+        model: definition.llm_config.model,
+        input,
+        output: verdict.kind === 'valid' ? verdict.object : verdict.text,
+        startTime,
+        endTime: new Date(),
+        ...(verdict.kind === 'valid' ? { structured: verdict.object } : {}),
+      });
+      await session.publishVerdict(verdict).catch((error: unknown) => log.error('could not publish the structured response', { reason: (error as Error).message }));
+    },
+  });
+}
+
+export interface VoiceModels {
+  stt: deepgram.STT | openai.STT;
+  tts: openai.TTS | deepgram.TTS;
+  vad: VAD | undefined;
+}
+
+export function createVoiceModels(definition: AgentDefinition, env: NodeJS.ProcessEnv, prewarmedVad: VAD | undefined): VoiceModels {
+  return {
+    stt: createStt(definition.stt_config, env),
+    tts: createTts(definition.tts_config, env),
+    vad: definition.pipeline_config?.vad_enabled === false ? undefined : prewarmedVad,
+  };
+}
+
+/** The voice agent for one session. */
+export class ConfiguredAgent extends voice.Agent {
+  private readonly llmModels: LlmCache;
+
+  constructor(
+    private readonly liveSession: LiveSession,
+    private readonly models: VoiceModels,
+    env: NodeJS.ProcessEnv,
+    private readonly log: WorkerLog,
+  ) {
+    const llmModels = new LlmCache(env);
+    super({ instructions: liveSession.instructions, stt: models.stt, tts: models.tts, vad: models.vad ?? null, llm: llmModels.for(liveSession.definition) });
+    this.llmModels = llmModels;
+    liveSession.onInstructionsChanged = (instructions) => this.updateInstructions(instructions);
+  }
+
+  override async llmNode(
+    chatCtx: agentsLlm.ChatContext,
+    _toolCtx: agentsLlm.ToolContext,
+    _modelSettings: voice.ModelSettings,
+  ): Promise<ReadableStream<string>> {
+    const ttsConfig = this.liveSession.definition.tts_config;
+    applyTtsInstructions(this.models.tts, ttsConfig, undefined, this.log);
+    const spoken = structuredTurn(
+      this.liveSession,
+      this.llmModels,
+      chatCtx,
+      { onInstruction: (instruction) => applyTtsInstructions(this.models.tts, ttsConfig, instruction, this.log) },
+      this.log,
+    );
+    const { ReadableStream: WebReadableStream } = await import('node:stream/web');
+    return WebReadableStream.from(spoken);
+  }
+
+  override async ttsNode(text: ReadableStream<string>, modelSettings: voice.ModelSettings) {
+    const tracer = this.liveSession.tracer;
+    if (!tracer) return voice.Agent.default.ttsNode(this, text, modelSettings);
+    const startTime = new Date();
+    const pieces: string[] = [];
+    const { TransformStream } = await import('node:stream/web');
+    const observed = text.pipeThrough(
+      new TransformStream<string, string>({
+        transform(piece, controller) {
+          pieces.push(piece);
+          controller.enqueue(piece);
+        },
+        flush() {
+          tracer.recordTts({ text: pieces.join(''), startTime, endTime: new Date() });
+        },
+      }),
+    );
+    return voice.Agent.default.ttsNode(this, observed, modelSettings);
+  }
+}
+
+/**
+ * A text conversation with a session: the same structured turn as the voice
+ * agent, without audio. `agentctl chat` runs it in a terminal; tests drive the
+ * worker's per-job logic with it.
+ */
+export class TextConversation {
+  private readonly history = agentsLlm.ChatContext.empty();
+  private readonly llmModels: LlmCache;
+
+  constructor(
+    private readonly session: LiveSession,
+    env: NodeJS.ProcessEnv,
+    private readonly log: WorkerLog,
+  ) {
+    this.llmModels = new LlmCache(env);
+    // Fail early, with the variable's name, when the key is missing.
+    this.llmModels.for(session.definition);
+  }
+
+  /** Streams the spoken text of the reply; `onVerdict` gets the judged object once the reply ends. */
+  async *reply(userText: string, onVerdict?: (verdict: ReplyVerdict) => void, onInstruction?: (instruction: string) => void): AsyncGenerator<string> {
+    this.history.addMessage({ role: 'user', content: userText });
+    // The instructions may have changed since the last turn (hot reload), so the system message is rebuilt each turn.
+    const chatCtx = agentsLlm.ChatContext.empty();
+    chatCtx.addMessage({ role: 'system', content: this.session.instructions });
+    for (const item of this.history.items) {
+      if (item.type === 'message') chatCtx.addMessage({ role: item.role, content: item.textContent ?? '' });
+    }
+    const spoken: string[] = [];
+    for await (const text of structuredTurn(this.session, this.llmModels, chatCtx, { onVerdict, onInstruction }, this.log)) {
+      spoken.push(text);
+      yield text;
+    }
+    this.history.addMessage({ role: 'assistant', content: spoken.join('') });
+  }
+}
