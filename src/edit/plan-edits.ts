@@ -1,0 +1,171 @@
+import type { DefinitionDocument } from '../definition/document.js';
+import { parseDefinitionSource } from '../definition/parse.js';
+import type { Problem } from '../definition/problem.js';
+import { closestMatch } from '../definition/suggest.js';
+import type { JsonValue } from '../definition/types.js';
+import { validateDefinitions } from '../definition/validate.js';
+import { applyAgentEdit, type AgentEdit } from './agent-edits.js';
+import { sameJson, spliceDocument } from './splice.js';
+import { applyTextEdits, type TextEdit } from './text-edits.js';
+
+export interface AgentEditRequest {
+  agentId: string;
+  edit: AgentEdit;
+}
+
+/** One file's text before and after the edits. */
+export interface FileEdit {
+  /** As the loader names it (relative to the working directory when inside it). */
+  file: string;
+  before: string;
+  after: string;
+  agentIds: string[];
+}
+
+export interface EditPlan {
+  /** Files whose text changes; empty when every edit was already in place. */
+  files: FileEdit[];
+  /** Every requested agent's definition after the edits. */
+  definitions: Map<string, JsonValue>;
+  /** Agents whose definition the edits left as it was. */
+  unchanged: string[];
+  /** Warnings the edits introduce (they do not stop an edit). */
+  warnings: Problem[];
+}
+
+export class AgentNotFoundError extends Error {
+  constructor(
+    readonly agentId: string,
+    knownIds: readonly string[],
+  ) {
+    const hint = closestMatch(agentId, knownIds);
+    const known = knownIds.length === 0 ? ' (no agents found)' : hint ? `; did you mean "${hint}"?` : ` (known: ${listSome(knownIds)})`;
+    super(`unknown agent "${agentId}"${known}`);
+    this.name = 'AgentNotFoundError';
+  }
+}
+
+/** The edit would leave the definitions invalid; nothing was written. */
+export class EditRefusedError extends Error {
+  constructor(
+    message: string,
+    /** The problems the edit would introduce, positioned in the edited text. */
+    readonly problems: Problem[],
+    /** File texts after the edit, for code frames. */
+    readonly sources: Map<string, string>,
+  ) {
+    super(message);
+    this.name = 'EditRefusedError';
+  }
+}
+
+function listSome(items: readonly string[]): string {
+  const shown = [...items].sort().slice(0, 8);
+  return items.length > shown.length ? `${shown.join(', ')}, ...` : shown.join(', ');
+}
+
+/** The one document that defines `agentId`; ambiguity and absence are errors. */
+export function findAgentDocument(documents: readonly DefinitionDocument[], agentId: string): DefinitionDocument {
+  const matches = documents.filter((document) => document.agentId === agentId);
+  const [first, second] = matches;
+  if (first === undefined) {
+    const known = [...new Set(documents.flatMap((document) => (document.agentId === null ? [] : [document.agentId])))];
+    throw new AgentNotFoundError(agentId, known);
+  }
+  if (second !== undefined) {
+    const places = matches.map((document) => `${document.file}:${document.positionOf('/agent_id').line}`).join(', ');
+    throw new Error(`agent "${agentId}" is defined more than once (${places}); make the ids unique first`);
+  }
+  return first;
+}
+
+/** Errors as a multiset keyed without positions, which move when lines are added or removed. */
+function problemKey(problem: Problem): string {
+  return `${problem.agent_id ?? ''}\u0000${problem.code}\u0000${problem.message.replace(/\d+/g, '#')}`;
+}
+
+function introducedProblems(before: readonly Problem[], after: readonly Problem[]): Problem[] {
+  const remaining = new Map<string, number>();
+  for (const problem of before) remaining.set(problemKey(problem), (remaining.get(problemKey(problem)) ?? 0) + 1);
+  return after.filter((problem) => {
+    const key = problemKey(problem);
+    const count = remaining.get(key) ?? 0;
+    if (count === 0) return true;
+    remaining.set(key, count - 1);
+    return false;
+  });
+}
+
+/**
+ * Works out the new text of every file the edits touch, without writing:
+ * each document is spliced (comments and formatting kept), the result is
+ * re-parsed and checked to hold exactly the intended data, and the whole set
+ * of definitions is validated. Edits that would add an error are refused with
+ * the problems; the caller writes only what this returns.
+ */
+export function planAgentEdits(documents: readonly DefinitionDocument[], requests: readonly AgentEditRequest[]): EditPlan {
+  const targets = new Map<DefinitionDocument, { value: JsonValue; agentId: string }>();
+  for (const request of requests) {
+    const document = findAgentDocument(documents, request.agentId);
+    const current = targets.get(document)?.value ?? (document.value as JsonValue);
+    targets.set(document, { value: applyAgentEdit(current, request.edit), agentId: request.agentId });
+  }
+
+  const definitions = new Map<string, JsonValue>();
+  const unchanged: string[] = [];
+  const byFile = new Map<string, Array<{ document: DefinitionDocument; value: JsonValue; agentId: string }>>();
+  for (const [document, { value, agentId }] of targets) {
+    definitions.set(agentId, value);
+    if (sameJson(document.value, value)) {
+      unchanged.push(agentId);
+      continue;
+    }
+    const entries = byFile.get(document.file) ?? [];
+    entries.push({ document, value, agentId });
+    byFile.set(document.file, entries);
+  }
+
+  const files: FileEdit[] = [];
+  const editedDocuments = new Map<string, DefinitionDocument[]>();
+  for (const [file, entries] of byFile) {
+    const source = (entries[0] as { document: DefinitionDocument }).document.source;
+    const textEdits: TextEdit[] = entries.flatMap(({ document, value }) => spliceDocument(document.yaml, source, value));
+    const after = applyTextEdits(source, textEdits);
+    const reparsed = parseDefinitionSource(after, file);
+    verifySplice(file, documents, reparsed.documents, reparsed.problems, new Map(entries.map(({ document, value }) => [document.index, value])));
+    editedDocuments.set(file, reparsed.documents);
+    files.push({ file, before: source, after, agentIds: entries.map(({ agentId }) => agentId) });
+  }
+
+  const afterDocuments = documents.filter((document) => !editedDocuments.has(document.file)).concat([...editedDocuments.values()].flat());
+  const introduced = introducedProblems(validateDefinitions(documents), validateDefinitions(afterDocuments));
+  const errors = introduced.filter((problem) => problem.severity === 'error');
+  if (errors.length > 0) {
+    const sources = new Map(files.map(({ file, after }) => [file, after]));
+    const agents = [...new Set(errors.map((problem) => problem.agent_id ?? '?'))].join(', ');
+    throw new EditRefusedError(`refused: the edit would make ${agents} invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); nothing was written`, errors, sources);
+  }
+  return { files, definitions, unchanged, warnings: introduced };
+}
+
+/** The spliced text must hold exactly the intended data: the edited documents as planned, the others as they were. */
+function verifySplice(
+  file: string,
+  allDocuments: readonly DefinitionDocument[],
+  reparsed: readonly DefinitionDocument[],
+  problems: readonly Problem[],
+  intended: Map<number, JsonValue>,
+): void {
+  const original = allDocuments.filter((document) => document.file === file);
+  const fail = (reason: string): never => {
+    throw new Error(`cannot edit ${file} in place (${reason}); the file was left untouched`);
+  };
+  const syntax = problems.find((problem) => problem.severity === 'error' && problem.code.startsWith('yaml'));
+  if (syntax !== undefined) fail(`the edited YAML does not parse: ${syntax.message}`);
+  if (reparsed.length !== original.length) fail('the number of documents changed');
+  original.forEach((document, position) => {
+    const now = reparsed[position];
+    const expected = intended.has(document.index) ? intended.get(document.index) : document.value;
+    if (now === undefined || now.index !== document.index || !sameJson(now.value, expected)) fail(`document ${document.index + 1} would not hold the intended data`);
+  });
+}
