@@ -37,7 +37,8 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   if (!isRecord(definition)) return problems;
   const schemaConfig = isRecord(definition['schema_config']) ? definition['schema_config'] : undefined;
   const fieldValues = schemaConfig !== undefined && Array.isArray(schemaConfig['fields']) ? (schemaConfig['fields'] as unknown[]) : undefined;
-  if (fieldValues !== undefined) {
+  // An empty field list is the schema's problem (minItems); a missing response field would only repeat it.
+  if (fieldValues !== undefined && fieldValues.length > 0) {
     const fields = checkFields(document, fieldValues, problems);
     checkResponseField(document, schemaConfig?.['response_field'], fields, problems);
     const ttsConfig = definition['tts_config'];

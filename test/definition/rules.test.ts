@@ -1,0 +1,408 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DefinitionDocument } from '../../src/definition/document.js';
+import { parseDefinitionSource } from '../../src/definition/parse.js';
+import type { Problem } from '../../src/definition/problem.js';
+import { validateDefinitions } from '../../src/definition/validate.js';
+
+const root = join(import.meta.dirname, '../..');
+
+/** A definition that passes every check; `{fields}`, `{prompt}` and `{extra}` are filled in by each test. */
+function definition(parts: { fields?: string; prompt?: string; extra?: string; id?: string }): string {
+  return `agent_id: ${parts.id ?? 'test-agent'}
+agent_type: test
+version: 1.0.0
+prompt_config:
+${parts.prompt ?? '  instructions: Hello.'}
+schema_config:
+  schema_id: turn
+  fields:
+    - field_name: system_response
+      field_type: str
+      description: What the agent says
+${parts.fields ?? ''}llm_config:
+  provider: openai
+  model: gpt-5-nano
+${parts.extra ?? ''}`;
+}
+
+function documentsOf(source: string, file = 'agent.yaml'): DefinitionDocument[] {
+  const parsed = parseDefinitionSource(source, file);
+  expect(parsed.problems).toEqual([]);
+  return parsed.documents;
+}
+
+function validate(source: string): Problem[] {
+  return validateDefinitions(documentsOf(source));
+}
+
+/** 1-based line and column of the `occurrence`-th `needle` in `source`. */
+function locate(source: string, needle: string, occurrence = 1): { line: number; column: number } {
+  let index = -1;
+  for (let seen = 0; seen < occurrence; seen++) {
+    index = source.indexOf(needle, index + 1);
+    if (index === -1) throw new Error(`${needle} not found`);
+  }
+  const before = source.slice(0, index);
+  return { line: before.split('\n').length, column: index - before.lastIndexOf('\n') };
+}
+
+function only(problems: Problem[]): Problem {
+  expect(problems.map((problem) => `${problem.code} ${problem.path}: ${problem.message}`)).toHaveLength(1);
+  return problems[0] as Problem;
+}
+
+describe('the example agents', () => {
+  it('validate with zero problems, together (no duplicate agent_ids)', () => {
+    const documents: DefinitionDocument[] = [];
+    const names = readdirSync(join(root, 'agents')).filter((name) => name.endsWith('.yaml')).sort();
+    expect(names).toEqual(['interview-agent-strict-v1.yaml', 'pte-interview-agent-v1.yaml', 'sales-agent-v1.yaml']);
+    for (const name of names) {
+      const source = readFileSync(join(root, 'agents', name), 'utf8');
+      expect(source.startsWith('# yaml-language-server: $schema=../schemas/agent.schema.json\n')).toBe(true);
+      documents.push(...documentsOf(source, `agents/${name}`));
+    }
+    expect(documents.map((document) => document.agentId)).toEqual(['interview-agent-strict-v1', 'pte-interview-agent-v1', 'sales-agent-v1']);
+    expect(validateDefinitions(documents)).toEqual([]);
+  });
+
+  it('the base definition of these tests is valid', () => {
+    expect(validate(definition({}))).toEqual([]);
+  });
+});
+
+describe('duplicate-agent-id', () => {
+  it('flags the later definition and names the first one as file:line', () => {
+    const first = documentsOf(definition({ extra: '' }), 'agents/a.yaml');
+    const second = documentsOf(`# another copy\n${definition({})}`, 'agents/b.yaml');
+    const problem = only(validateDefinitions([...first, ...second]));
+    expect(problem).toMatchObject({
+      file: 'agents/b.yaml',
+      line: 2,
+      column: 11,
+      code: 'duplicate-agent-id',
+      path: '/agent_id',
+      agent_id: 'test-agent',
+      message: 'agent_id "test-agent" is already defined in agents/a.yaml:1',
+    });
+  });
+
+  it('catches duplicates between documents of one file', () => {
+    const source = `${definition({})}---\n${definition({})}`;
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'duplicate-agent-id', line: locate(source, 'agent_id', 2).line, message: 'agent_id "test-agent" is already defined in agent.yaml:1' });
+  });
+});
+
+describe('field rules', () => {
+  it('duplicate-field: at the second field_name, naming the first line', () => {
+    const source = definition({ fields: '    - field_name: system_response\n      field_type: str\n      description: Again\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'duplicate-field',
+      path: '/schema_config/fields/1/field_name',
+      message: 'field "system_response" is defined twice (first at line 9)',
+      ...locate(source, 'system_response', 2),
+    });
+  });
+
+  it('field-name-case: must be snake_case, suggesting the snake_case form', () => {
+    const source = definition({ fields: '    - field_name: CredibilityScore\n      field_type: int\n      description: Score\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'field-name-case',
+      path: '/schema_config/fields/1/field_name',
+      suggestion: 'did you mean "credibility_score"?',
+      ...locate(source, 'CredibilityScore'),
+    });
+    expect(only(validate(definition({ fields: '    - field_name: red-flags\n      field_type: str\n      description: x\n' }))).suggestion).toBe(
+      'did you mean "red_flags"?',
+    );
+  });
+
+  it('invalid-field-type: the column of the mistake inside a plain scalar', () => {
+    const source = definition({ fields: '    - field_name: tags\n      field_type: list[strr]\n      description: Tags\n' });
+    const problem = only(validate(source));
+    const start = locate(source, 'list[strr]');
+    expect(problem).toMatchObject({
+      code: 'invalid-field-type',
+      path: '/schema_config/fields/1/field_type',
+      line: start.line,
+      column: start.column + 5,
+      suggestion: 'did you mean "list[str]"?',
+    });
+    expect(problem.message).toContain('field_type "list[strr]"');
+  });
+
+  it('invalid-field-type: counts the opening quote of a quoted scalar', () => {
+    for (const quoted of [`"Literal['a', 'b' 'c']"`, `'Literal[''a'', ''b'' ''c'']'`]) {
+      const source = definition({ fields: `    - field_name: choice\n      field_type: ${quoted}\n      description: Choice\n` });
+      const problem = only(validate(source));
+      // The mistake is the third string literal, where a comma was expected.
+      const expected = locate(source, quoted.startsWith('"') ? "'c'" : "''c''");
+      expect({ quoted, code: problem.code, line: problem.line, column: problem.column }).toEqual({ quoted, code: 'invalid-field-type', ...expected });
+    }
+  });
+
+  it('constraint-type-mismatch: min_length on an int and ge on a str, at the constraint key', () => {
+    const source = definition({
+      fields:
+        '    - field_name: score\n      field_type: int\n      description: Score\n      constraints: {ge: 0, min_length: 1}\n' +
+        '    - field_name: code\n      field_type: str\n      description: Code\n      constraints:\n        ge: 3\n' +
+        '    - field_name: flag\n      field_type: bool\n      description: Flag\n      constraints:\n        max_items: 1\n',
+    });
+    const problems = validate(source);
+    expect(problems.map((p) => [p.code, p.path, p.line, p.column, p.message, p.suggestion])).toEqual([
+      [
+        'constraint-type-mismatch',
+        '/schema_config/fields/1/constraints/min_length',
+        locate(source, 'min_length').line,
+        locate(source, 'min_length').column,
+        'constraint min_length does not apply to field "score" of type int (it takes ge, gt, le, lt)',
+        'did you mean "ge"?',
+      ],
+      [
+        'constraint-type-mismatch',
+        '/schema_config/fields/2/constraints/ge',
+        locate(source, 'ge: 3').line,
+        9,
+        'constraint ge does not apply to field "code" of type str (it takes min_length, max_length, pattern)',
+        'did you mean "min_length"?',
+      ],
+      [
+        'constraint-type-mismatch',
+        '/schema_config/fields/3/constraints/max_items',
+        locate(source, 'max_items').line,
+        9,
+        'constraint max_items does not apply to field "flag": bool fields take no constraints',
+        undefined,
+      ],
+    ]);
+  });
+
+  it('constraint-conflict: bounds no value can satisfy', () => {
+    const source = definition({
+      fields:
+        '    - field_name: score\n      field_type: int\n      description: Score\n      constraints: {ge: 10, le: 1}\n' +
+        '    - field_name: whole\n      field_type: int\n      description: No integer between\n      constraints: {gt: 1, lt: 2}\n' +
+        '    - field_name: ratio\n      field_type: float\n      description: Fine for floats\n      constraints: {gt: 1, lt: 2}\n' +
+        '    - field_name: note\n      field_type: str\n      description: Note\n      constraints: {min_length: 5, max_length: 2}\n' +
+        '    - field_name: tags\n      field_type: list[str]\n      description: Tags\n      constraints: {min_items: 3, max_items: 1}\n',
+    });
+    const problems = validate(source);
+    expect(problems.map((p) => [p.code, p.path, p.message])).toEqual([
+      ['constraint-conflict', '/schema_config/fields/1/constraints/le', 'constraints of field "score" contradict each other: ge 10 and le 1, so no value fits'],
+      ['constraint-conflict', '/schema_config/fields/2/constraints/lt', 'constraints of field "whole" contradict each other: gt 1 and lt 2, so no value fits'],
+      ['constraint-conflict', '/schema_config/fields/4/constraints/max_length', 'constraints of field "note" contradict each other: min_length 5 > max_length 2, so no value fits'],
+      ['constraint-conflict', '/schema_config/fields/5/constraints/max_items', 'constraints of field "tags" contradict each other: min_items 3 > max_items 1, so no value fits'],
+    ]);
+    expect(problems[0]).toMatchObject(locate(source, '1}'));
+  });
+
+  it('invalid-pattern: a regular expression that does not compile', () => {
+    const source = definition({ fields: '    - field_name: code\n      field_type: str\n      description: Code\n      constraints:\n        pattern: "^[A-Z"\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'invalid-pattern', path: '/schema_config/fields/1/constraints/pattern', ...locate(source, '"^[A-Z"') });
+    expect(problem.message).toMatch(/^constraints\.pattern of field "code" is not a valid regular expression: /);
+  });
+
+  it('invalid-default: the default must fit the type and the constraints', () => {
+    const source = definition({
+      fields:
+        '    - field_name: score\n      field_type: int\n      description: Score\n      required: false\n      default: 11\n      constraints: {ge: 1, le: 10}\n' +
+        '    - field_name: tags\n      field_type: list[str]\n      description: Tags\n      required: false\n      default: [1]\n' +
+        "    - field_name: stage\n      field_type: Literal['a', 'b']\n      description: Stage\n      required: false\n      default: a\n",
+    });
+    const problems = validate(source);
+    expect(problems.map((p) => [p.code, p.path, p.line, p.column, p.message])).toEqual([
+      [
+        'invalid-default',
+        '/schema_config/fields/1/default',
+        locate(source, 'default: 11').line,
+        16,
+        'default of field "score" does not fit int and its constraints: must be <= 10 (le), got 11',
+      ],
+      ['invalid-default', '/schema_config/fields/2/default', locate(source, 'default: [1]').line, 16, 'default of field "tags" does not fit list[str]: item [0]: expected a string, got 1'],
+    ]);
+  });
+
+  it('default-on-required: a warning, since a required field never falls back to its default', () => {
+    const source = definition({ fields: '    - field_name: tags\n      field_type: list[str]\n      description: Tags\n      default: []\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'default-on-required',
+      severity: 'warning',
+      path: '/schema_config/fields/1/default',
+      message: 'field "tags" is required, so its default is never used',
+      ...locate(source, 'default'),
+    });
+  });
+
+  it('tts-flag-type: use_in_tts only on str fields', () => {
+    const source = definition({ fields: '    - field_name: score\n      field_type: int\n      description: Score\n      metadata: {use_in_tts: true}\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'tts-flag-type',
+      path: '/schema_config/fields/1/metadata/use_in_tts',
+      message: 'metadata.use_in_tts is only for str fields, and field "score" is int',
+      ...locate(source, 'true}'),
+    });
+    expect(validate(definition({ fields: '    - field_name: score\n      field_type: int\n      description: Score\n      metadata: {use_in_tts: false}\n' }))).toEqual([]);
+  });
+});
+
+describe('response and instruction fields', () => {
+  const withoutResponse = (source: string): string => source.replace('field_name: system_response', 'field_name: answer');
+
+  it('response-field-missing: no system_response field, reported at the fields key', () => {
+    const source = withoutResponse(definition({}));
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'response-field-missing', path: '/schema_config/fields', ...locate(source, 'fields:') });
+    expect(problem.message).toBe('schema_config.fields has no "system_response" field, the text the agent speaks');
+  });
+
+  it('response-field-missing: an explicit response_field naming no field, with did-you-mean', () => {
+    const source = withoutResponse(definition({})).replace('  schema_id: turn\n', '  schema_id: turn\n  response_field: anwser\n');
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'response-field-missing',
+      path: '/schema_config/response_field',
+      message: 'schema_config.response_field names "anwser", which is not one of the fields',
+      suggestion: 'did you mean "answer"?',
+      ...locate(source, 'anwser'),
+    });
+  });
+
+  it('response-field-type: the spoken field must be str', () => {
+    const source = definition({}).replace('      field_type: str\n', '      field_type: list[str]\n');
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'response-field-type',
+      path: '/schema_config/fields/0/field_type',
+      message: 'response field "system_response" must be str, since it is spoken (it is list[str])',
+      ...locate(source, 'list[str]'),
+    });
+  });
+
+  it('response-field-optional: the spoken field must be required', () => {
+    const source = definition({}).replace('      description: What the agent says\n', '      description: What the agent says\n      required: false\n');
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'response-field-optional', path: '/schema_config/fields/0/required', ...locate(source, 'false') });
+  });
+
+  it('instruction-field-missing: tts_config.instruction_field must name a field', () => {
+    const source = definition({
+      fields: '    - field_name: voice_instructions\n      field_type: str\n      description: Voice\n      required: false\n',
+      extra: 'tts_config:\n  provider: openai\n  instruction_field: voice_instruction\n',
+    });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'instruction-field-missing',
+      path: '/tts_config/instruction_field',
+      suggestion: 'did you mean "voice_instructions"?',
+      ...locate(source, 'voice_instruction\n'),
+    });
+  });
+
+  it('instruction-field-type: the instruction field must be str', () => {
+    const source = definition({
+      fields: '    - field_name: pace\n      field_type: float\n      description: Pace\n      required: false\n',
+      extra: 'tts_config:\n  provider: openai\n  instruction_field: pace\n',
+    });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'instruction-field-type',
+      path: '/tts_config/instruction_field',
+      message: 'tts_config.instruction_field must name a str field, and "pace" is float',
+      ...locate(source, 'pace\n', 2),
+    });
+  });
+});
+
+describe('undeclared-prompt-var', () => {
+  it('points at the {{ inside a block scalar, with did-you-mean among declared names', () => {
+    const prompt = [
+      '  instructions: |',
+      '    You work for {{ company_name }}.',
+      '    Greet {{ user_details.name }} on {{current_date}}; you are {{ agent_id }}.',
+      '      Mention {{ compnay_name }} twice: {{ compnay_name }}.',
+      '  dynamic_vars:',
+      '    company_name: Acme',
+    ].join('\n');
+    const source = definition({ prompt });
+    const problems = validate(source);
+    expect(problems.map((p) => [p.code, p.path, p.line, p.column, p.endColumn, p.suggestion])).toEqual([
+      ['undeclared-prompt-var', '/prompt_config/instructions', 8, 15, 33, 'did you mean "company_name"?'],
+      ['undeclared-prompt-var', '/prompt_config/instructions', 8, 41, 59, 'did you mean "company_name"?'],
+    ]);
+    expect(problems[0]?.message).toBe('prompt variable {{ compnay_name }} is not declared in prompt_config.dynamic_vars, nor a runtime variable');
+  });
+
+  it('finds the position in folded and quoted scalars too', () => {
+    const folded = definition({ prompt: '  instructions: >-\n    Hello\n    there {{ nme }}.' });
+    expect(only(validate(folded))).toMatchObject({ code: 'undeclared-prompt-var', ...locate(folded, '{{ nme') });
+    const quoted = definition({ prompt: '  instructions: "Say \\"hi\\" to {{ nme }}"' });
+    expect(only(validate(quoted))).toMatchObject({ code: 'undeclared-prompt-var', ...locate(quoted, '{{ nme') });
+  });
+
+  it('accepts runtime variables and user_details.<key>; flags a placeholder that is not a name', () => {
+    const prompt = '  instructions: "{{ agent_id }} {{ session_id }} {{ user_id }} {{ tenant_id }} {{ current_date }} {{ user_details.email }} {{ not a name }}"';
+    const problem = only(validate(definition({ prompt })));
+    expect(problem.message).toBe('prompt placeholder {{ not a name }} does not hold a variable name');
+    expect(problem.column).toBe(locate(definition({ prompt }), '{{ not').column);
+  });
+});
+
+describe('literal-secret', () => {
+  const cases: Array<[string, string, string]> = [
+    ['OpenAI project key as a value', '  base_url: https://example.test/v1?key=sk-proj-Abc123def456ghi789jkl012mno345\n', 'sk-proj-'],
+    ['Langfuse secret key', 'tracing_config:\n  enabled: true\n  endpoints:\n    host: sk-lf-1234abcd-5678-90ef-abcd-1234567890ab\n', 'sk-lf-'],
+    ['AWS access key', 'pipeline_config:\n  custom_nodes: [AKIAIOSFODNN7EXAMPLE]\n', 'AKIA'],
+    ['GitHub token', 'schema_config_note: ghp_abcdefghijklmnopqrstuvwxyz0123456789\n', 'ghp_'],
+    ['Slack token', 'pipeline_config:\n  custom_nodes: [xoxb-123456789012-abcdefghij]\n', 'xoxb-'],
+    ['private key', 'pipeline_config:\n  custom_nodes: ["-----BEGIN RSA PRIVATE KEY-----\\nMIIE"]\n', 'BEGIN RSA'],
+  ];
+  for (const [name, extra, secretStart] of cases) {
+    it(`finds ${name} anywhere, and never prints it`, () => {
+      const problems = validate(definition({ extra })).filter((problem) => problem.code === 'literal-secret');
+      const problem = only(problems);
+      expect(problem.message).toMatch(/\(\*{4,8}[^)]{0,4}\); secrets must not be written in definitions$/);
+      expect(`${problem.message} ${problem.suggestion ?? ''}`).not.toContain(secretStart);
+      expect(problem.suggestion).toContain('.env.example');
+    });
+  }
+
+  it('keys named like secrets, at any depth, positioned at the value', () => {
+    const source = definition({
+      extra: '  api_key: hunter2hunter2\ntenant_config:\n  tenant_id: t\n  quotas:\n    max_concurrent_sessions: 1\n',
+      prompt: '  instructions: Hello.\n  dynamic_vars:\n    LANGFUSE_SECRET_KEY: abc\n    password: ""\n',
+    });
+    const problems = validate(source);
+    expect(problems.map((p) => [p.code, p.path, p.line, p.column, p.message])).toEqual([
+      ['literal-secret', '/prompt_config/dynamic_vars/LANGFUSE_SECRET_KEY', 7, 26, 'prompt_config.dynamic_vars.LANGFUSE_SECRET_KEY holds a literal secret (****); secrets must not be written in definitions'],
+      ['literal-secret', '/llm_config/api_key', locate(source, 'hunter2').line, 12, 'llm_config.api_key holds a literal secret (********ter2); secrets must not be written in definitions'],
+    ]);
+    // The unknown api_key is the same mistake as the secret: reported once.
+    expect(problems[1]?.suggestion).toBe('read it from an environment variable instead (see .env.example), and name that variable in llm_config.api_key_env');
+  });
+
+  it('a 40-hex Deepgram-style key next to a key-like name, exactly where it starts', () => {
+    const hex = '0123456789abcdef0123456789abcdef01234567';
+    const source = definition({ prompt: `  instructions: |\n    Use the deepgram api_key: ${hex} when asked.` });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'literal-secret', path: '/prompt_config/instructions', ...locate(source, hex) });
+    expect(problem.message).toContain('Deepgram-style');
+    expect(problem.message).not.toContain(hex.slice(0, 10));
+    // The same digits alone are a hash, not a key.
+    expect(validate(definition({ prompt: `  instructions: Build ${hex}.` }))).toEqual([]);
+  });
+
+  it('leaves variable names, token counts and ordinary words alone', () => {
+    const source = definition({
+      extra: '  api_key_env: MY_OPENAI_KEY\n  max_tokens: 500\n',
+      prompt: '  instructions: Assess the risk-free task-management skills of the candidate; ask for no password.',
+    });
+    expect(validate(source)).toEqual([]);
+  });
+});
