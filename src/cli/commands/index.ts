@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
+import { register as registerValidate } from './validate.js';
+import { register as registerChat } from './chat.js';
+import { register as registerWorker } from './worker.js';
 
 /**
  * One module per command; each exports `register(program)`. Command modules
  * keep heavy imports (mongodb, @livekit/agents) inside their actions so that
  * `agentctl validate` starts fast.
  */
-export function registerCommands(_program: Command): void {
-  // Commands are added here as they land.
+export function registerCommands(program: Command): void {
+  registerValidate(program);
+  registerChat(program);
+  registerWorker(program);
 }

@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import type { RoomMessage } from '../../worker/room-messages.js';
+import { CliError } from '../errors.js';
+
+interface ChatOptions {
+  say?: string;
+  store?: string;
+  json?: boolean;
+  override: string[];
+  userId?: string;
+  tenantId?: string;
+  userDetails?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Lines typed (or piped) on stdin, one turn each; blank lines are skipped. */
+async function* stdinLines(): AsyncGenerator<string> {
+  const { createInterface } = await import('node:readline');
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) if (line.trim() !== '') yield line.trim();
+}
+
+function parseUserDetails(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new CliError(`--user-details must be a JSON object, got: ${text}`);
+}
+
+async function chat(agentId: string, options: ChatOptions): Promise<void> {
+  // Heavy modules (store drivers, @livekit/agents) load only when chat runs.
+  const { resolveStoreUri } = await import('../../store/uri.js');
+  const { openStore } = await import('../../store/open.js');
+  const { ConfigResolver } = await import('../../worker/config-resolver.js');
+  const { startJob } = await import('../../worker/job.js');
+  const { lineLog } = await import('../../worker/log.js');
+  const { combineOverrides, parseOverrideAssignment } = await import('../../worker/overrides.js');
+  const { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } = await import('../../worker/room-messages.js');
+
+  let overrides: Record<string, unknown>;
+  try {
+    overrides = combineOverrides(options.override.map(parseOverrideAssignment));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const userDetails = parseUserDetails(options.userDetails);
+  const json = options.json === true;
+  const log = lineLog((line) => process.stderr.write(`agentctl: ${line}`), 'warn');
+
+  const store = await openStore(resolveStoreUri(options.store, process.env));
+  const resolver = new ConfigResolver(store, log);
+  resolver.watch();
+  // The terminal stands in for the room: what the worker would publish is printed here.
+  const published: RoomMessage[] = [];
+  const room = {
+    publishData: async (data: Uint8Array, publishOptions: { topic?: string }) => {
+      const message = JSON.parse(new TextDecoder().decode(data)) as RoomMessage;
+      if (publishOptions.topic === CONFIG_UPDATE_TOPIC && message.type === 'config_changed') {
+        process.stderr.write(`agentctl: config of ${message.agent_id} changed (revision ${message.revision}); applied: ${message.applied.join(', ') || 'nothing'}\n`);
+      } else if (publishOptions.topic === STRUCTURED_RESPONSE_TOPIC) {
+        published.push(message);
+      }
+    },
+  };
+  try {
+    const started = await startJob(
+      {
+        agent_id: agentId,
+        ...(options.userId ? { user_id: options.userId } : {}),
+        ...(options.tenantId ? { tenant_id: options.tenantId } : {}),
+        ...(userDetails ? { user_details: userDetails } : {}),
+        overrides,
+      },
+      { store, resolver, room, log, env: process.env },
+    );
+    if (!started.ok) throw new CliError(started.message);
+    const session = started.session;
+    try {
+      const { TextConversation } = await import('../../worker/agent-factory.js');
+      let conversation;
+      try {
+        conversation = new TextConversation(session, process.env, log);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      const turns = options.say !== undefined ? [options.say] : stdinLines();
+      for await (const userText of turns) {
+        published.length = 0;
+        const spoken: string[] = [];
+        if (!json) process.stdout.write('agent: ');
+        for await (const text of conversation.reply(userText)) {
+          spoken.push(text);
+          if (!json) process.stdout.write(text);
+        }
+        const message = published.find((item) => item.type === 'structured_response' || item.type === 'structured_response_invalid');
+        if (json) {
+          const structured = message?.type === 'structured_response' ? message.data : null;
+          const errors = message?.type === 'structured_response_invalid' ? message.errors : [];
+          process.stdout.write(`${JSON.stringify({ user: userText, text: spoken.join(''), structured, errors })}\n`);
+        } else {
+          process.stdout.write('\n');
+          if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
+          else if (message?.type === 'structured_response_invalid') process.stderr.write(`agentctl: the reply failed its schema: ${message.errors.join('; ')}\n`);
+        }
+      }
+    } finally {
+      await session.end();
+    }
+  } finally {
+    await resolver.close();
+    await store.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('chat')
+    .description('Talk to a synced agent in the terminal (text only, no LiveKit server): spoken text streams, then the structured object')
+    .argument('<agent_id>', 'the agent to talk to, as synced to the store')
+    .option('--say <text>', 'send one message and exit (otherwise each stdin line is a turn)')
+    .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
+    .option('--json', 'print one JSON object per turn: {user, text, structured, errors}')
+    .option('--override <path=value>', 'session override, e.g. llm_config.temperature=0.2 (repeatable)', collect, [])
+    .option('--user-id <id>', 'user_id for the session')
+    .option('--tenant-id <id>', 'tenant_id for the session (quota)')
+    .option('--user-details <json>', 'user_details object for the session, as JSON')
+    .addHelpText(
+      'after',
+      `
+The LLM is the one in the agent's llm_config; OPENAI_BASE_URL points it at any
+OpenAI-compatible server, and the key comes from llm_config.api_key_env or OPENAI_API_KEY.
+
+Examples:
+  $ agentctl chat interview-agent --say "Hello, I am here for my visa interview"
+  $ echo "Hi" | agentctl chat interview-agent --json --override llm_config.temperature=0.2`,
+    )
+    .action(async (agentId: string, options: ChatOptions) => chat(agentId, options));
+}
