@@ -337,8 +337,10 @@ class FieldTypeParser {
 
   private describe(index: number): string {
     if (index >= this.text.length) return 'the end';
-    const char = this.text[index];
-    return char === "'" ? `"'"` : `'${char}'`;
+    const char = this.text[index] ?? '';
+    if (char === "'") return `"'"`;
+    // Keep messages on one line: show control characters escaped.
+    return char < ' ' ? `'${JSON.stringify(char).slice(1, -1)}'` : `'${char}'`;
   }
 }
 

@@ -122,6 +122,7 @@ describe('parseFieldType on broken types reports the message and the exact colum
     ['list[', 6, "expected a type name after 'list[', found the end", undefined],
     ['list[1]', 6, "expected a type name after 'list[', found '1'", undefined],
     ['Optional[str]', 1, 'an optional field is written with required: false', undefined],
+    ['str\n\u0001', 5, "unexpected '\\u0001' after the type", 'str'],
     ['uuid', 1, "unknown type 'uuid'; expected str, int, float, bool, dict, list[T] or Literal[...]", undefined],
   ] as Array<[string, number, string, string | undefined]>)('%j', (text, column, message, suggestion) => {
     const error = failure(text);
