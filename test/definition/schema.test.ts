@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseDefinitionSource } from '../../src/definition/parse.js';
@@ -9,6 +9,7 @@ import type { Problem } from '../../src/definition/problem.js';
 import { DEFINITION_KEYS } from '../../src/definition/types.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 
+const addFormats = formats.default;
 const root = join(import.meta.dirname, '../..');
 const schemaText = readFileSync(join(root, 'schemas/agent.schema.json'), 'utf8');
 const schema = JSON.parse(schemaText) as Record<string, unknown>;
@@ -238,7 +239,7 @@ describe('schema problems', () => {
   });
 
   it('out-of-range: sample_rate, max_tokens, quotas and an empty field list', () => {
-    const source = VALID.replace(/  fields:\n[\s\S]*?llm_config:/, '  fields: []\nllm_config:').concat(
+    const source = VALID.replace(/ {2}fields:\n[\s\S]*?llm_config:/, '  fields: []\nllm_config:').concat(
       '  max_tokens: 0\ntracing_config:\n  enabled: true\n  sample_rate: 1.5\ntenant_config:\n  tenant_id: t\n  quotas:\n    max_concurrent_sessions: -1\n  rate_limits:\n    per_minute: -5\n',
     );
     const problems = validate(source);
