@@ -20,5 +20,7 @@ export {
 export type { ParseResult } from './definition/document.js';
 export type { ParseLimits } from './definition/parse.js';
 export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/parse.js';
+export { validateDefinitions } from './definition/validate.js';
+export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions } from './files/load.js';
 export { loadDefinitions } from './files/load.js';
