@@ -9,7 +9,7 @@
  * `agentctl chat` import it, lazily.
  */
 import type { ReadableStream } from 'node:stream/web';
-import { llm as agentsLlm, voice, type VAD } from '@livekit/agents';
+import { llm as agentsLlm, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentDefinition, LlmConfig, SttConfig, TtsConfig } from '../definition/types.js';
@@ -222,6 +222,19 @@ export class ConfiguredAgent extends voice.Agent {
 }
 
 /**
+ * Outside a LiveKit job nobody has set up the framework's logger, which its
+ * LLM streams require. Its output would mix with the conversation on stdout,
+ * so it stays silent: our own log reports what matters.
+ */
+function ensureFrameworkLogger(): void {
+  try {
+    agentsLog();
+  } catch {
+    initializeLogger({ pretty: false, level: 'silent' });
+  }
+}
+
+/**
  * A text conversation with a session: the same structured turn as the voice
  * agent, without audio. `agentctl chat` runs it in a terminal; tests drive the
  * worker's per-job logic with it.
@@ -235,6 +248,7 @@ export class TextConversation {
     env: NodeJS.ProcessEnv,
     private readonly log: WorkerLog,
   ) {
+    ensureFrameworkLogger();
     this.llmModels = new LlmCache(env);
     // Fail early, with the variable's name, when the key is missing.
     this.llmModels.for(session.definition);
