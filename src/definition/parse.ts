@@ -4,7 +4,7 @@
  * input (alias bombs, deep nesting, prototype keys, custom tags) is reported
  * as problems and never reaches the plain data.
  */
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { CST, Composer, Parser, isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Alias, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { DefinitionDocument, ParseResult, SourcePosition } from './document.js';
 import { createLineLocator } from './line-index.js';
@@ -16,7 +16,7 @@ export interface ParseLimits {
   maxAliases: number;
   /** Nodes copied by alias expansion per document. */
   maxAliasedNodes: number;
-  /** Nesting of maps and sequences. */
+  /** Nesting of maps and sequences; capped at 256 because the YAML composer recurses per level. */
   maxDepth: number;
   /** Size of a definition file; the loader checks it before reading. */
   maxFileBytes: number;
@@ -58,15 +58,27 @@ export function parseDefinitionSource(source: string, file: string, limits?: Par
     return { file, line: start.line, column: start.column, severity, code, message, agent_id: null, path, endLine: end.line, endColumn: end.column };
   };
 
-  const stream = parseAllDocuments(source, YAML_OPTIONS);
-  if ('empty' in stream) {
+  const tooDeep = new Map<number, Problem>();
+  const maxDepth = Math.min(effectiveLimits.maxDepth, MAX_SUPPORTED_DEPTH);
+  const composer = new Composer(YAML_OPTIONS);
+  const tokens = withoutDeepDocuments(new Parser().parse(source), maxDepth, (index, offset) => {
+    tooDeep.set(index, problemAt('nesting-too-deep', `nesting deeper than ${maxDepth} levels`, [offset, offset + 1]));
+  });
+  const stream = Array.from(composer.compose(tokens));
+  if (stream.length === 0) {
     // A stream with no documents (empty or comments only) can still hold directive errors.
-    for (const error of stream.errors) problems.push(yamlProblem(error, 'error', source, problemAt));
-    for (const warning of stream.warnings) problems.push(yamlProblem(warning, 'warning', source, problemAt));
+    const { errors, warnings } = composer.streamInfo();
+    for (const error of errors) problems.push(yamlProblem(error, 'error', source, problemAt));
+    for (const warning of warnings) problems.push(yamlProblem(warning, 'warning', source, problemAt));
     return { documents, problems };
   }
 
   stream.forEach((yamlDocument, index) => {
+    const deepProblem = tooDeep.get(index);
+    if (deepProblem !== undefined) {
+      problems.push(deepProblem);
+      return;
+    }
     const documentProblems: Problem[] = [];
     let composable = true;
     for (const error of yamlDocument.errors) {
@@ -105,6 +117,46 @@ function trimmedEnd(source: string, start: number, end: number): number {
   let trimmed = end;
   while (trimmed > start && /\s/.test(source.charAt(trimmed - 1))) trimmed--;
   return trimmed;
+}
+
+/** Deeper than this, the recursive YAML composer could exhaust the stack (a fatal crash in V8 at worst). */
+const MAX_SUPPORTED_DEPTH = 256;
+
+/**
+ * Passes the parser's tokens on, but empties any document nested deeper than
+ * `maxDepth` before the composer sees it. The check walks the concrete syntax
+ * tree with an explicit stack, so hostile nesting never recurses.
+ */
+function* withoutDeepDocuments(
+  tokens: Iterable<CST.Token>,
+  maxDepth: number,
+  onTooDeep: (documentIndex: number, offset: number) => void,
+): Generator<CST.Token> {
+  let documentIndex = 0;
+  for (const token of tokens) {
+    if (token.type === 'document') {
+      const deepCollection = firstCollectionDeeperThan(token.value, maxDepth);
+      if (deepCollection !== undefined) {
+        onTooDeep(documentIndex, deepCollection.offset);
+        delete token.value;
+      }
+      documentIndex++;
+    }
+    yield token;
+  }
+}
+
+function firstCollectionDeeperThan(root: CST.Token | undefined, maxDepth: number): CST.Token | undefined {
+  const pending: Array<{ token: CST.Token | null | undefined; depth: number }> = [{ token: root, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { token, depth } = next;
+    if (!CST.isCollection(token)) continue;
+    if (depth > maxDepth) return token;
+    for (const item of token.items) {
+      pending.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 type ProblemFactory = (code: string, message: string, range: Range, path?: string, severity?: Severity) => Problem;
