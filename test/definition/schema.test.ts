@@ -1,9 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { writeSchemaValidator } from '../../scripts/build-schema-validator.js';
+import { compileAgentSchema } from '../../src/definition/meta-schema.js';
 import { parseDefinitionSource } from '../../src/definition/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { DEFINITION_KEYS } from '../../src/definition/types.js';
@@ -105,6 +108,29 @@ describe('the schema file', () => {
     for (const name of files) {
       const valid = check(YAML.parse(readFileSync(join(root, 'agents', name), 'utf8')));
       expect({ name, valid, errors: check.errors ?? null }).toEqual({ name, valid: true, errors: null });
+    }
+  });
+  it('gives the same verdicts and errors as standalone code (what the build ships) as when compiled', () => {
+    // Inside the package, so that the generated require()s of Ajv's runtime resolve.
+    const cacheDir = join(root, 'node_modules/.cache');
+    mkdirSync(cacheDir, { recursive: true });
+    const outDir = mkdtempSync(join(cacheDir, 'agentctl-validator-'));
+    try {
+      const standalone = createRequire(import.meta.url)(writeSchemaValidator(outDir)) as ReturnType<typeof compileAgentSchema>;
+      const compiled = compileAgentSchema();
+      const base = YAML.parse(VALID) as Record<string, unknown>;
+      const samples: unknown[] = [
+        base,
+        { ...base, version: '1.0', colour: 'blue' },
+        { ...base, llm_config: { provider: 'opnai', model: 'm', temperature: 3, base_url: 'not a url' } },
+        { ...base, prompt_config: { instructions: 'x', dynamic_vars: { 'bad-name': [1] } } },
+        ...readdirSync(join(root, 'agents')).map((name) => YAML.parse(readFileSync(join(root, 'agents', name), 'utf8'))),
+      ];
+      for (const sample of samples) {
+        expect([standalone(sample), standalone.errors ?? null]).toEqual([compiled(sample), compiled.errors ?? null]);
+      }
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
     }
   });
 });
