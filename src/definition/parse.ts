@@ -208,6 +208,8 @@ class PlainValueBuilder {
   private aliasedNodes = 0;
   /** Above zero while copying an anchored node: its problems were reported at the anchor already. */
   private expansionDepth = 0;
+  /** The outermost alias being expanded, where limits hit inside the copy are reported. */
+  private expansionRoot: { alias: Alias; pointer: string } | undefined;
 
   constructor(
     private readonly limits: ParseLimits,
@@ -316,9 +318,9 @@ class PlainValueBuilder {
     if (this.building.has(target)) {
       this.abandon('alias-limit', `alias *${alias.source} refers to a collection that contains it`, alias);
     }
-    this.expansionDepth++;
+    if (this.expansionDepth++ === 0) this.expansionRoot = { alias, pointer: this.pointer() };
     const value = this.build(target, depth);
-    this.expansionDepth--;
+    if (--this.expansionDepth === 0) this.expansionRoot = undefined;
     return value;
   }
 
@@ -349,7 +351,8 @@ class PlainValueBuilder {
   }
 
   private abandon(code: string, message: string, node: Node): never {
-    this.problems.push(this.problemAt(code, message, node.range ?? [0, 0], this.pointer()));
+    const [range, pointer] = this.expansionRoot ? [this.expansionRoot.alias.range, this.expansionRoot.pointer] : [node.range, this.pointer()];
+    this.problems.push(this.problemAt(code, message, range ?? [0, 0], pointer));
     throw new AbandonDocument(message);
   }
 
@@ -415,7 +418,8 @@ function resolvePointer(yaml: Document.Parsed, pointer: string): ResolvedPointer
     let child: Node | null | undefined;
     let childKey: Node | undefined;
     if (isMap(container)) {
-      const pair: Pair<unknown, unknown> | undefined = container.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
+      // The last entry wins, as in the plain value.
+      const pair: Pair<unknown, unknown> | undefined = container.items.findLast((item) => isScalar(item.key) && String(item.key.value) === segment);
       childKey = pair?.key as Node | undefined;
       child = (pair?.value as Node | null | undefined) ?? childKey;
     } else if (isSeq(container) && /^(0|[1-9][0-9]*)$/.test(segment)) {
