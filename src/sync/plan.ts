@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { MANAGED_BY } from '../store/revisions.js';
 import type { AgentState, SourceInfo } from '../store/types.js';
 import { contentHash } from './hash.js';
 import { diffJson, type ValueChange } from './json-diff.js';
@@ -50,8 +51,6 @@ export interface SyncSummary {
   drift: number;
   conflict: number;
 }
-
-export const MANAGED_BY = 'agentctl';
 
 /**
  * Why the stored document no longer is what agentctl last wrote, or null.

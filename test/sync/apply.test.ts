@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConfigStore } from '../../src/store/types.js';
+import { LockHeldError } from '../../src/store/types.js';
+import { applyPlan, InvalidPlanError, type ApplyOptions } from '../../src/sync/apply.js';
+import { planSync, summarize, type SyncPlan } from '../../src/sync/plan.js';
+import { planAgainstStore } from '../../src/sync/read.js';
+import { definition, desired } from './fixtures.js';
+import { storeCases, type StoreCase } from './stores.js';
+
+const clock = (): (() => Date) => {
+  let tick = Date.parse('2025-03-01T00:00:00.000Z');
+  return () => new Date((tick += 1000));
+};
+
+describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
+  let storeCase: StoreCase;
+  let store: ConfigStore;
+  let options: ApplyOptions;
+
+  beforeEach(async () => {
+    storeCase = await makeCase();
+    store = await storeCase.open();
+    options = { force: false, dryRun: false, holder: 'test@host pid 1', now: clock() };
+  });
+  afterEach(async () => {
+    await store.close();
+    await storeCase.dispose();
+  });
+
+  const apply = async (agents: ReturnType<typeof desired>[], extra: Partial<ApplyOptions> & { prune?: boolean; allBodies?: boolean } = {}): Promise<SyncPlan> => {
+    const plan = await planAgainstStore(store, agents, { prune: extra.prune ?? false, allBodies: extra.allBodies ?? false });
+    return applyPlan(store, plan, { ...options, ...extra });
+  };
+
+  it('creates, then re-applies as a no-op that writes nothing', async () => {
+    const agents = [desired(definition('alpha')), desired(definition('beta'))];
+    const first = await apply(agents);
+    expect(first.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
+      ['alpha', 'create', 1],
+      ['beta', 'create', 1],
+    ]);
+    const stored = await store.getAgent('alpha');
+    expect(stored?.definition).toEqual(definition('alpha'));
+    expect(stored?.meta).toMatchObject({ revision: 1, content_hash: agents[0]!.content_hash, managed_by: 'agentctl', source: { file: 'agents/alpha.yaml' } });
+
+    const before = await store.listStates();
+    const second = await apply(agents);
+    expect(summarize(second)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
+    expect(await store.listStates()).toEqual(before);
+    expect(await store.history('alpha')).toHaveLength(1);
+  });
+
+  it('updates with the changed paths and records a new revision in history', async () => {
+    await apply([desired(definition('alpha'))]);
+    const changed = definition('alpha', { version: '1.1.0' });
+    changed.schema_config.fields[1]!.field_type = "Literal['calm', 'upbeat', 'stern']";
+    const result = await apply([desired(changed)]);
+    expect(result.changes[0]).toMatchObject({ action: 'update', revision: 2 });
+    expect(result.changes[0]?.diffs.map((d) => d.path)).toEqual(['/version', '/schema_config/fields/1/field_type']);
+    const history = await store.history('alpha');
+    expect(history.map((h) => [h.revision, h.action])).toEqual([
+      [1, 'create'],
+      [2, 'update'],
+    ]);
+    expect(history[1]?.definition).toEqual(changed);
+  });
+
+  it('turns a lost conditional write into a conflict and never overwrites', async () => {
+    await apply([desired(definition('alpha'))]);
+    const plan = await planAgainstStore(store, [desired(definition('alpha', { version: '2.0.0' }))], { prune: false, allBodies: false });
+    // Someone else applies in between.
+    const theirs = definition('alpha', { version: '3.0.0' });
+    await applyPlan(store, planSync([desired(theirs)], [{ state: (await store.listStates())[0]! }], { prune: false }), options);
+    const result = await applyPlan(store, plan, options);
+    expect(result.changes[0]).toMatchObject({ agent_id: 'alpha', action: 'conflict', revision: 2 });
+    expect((await store.getAgent('alpha'))?.definition.version).toBe('3.0.0');
+  });
+
+  it('reports an out-of-band edit as drift, refuses it, and overwrites it only with force', async () => {
+    await apply([desired(definition('alpha')), desired(definition('beta'))]);
+    await storeCase.editOutOfBand('alpha', 'enabled', false, { touch: true });
+    await storeCase.editOutOfBand('beta', 'agent_type', 'sales', { touch: false });
+
+    // alpha: seen from the timestamps alone. beta: body edited in place, seen when the body is read (diff reads all).
+    const refused = await apply([desired(definition('alpha')), desired(definition('beta'))], { allBodies: true });
+    expect(refused.changes.map((c) => [c.agent_id, c.action])).toEqual([
+      ['alpha', 'drift'],
+      ['beta', 'drift'],
+    ]);
+    expect(refused.changes[0]?.diffs).toEqual([{ path: '/enabled', before: false, after: true }]);
+    expect((await store.getAgent('alpha'))?.definition.enabled).toBe(false);
+    expect(await store.history('alpha')).toHaveLength(1);
+
+    const forced = await apply([desired(definition('alpha')), desired(definition('beta'))], { allBodies: true, force: true });
+    expect(forced.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
+      ['alpha', 'update', 2],
+      ['beta', 'update', 2],
+    ]);
+    expect((await store.getAgent('alpha'))?.definition.enabled).toBe(true);
+    expect(summarize(await apply([desired(definition('alpha')), desired(definition('beta'))], { allBodies: true }))).toMatchObject({ unchanged: 2, drift: 0 });
+  });
+
+  it('prunes only agents agentctl manages, recording the deletion', async () => {
+    await apply([desired(definition('keep')), desired(definition('gone'))]);
+    const result = await apply([desired(definition('keep'))], { prune: true });
+    expect(result.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
+      ['keep', 'unchanged', 1],
+      ['gone', 'delete', 2],
+    ]);
+    expect(await store.getAgent('gone')).toBeNull();
+    expect((await store.history('gone')).map((h) => h.action)).toEqual(['create', 'delete']);
+  });
+
+  it('writes nothing on a dry run', async () => {
+    const result = await apply([desired(definition('alpha'))], { dryRun: true });
+    expect(result).toMatchObject({ dry_run: true, changes: [{ action: 'create', revision: 1 }] });
+    expect(await store.listStates()).toEqual([]);
+  });
+
+  it('fails with the holder named while another apply holds the lock, writing nothing', async () => {
+    await store.acquireLock('alice@build-7 pid 4242', 60_000);
+    const error = await apply([desired(definition('alpha'))]).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as Error).message).toContain('alice@build-7 pid 4242');
+    expect(await store.listStates()).toEqual([]);
+  });
+
+  it('refuses a plan whose definition does not match its hash, before writing anything', async () => {
+    const tampered = desired(definition('alpha'));
+    tampered.definition = definition('alpha', { version: '9.9.9' });
+    const plan = planSync([desired(definition('ok')), tampered], [], { prune: false });
+    await expect(applyPlan(store, plan, options)).rejects.toBeInstanceOf(InvalidPlanError);
+    expect(await store.listStates()).toEqual([]);
+  });
+
+  it('writes 2,500 agents in batches, reporting progress per batch', async () => {
+    const agents = Array.from({ length: 2500 }, (_, i) => desired(definition(`agent-${String(i).padStart(4, '0')}`)));
+    const progress: number[] = [];
+    const before = store.roundTrips ?? 0;
+    const result = await apply(agents, { onProgress: ({ done }) => progress.push(done) });
+    expect(summarize(result).create).toBe(2500);
+    expect(progress).toEqual([1000, 2000, 2500]);
+    if (store.roundTrips !== undefined) {
+      // listStates, lock, three write batches (history + configs each), lock renewals, release: no per-agent calls.
+      expect(store.roundTrips - before).toBeLessThan(30);
+      const noop = store.roundTrips;
+      await apply(agents);
+      expect(store.roundTrips - noop).toBe(1);
+    }
+  });
+});
