@@ -25,8 +25,8 @@ export interface FileEdit {
 export interface EditPlan {
   /** Files whose text changes; empty when every edit was already in place. */
   files: FileEdit[];
-  /** Every requested agent's definition after the edits. */
-  definitions: Map<string, JsonValue>;
+  /** Every requested agent after the edits: its file and its definition. */
+  agents: Map<string, { file: string; definition: JsonValue }>;
   /** Agents whose definition the edits left as it was. */
   unchanged: string[];
   /** Warnings the edits introduce (they do not stop an edit). */
@@ -111,11 +111,11 @@ export function planAgentEdits(documents: readonly DefinitionDocument[], request
     targets.set(document, { value: applyAgentEdit(current, request.edit), agentId: request.agentId });
   }
 
-  const definitions = new Map<string, JsonValue>();
+  const agents = new Map<string, { file: string; definition: JsonValue }>();
   const unchanged: string[] = [];
   const byFile = new Map<string, Array<{ document: DefinitionDocument; value: JsonValue; agentId: string }>>();
   for (const [document, { value, agentId }] of targets) {
-    definitions.set(agentId, value);
+    agents.set(agentId, { file: document.file, definition: value });
     if (sameJson(document.value, value)) {
       unchanged.push(agentId);
       continue;
@@ -145,7 +145,7 @@ export function planAgentEdits(documents: readonly DefinitionDocument[], request
     const agents = [...new Set(errors.map((problem) => problem.agent_id ?? '?'))].join(', ');
     throw new EditRefusedError(`refused: the edit would make ${agents} invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); nothing was written`, errors, sources);
   }
-  return { files, definitions, unchanged, warnings: introduced };
+  return { files, agents, unchanged, warnings: introduced };
 }
 
 /** The spliced text must hold exactly the intended data: the edited documents as planned, the others as they were. */

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { register as registerValidate } from './validate.js';
+import { register as registerSchema } from './schema.js';
+import { register as registerTracing } from './tracing.js';
+import { register as registerInit } from './init.js';
+import { register as registerNew } from './new.js';
 import { register as registerChat } from './chat.js';
 import { register as registerWorker } from './worker.js';
 
@@ -10,6 +14,10 @@ import { register as registerWorker } from './worker.js';
  */
 export function registerCommands(program: Command): void {
   registerValidate(program);
+  registerSchema(program);
+  registerTracing(program);
+  registerInit(program);
+  registerNew(program);
   registerChat(program);
   registerWorker(program);
 }

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { createColors } from '../output.js';
+
+const HELP_EXAMPLES = `
+Examples:
+  $ mkdir my-agents && cd my-agents && agentctl init
+  $ agentctl validate && agentctl apply
+
+Writes agents/example-agent-v1.yaml (a commented, valid example whose first
+line points editors at the agent JSON Schema for completion) and
+.env.example (the environment variables for keys and endpoints).
+Refuses, writing nothing, when any of these files exists.`;
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .summary('start a project: agents/ with an example agent, and .env.example')
+    .description('Create agents/ with a commented example agent (with the editor $schema line) and .env.example in the current directory.')
+    .addHelpText('after', HELP_EXAMPLES)
+    .action(async () => {
+      const { initProject } = await import('../../edit/new-agent.js');
+      const colors = createColors(process.stdout);
+      let files: string[];
+      try {
+        files = await initProject(process.cwd());
+      } catch (error) {
+        throw new CliError(error instanceof Error ? error.message : String(error));
+      }
+      const lines = files.map((file) => `${colors.green('✔')} created ${file}`);
+      lines.push('', 'Next: edit the example (your editor completes keys from the $schema line), then', '  agentctl validate', '  agentctl apply');
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,205 @@
+import { Option, type Command } from 'commander';
+import type { AgentDefinition } from '../../definition/types.js';
+import type { ConfigStore, StoredAgent } from '../../store/types.js';
+import { addEditOptions, addPathOption, addStoreOptions, definitionPaths, openStoreFrom, runEdits, type EditCommandOptions } from '../edit-runner.js';
+import { CliError } from '../errors.js';
+import { formatTable } from '../formatters/table.js';
+import { createColors } from '../output.js';
+
+const HELP_EXAMPLES = `
+Examples:
+  $ agentctl tracing status                          # every agent's tracing_config, from the YAML
+  $ agentctl tracing status --store mongodb://db:27017  # ...and what the store holds, marking differences
+  $ agentctl tracing on sales-agent-v1 --sample-rate 0.25
+  $ agentctl tracing off pte-interview-agent-v1 --apply  # edit the YAML, then sync that agent
+  $ agentctl tracing off pte-interview-agent-v1 --live   # emergency: also switch it in the store now
+
+--live writes a new revision in the store straight away (no PR needed); the
+store then differs from git until the YAML change is merged.`;
+
+interface TracingOptions extends EditCommandOptions {
+  sampleRate?: string;
+  live?: boolean;
+}
+
+interface TracingState {
+  enabled: boolean;
+  sampleRate: number | undefined;
+}
+
+function tracingOf(definition: unknown): TracingState {
+  const tracing = (definition as { tracing_config?: { enabled?: unknown; sample_rate?: unknown } } | null)?.tracing_config;
+  return {
+    enabled: tracing?.enabled === true,
+    sampleRate: typeof tracing?.sample_rate === 'number' ? tracing.sample_rate : undefined,
+  };
+}
+
+function parseSampleRate(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new CliError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
+  }
+  return value;
+}
+
+async function switchTracing(agentIds: string[], enabled: boolean, options: TracingOptions): Promise<void> {
+  if (options.live && options.dryRun) throw new CliError('--live writes to the store; it cannot be combined with --dry-run');
+  const sampleRate = parseSampleRate(options.sampleRate);
+  const edit = { kind: 'set-tracing' as const, enabled, ...(sampleRate === undefined ? {} : { sampleRate }) };
+  const label = `tracing ${enabled ? 'on' : 'off'}${sampleRate === undefined ? '' : `, sample_rate ${sampleRate}`}`;
+  const plan = await runEdits(
+    agentIds.map((agentId) => ({ agentId, edit })),
+    options,
+    () => label,
+  );
+  if (options.live) {
+    const fileOf = new Map(agentIds.map((agentId) => [agentId, plan.agents.get(agentId)?.file ?? '']));
+    await switchInStore(agentIds, edit, fileOf, options);
+  }
+}
+
+/** --live: the stored definitions get the same tracing switch, as a new revision, without a sync of the rest of the YAML. */
+async function switchInStore(
+  agentIds: string[],
+  edit: { kind: 'set-tracing'; enabled: boolean; sampleRate?: number },
+  fileOf: Map<string, string>,
+  options: TracingOptions,
+): Promise<void> {
+  const [{ applyAgentEdit }, { contentHash }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/hash.js')]);
+  const colors = createColors(process.stdout);
+  const store = await openStoreFrom(options);
+  try {
+    const stored = new Map((await store.getAgents(agentIds)).map((agent) => [agent.definition.agent_id, agent]));
+    const missing = agentIds.filter((agentId) => !stored.has(agentId));
+    if (missing.length > 0) {
+      throw new CliError(`not in the store ${store.displayName}: ${missing.join(', ')} (the YAML was edited; run agentctl apply to create them)`);
+    }
+    const at = new Date();
+    const writes = agentIds.map((agentId) => {
+      const current = stored.get(agentId) as StoredAgent;
+      const definition = applyAgentEdit(current.definition, edit) as unknown as AgentDefinition;
+      return {
+        definition,
+        content_hash: contentHash(definition),
+        expected_revision: current.meta.revision,
+        source: { file: fileOf.get(agentId) ?? '' },
+        at,
+        note: `tracing ${edit.enabled ? 'on' : 'off'} --live`,
+      };
+    });
+    const results = await store.writeAgents(writes);
+    const conflicts = results.filter((result) => result.status === 'conflict');
+    for (const result of results.filter((item) => item.status === 'written')) {
+      process.stdout.write(`${colors.green('✔')} live: ${colors.bold(result.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${result.revision})\n`);
+    }
+    if (conflicts.length > 0) {
+      throw new CliError(`the store changed meanwhile for ${conflicts.map((result) => result.agent_id).join(', ')}; nothing overwritten there, run the command again`);
+    }
+    process.stdout.write(
+      colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+async function tracingStatus(agentIds: string[], options: { path?: string[]; store?: string; database?: string; json?: boolean }): Promise<void> {
+  const { loadDefinitions } = await import('../../files/load.js');
+  const loaded = await loadDefinitions(definitionPaths(options), { cwd: process.cwd() });
+  const documents = loaded.documents.filter((document) => document.agentId !== null && (agentIds.length === 0 || agentIds.includes(document.agentId)));
+  const found = new Set(documents.map((document) => document.agentId));
+  const missing = agentIds.filter((agentId) => !found.has(agentId));
+  if (missing.length > 0) {
+    const { AgentNotFoundError } = await import('../../edit/plan-edits.js');
+    const known = loaded.documents.flatMap((document) => (document.agentId === null ? [] : [document.agentId]));
+    throw new CliError(new AgentNotFoundError(missing[0] as string, known).message);
+  }
+
+  let store: ConfigStore | undefined;
+  let stored = new Map<string, StoredAgent>();
+  if (options.store !== undefined) {
+    store = await openStoreFrom(options);
+    try {
+      stored = new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent]));
+    } finally {
+      await store.close();
+    }
+  }
+
+  const rows = documents.map((document) => {
+    const agentId = document.agentId as string;
+    const yaml = tracingOf(document.value);
+    const inStore = stored.get(agentId);
+    const live = inStore === undefined ? undefined : tracingOf(inStore.definition);
+    const differs = live !== undefined && (live.enabled !== yaml.enabled || live.sampleRate !== yaml.sampleRate);
+    return { agentId, file: `${document.file}:${document.positionOf('/tracing_config').line}`, yaml, live, differs, revision: inStore?.meta.revision };
+  });
+
+  if (options.json) {
+    const report = rows.map((row) => ({
+      agent_id: row.agentId,
+      file: row.file,
+      enabled: row.yaml.enabled,
+      sample_rate: row.yaml.sampleRate ?? null,
+      ...(store === undefined
+        ? {}
+        : { store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision }, differs: row.differs }),
+    }));
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+
+  const onOff = (state: TracingState): string => (state.enabled ? 'on' : 'off');
+  const rate = (state: TracingState): string => (state.sampleRate === undefined ? '-' : String(state.sampleRate));
+  if (store === undefined) {
+    process.stdout.write(formatTable(['AGENT', 'TRACING', 'SAMPLE_RATE', 'FILE'], rows.map((row) => [row.agentId, onOff(row.yaml), rate(row.yaml), row.file])));
+    return;
+  }
+  const colors = createColors(process.stdout);
+  process.stdout.write(`store: ${store.displayName}\n\n`);
+  process.stdout.write(
+    formatTable(
+      ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'DIFFERS'],
+      rows.map((row) => [
+        row.agentId,
+        onOff(row.yaml),
+        rate(row.yaml),
+        row.live === undefined ? 'not stored' : onOff(row.live),
+        row.live === undefined ? '-' : rate(row.live),
+        row.differs ? colors.yellow('≠ store differs from git') : '',
+      ]),
+    ),
+  );
+}
+
+export function register(program: Command): void {
+  const tracing = program
+    .command('tracing')
+    .summary('switch Langfuse tracing per agent, or show where it is on')
+    .description('Switch tracing_config.enabled (and sample_rate) in the agents\' YAML, or show the tracing state of each agent.')
+    .addHelpText('after', HELP_EXAMPLES);
+
+  for (const enabled of [true, false]) {
+    const command = tracing
+      .command(enabled ? 'on' : 'off')
+      .description(`set tracing_config.enabled: ${enabled} (the section is created when missing)`)
+      .argument('<agent_id...>', 'the agents')
+      .option('--sample-rate <rate>', 'also set tracing_config.sample_rate (0 to 1)');
+    addEditOptions(command)
+      .addOption(new Option('--live', 'also switch it in the store now, as a new revision (emergency switch; no PR needed)').conflicts(['apply', 'dryRun']))
+      .addHelpText('after', `\nExample:\n  $ agentctl tracing ${enabled ? 'on' : 'off'} my-agent${enabled ? ' --sample-rate 0.1 --apply' : ' --live'}`)
+      .action((agentIds: string[], options: TracingOptions) => switchTracing(agentIds, enabled, options));
+  }
+
+  addStoreOptions(
+    addPathOption(
+      tracing
+        .command('status')
+        .description('tracing per agent from the YAML; with --store, also the store\'s value and where they differ')
+        .argument('[agent_id...]', 'the agents (default: all)')
+        .option('--json', 'print JSON instead of a table'),
+    ),
+  ).action(tracingStatus);
+}

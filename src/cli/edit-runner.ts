@@ -1,0 +1,195 @@
+import type { Command } from 'commander';
+import type { DefinitionDocument } from '../definition/document.js';
+import type { Problem } from '../definition/problem.js';
+import type { AgentDefinition } from '../definition/types.js';
+import type { AgentEditRequest, EditPlan, FileEdit } from '../edit/plan-edits.js';
+import type { SyncPlan } from '../sync/plan.js';
+import { CliError } from './errors.js';
+import type { Colors } from './formatters/colors.js';
+import { formatPretty } from './formatters/pretty.js';
+import { createColors } from './output.js';
+
+/**
+ * What the editing commands (schema add-field/update-field/remove-field,
+ * tracing on/off) share: where the agents live, --dry-run, --apply and the
+ * store options, running the edit, printing the changed lines, and turning
+ * refusals into one clear error.
+ */
+export interface EditCommandOptions {
+  path: string[];
+  dryRun?: boolean;
+  apply?: boolean;
+  store?: string;
+  database?: string;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--path` (repeatable) for every command that reads the YAML. */
+export function addPathOption(command: Command): Command {
+  return command.option('--path <path>', 'a file or directory holding the agent definitions (repeatable)', collect, undefined);
+}
+
+export function definitionPaths(options: { path?: string[] }): string[] {
+  return options.path && options.path.length > 0 ? options.path : ['agents'];
+}
+
+export function addStoreOptions(command: Command): Command {
+  return command
+    .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
+    .option('--database <name>', 'MongoDB database (default: the one in the URI, else agent_configs)');
+}
+
+export function addEditOptions(command: Command): Command {
+  addPathOption(command);
+  command.option('--dry-run', 'show the change without writing the file').option('--apply', 'sync the edited agents to the store right after');
+  return addStoreOptions(command);
+}
+
+export async function openStoreFrom(options: { store?: string; database?: string }) {
+  const [{ openStore }, { resolveStoreUri }] = await Promise.all([import('../store/open.js'), import('../store/uri.js')]);
+  return openStore(resolveStoreUri(options.store, process.env), options.database === undefined ? {} : { database: options.database });
+}
+
+/** Loads the definitions and finds the one document of `agentId`, as a CLI error when it is not there. */
+export async function loadAgent(agentId: string, options: { path?: string[] }): Promise<{ document: DefinitionDocument; documents: DefinitionDocument[] }> {
+  const [{ loadDefinitions }, { findAgentDocument }] = await Promise.all([import('../files/load.js'), import('../edit/plan-edits.js')]);
+  const loaded = await loadDefinitions(definitionPaths(options), { cwd: process.cwd() });
+  try {
+    return { document: findAgentDocument(loaded.documents, agentId), documents: loaded.documents };
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The problems, with code frames, as validate prints them. */
+export function renderProblems(problems: readonly Problem[], sources: ReadonlyMap<string, string>, colors: Colors): string {
+  const files = new Set(problems.map((problem) => problem.file)).size;
+  return formatPretty({ files, agents: 0, problems: [...problems], sources, documents: [] }, colors);
+}
+
+/** The lines an edit changed, numbered: `-` old line, `+` new line. */
+export function changedLines(edit: FileEdit, colors: Colors): string[] {
+  const before = edit.before.split('\n').map((line) => line.replace(/\r$/, ''));
+  const after = edit.after.split('\n').map((line) => line.replace(/\r$/, ''));
+  let prefix = 0;
+  while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix += 1;
+  let suffix = 0;
+  while (suffix < before.length - prefix && suffix < after.length - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix += 1;
+  const removed = before.slice(prefix, before.length - suffix);
+  const added = after.slice(prefix, after.length - suffix);
+  const common = new Set(commonLines(removed, added).map(([, index]) => index));
+  const commonRemoved = new Set(commonLines(removed, added).map(([index]) => index));
+  const width = String(Math.max(before.length, after.length)).length;
+  const lines: string[] = [];
+  let oldIndex = 0;
+  let newIndex = 0;
+  while (oldIndex < removed.length || newIndex < added.length) {
+    if (oldIndex < removed.length && !commonRemoved.has(oldIndex)) {
+      lines.push(colors.red(`  ${String(prefix + oldIndex + 1).padStart(width)} - ${removed[oldIndex]}`));
+      oldIndex += 1;
+    } else if (newIndex < added.length && !common.has(newIndex)) {
+      lines.push(colors.green(`  ${String(prefix + newIndex + 1).padStart(width)} + ${added[newIndex]}`));
+      newIndex += 1;
+    } else {
+      oldIndex += 1;
+      newIndex += 1;
+    }
+  }
+  return lines;
+}
+
+/** Pairs of equal lines (longest common subsequence) between two short runs of lines. */
+function commonLines(before: readonly string[], after: readonly string[]): Array<[number, number]> {
+  if (before.length * after.length > 250_000) return [];
+  const cols = after.length + 1;
+  const lengths = new Array<number>((before.length + 1) * cols).fill(0);
+  const at = (row: number, col: number): number => lengths[row * cols + col] ?? 0;
+  for (let row = before.length - 1; row >= 0; row -= 1) {
+    for (let col = after.length - 1; col >= 0; col -= 1) {
+      lengths[row * cols + col] = before[row] === after[col] ? at(row + 1, col + 1) + 1 : Math.max(at(row + 1, col), at(row, col + 1));
+    }
+  }
+  const pairs: Array<[number, number]> = [];
+  let row = 0;
+  let col = 0;
+  while (row < before.length && col < after.length) {
+    if (before[row] === after[col]) {
+      pairs.push([row, col]);
+      row += 1;
+      col += 1;
+    } else if (at(row + 1, col) >= at(row, col + 1)) row += 1;
+    else col += 1;
+  }
+  return pairs;
+}
+
+/**
+ * Runs the edits: plans them (refusals print their problems and fail), writes
+ * the files unless --dry-run, prints what changed, and with --apply syncs the
+ * edited agents. `describe` words the change for one agent.
+ */
+export async function runEdits(requests: readonly AgentEditRequest[], options: EditCommandOptions, describe: (agentId: string) => string): Promise<EditPlan> {
+  const [{ editAgentFiles }, { EditRefusedError, AgentNotFoundError }, { EditNotApplicableError }, { UneditableYamlError }] = await Promise.all([
+    import('../edit/edit-files.js'),
+    import('../edit/plan-edits.js'),
+    import('../edit/agent-edits.js'),
+    import('../edit/splice.js'),
+  ]);
+  const colors = createColors(process.stdout);
+  let plan: EditPlan;
+  try {
+    plan = await editAgentFiles(requests, { paths: definitionPaths(options), cwd: process.cwd(), dryRun: options.dryRun === true });
+  } catch (error) {
+    if (error instanceof EditRefusedError) {
+      process.stderr.write(renderProblems(error.problems, error.sources, createColors(process.stderr)));
+      throw new CliError(error.message);
+    }
+    if (error instanceof AgentNotFoundError || error instanceof EditNotApplicableError || error instanceof UneditableYamlError) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  }
+
+  const out: string[] = [];
+  for (const file of plan.files) {
+    const verb = options.dryRun ? 'would change' : 'changed';
+    for (const agentId of file.agentIds) out.push(`${colors.green('✔')} ${colors.bold(agentId)}: ${describe(agentId)}  ${colors.dim(`(${verb} ${file.file})`)}`);
+    out.push(...changedLines(file, colors));
+  }
+  for (const agentId of plan.unchanged) out.push(`${colors.dim('=')} ${colors.bold(agentId)}: already so, nothing to change`);
+  if (plan.warnings.length > 0) out.push(renderProblems(plan.warnings, new Map(plan.files.map((file) => [file.file, file.after])), colors).trimEnd());
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  if (options.apply && !options.dryRun) await syncEdited(plan, options, colors);
+  return plan;
+}
+
+/** --apply: the edited agents, as now written, through sync's plan and apply. */
+async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: Colors): Promise<void> {
+  const [{ contentHash }, { planAgainstStore }, { applyPlan }, { lockHolder }, { formatPlanPretty }] = await Promise.all([
+    import('../sync/hash.js'),
+    import('../sync/read.js'),
+    import('../sync/apply.js'),
+    import('../sync/holder.js'),
+    import('./formatters/plan-pretty.js'),
+  ]);
+  const desired = [...plan.agents.values()].map(({ file, definition: value }) => {
+    const definition = value as unknown as AgentDefinition;
+    return { definition, content_hash: contentHash(definition), source: { file } };
+  });
+  const store = await openStoreFrom(options);
+  let applied: SyncPlan;
+  try {
+    const planned = await planAgainstStore(store, desired, { prune: false, allBodies: false });
+    applied = await applyPlan(store, planned, { force: false, dryRun: false, holder: lockHolder(), now: () => new Date() });
+  } finally {
+    await store.close();
+  }
+  process.stdout.write(`synced to ${store.displayName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
+  if (applied.changes.some((change) => change.action === 'drift' || change.action === 'conflict')) {
+    throw new CliError(`the file was edited, but the store was not updated for every agent (see above)`);
+  }
+}
