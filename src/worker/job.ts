@@ -80,7 +80,8 @@ export type JobStart = { ok: true; session: LiveSession } | { ok: false; reason:
 export async function startJob(metadata: JobMetadata, environment: JobEnvironment): Promise<JobStart> {
   const result = await admit(metadata, environment);
   if (!result.ok) {
-    environment.log.warn(`session refused: ${result.message}`, { agent_id: metadata.agent_id ?? null, reason: result.reason });
+    // Info, not a warning: a refusal is the system working as configured (the room is told why).
+    environment.log.info(`session refused: ${result.message}`, { agent_id: metadata.agent_id ?? null, reason: result.reason });
     await publishJson(environment.room, STRUCTURED_RESPONSE_TOPIC, {
       type: 'session_refused',
       agent_id: metadata.agent_id ?? null,

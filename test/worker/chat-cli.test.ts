@@ -1,0 +1,161 @@
+/**
+ * `agentctl chat` end to end: the built binary, an embedded store holding a
+ * synced agent, and the LLM served by a fake OpenAI-compatible server.
+ * (`npm test` builds dist/ first.)
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentDefinition } from '../../src/definition/types.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { createTestStore, testAgent, type TestStore } from './fixtures.js';
+
+const BIN = resolve('bin/agentctl');
+const REPLY = {
+  voice_instructions: 'calm and slow',
+  system_response: 'Good morning. May I see your passport, please?',
+  internal_assessment: 'Applicant seems nervous.',
+  credibility_score: 7,
+};
+
+let openai: FakeOpenAI;
+let testStore: TestStore;
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await openai.close();
+});
+beforeEach(async () => {
+  testStore = await createTestStore();
+  openai.requests.length = 0;
+  openai.script({ content: JSON.stringify(REPLY) });
+});
+afterEach(async () => {
+  await testStore.cleanup();
+});
+
+async function sync(definition: AgentDefinition): Promise<void> {
+  await testStore.put(definition);
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `onStdout` sees stdout as it grows (to react mid-stream). */
+function agentctl(args: string[], options: { stdin?: string; onStdout?: (soFar: string) => void } = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--store', testStore.uri], {
+      cwd: testStore.dir,
+      env: { PATH: process.env.PATH, HOME: testStore.dir, NO_COLOR: '1', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => {
+      stdout += data.toString('utf8');
+      options.onStdout?.(stdout);
+    });
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+describe('agentctl chat', () => {
+  it('sends the compiled strict schema, prints the spoken text and then the object without hidden fields', async () => {
+    await sync(testAgent());
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `agent: ${REPLY.system_response}\n${JSON.stringify({ voice_instructions: REPLY.voice_instructions, system_response: REPLY.system_response, credibility_score: 7 }, null, 2)}\n`,
+    );
+    const request = openai.requests[0] as { response_format: { json_schema: { strict: boolean; schema: Record<string, unknown> } }; messages: Array<{ content: string }> };
+    expect(request.response_format.json_schema.strict).toBe(true);
+    expect(Object.keys(request.response_format.json_schema.schema.properties as object)).toEqual(['voice_instructions', 'system_response', 'internal_assessment', 'credibility_score']);
+    expect(request.messages[0]?.content).toContain('The applicant is Ada.');
+  });
+
+  it('prints spoken text while the server still holds the end of the JSON object', async () => {
+    await sync(testAgent());
+    openai.script({ content: JSON.stringify(REPLY), chunkSize: 4, delayMs: 2, holdLast: true });
+    let printedBeforeEnd = '';
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello'], {
+      onStdout: (soFar) => {
+        // The first spoken characters are on the terminal: only now may the JSON finish.
+        if (!printedBeforeEnd && soFar.startsWith('agent: Good')) {
+          printedBeforeEnd = soFar;
+          openai.release();
+        }
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(printedBeforeEnd).not.toContain('{');
+    expect(run.stdout).toContain(`agent: ${REPLY.system_response}\n{`);
+  });
+
+  it('never prints hidden fields, in pretty or JSON output', async () => {
+    await sync(testAgent());
+    const pretty = await agentctl(['chat', 'visa-officer', '--say', 'Hello']);
+    const json = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--json']);
+    for (const run of [pretty, json]) {
+      expect(run.code).toBe(0);
+      expect(run.stdout + run.stderr).not.toContain('nervous');
+      expect(run.stdout + run.stderr).not.toContain('internal_assessment');
+    }
+    expect(JSON.parse(json.stdout)).toEqual({
+      user: 'Hello',
+      text: REPLY.system_response,
+      structured: { voice_instructions: REPLY.voice_instructions, system_response: REPLY.system_response, credibility_score: 7 },
+      errors: [],
+    });
+  });
+
+  it('applies --override to the session only', async () => {
+    await sync(testAgent());
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--override', 'llm_config.temperature=0.2', '--override', 'llm_config.model=gpt-4o']);
+    expect(run.code).toBe(0);
+    expect(openai.requests[0]).toMatchObject({ temperature: 0.2, model: 'gpt-4o' });
+    expect((await testStore.store.getAgent('visa-officer'))?.definition.llm_config.temperature).toBe(0.7);
+  });
+
+  it('refuses an override that breaks the schema, naming the path', async () => {
+    await sync(testAgent());
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--override', 'llm_config.temperature=9']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('/llm_config/temperature');
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('refuses a disabled agent with one line and exit 1', async () => {
+    await sync(testAgent({ enabled: false }));
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('agentctl: agent "visa-officer" is disabled\n');
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('takes one turn per stdin line and keeps the conversation history', async () => {
+    await sync(testAgent());
+    const run = await agentctl(['chat', 'visa-officer', '--json'], { stdin: 'Hello\n\nHere is my passport\n' });
+    expect(run.code).toBe(0);
+    const turns = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { user: string });
+    expect(turns.map((turn) => turn.user)).toEqual(['Hello', 'Here is my passport']);
+    const second = openai.requests[1] as { messages: Array<{ role: string; content: string }> };
+    expect(second.messages.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(second.messages[2]?.content).toBe(REPLY.system_response);
+  });
+
+  it('names a missing API key variable', async () => {
+    await sync(testAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', api_key_env: 'MY_LLM_KEY' } }));
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('agentctl: llm_config (model gpt-4o-mini) needs an API key: set MY_LLM_KEY\n');
+  });
+});
