@@ -46,7 +46,7 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   }
   const promptConfig = definition['prompt_config'];
   if (isRecord(promptConfig)) checkPromptVariables(document, promptConfig, problems);
-  checkLiteralSecrets(document, definition, '', problems);
+  checkLiteralSecrets(document, definition, [], problems);
   return problems;
 }
 
@@ -381,26 +381,43 @@ function checkPromptVariables(document: DefinitionDocument, promptConfig: Record
   }
 }
 
-/** Walks the whole definition: secrets must not appear anywhere, at any depth. */
-function checkLiteralSecrets(document: DefinitionDocument, value: unknown, pointer: string, problems: Problem[], key?: string): void {
+/**
+ * Walks the whole definition: secrets must not appear anywhere, at any depth.
+ * The path is kept as a stack and turned into a pointer only for a finding.
+ */
+function checkLiteralSecrets(document: DefinitionDocument, value: unknown, segments: Array<string | number>, problems: Problem[], key?: string): void {
   if (typeof value === 'string') {
     if (value.length === 0) return;
     if (key !== undefined && isSecretKeyName(key)) {
+      const pointer = pointerOf(segments);
       problems.push(secretProblem(document, pointer, value, document.positionOf(pointer), key));
       return;
     }
     const secret = findSecretInText(value, key);
     if (secret !== null) {
+      const pointer = pointerOf(segments);
       const position = spanInScalar(document, pointer, secret.index, secret.index + secret.text.length);
       problems.push(secretProblem(document, pointer, secret.text, position, key, secret.kind));
     }
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkLiteralSecrets(document, item, childPointer(pointer, index), problems));
+    for (let index = 0; index < value.length; index++) {
+      segments.push(index);
+      checkLiteralSecrets(document, value[index], segments, problems);
+      segments.pop();
+    }
   } else if (isRecord(value)) {
-    for (const [childKey, child] of Object.entries(value)) checkLiteralSecrets(document, child, childPointer(pointer, childKey), problems, childKey);
+    for (const childKey of Object.keys(value)) {
+      segments.push(childKey);
+      checkLiteralSecrets(document, value[childKey], segments, problems, childKey);
+      segments.pop();
+    }
   }
+}
+
+function pointerOf(segments: ReadonlyArray<string | number>): string {
+  return segments.reduce<string>((pointer, segment) => childPointer(pointer, segment), '');
 }
 
 function secretProblem(

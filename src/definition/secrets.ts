@@ -35,8 +35,12 @@ const SECRET_SHAPES: readonly SecretShape[] = [
 const HEX_KEY_NEAR_NAME = /\b(?:api[_ -]?key|key|token|secret|deepgram|auth(?:orization)?|credentials?)\b["' ]*[:=]?\s*["']?([0-9a-fA-F]{40})\b/i;
 const HEX_KEY = /^[0-9a-fA-F]{40}$/;
 
+/** One pass over the text that every credential shape above must match; most strings stop here. */
+const MAYBE_SECRET = /[sp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[bp]-|-----BEGIN|[0-9a-fA-F]{40}/;
+
 /** The first thing in `text` shaped like a credential, or null. `keyName` is the mapping key holding the text. */
 export function findSecretInText(text: string, keyName?: string): SecretMatch | null {
+  if (!MAYBE_SECRET.test(text)) return null;
   for (const shape of SECRET_SHAPES) {
     const match = shape.pattern.exec(text);
     if (match !== null && (shape.accept === undefined || shape.accept(match[0]))) {
@@ -52,6 +56,8 @@ export function findSecretInText(text: string, keyName?: string): SecretMatch | 
   }
   return null;
 }
+
+const SECRET_NAME_TAIL = /(?:key|secret|password|passwd|token)$/i;
 
 /** Key names whose last words name a credential. */
 const SECRET_NAME_ENDINGS: ReadonlyArray<readonly string[]> = [
@@ -71,6 +77,8 @@ const SECRET_NAME_ENDINGS: ReadonlyArray<readonly string[]> = [
  * `max_tokens`, `token_budget` or `api_key_env` (which names a variable).
  */
 export function isSecretKeyName(key: string): boolean {
+  // Runs on every key of every definition: rule out most keys before splitting words.
+  if (!SECRET_NAME_TAIL.test(key)) return false;
   const words = splitWords(key);
   return SECRET_NAME_ENDINGS.some((ending) => endsWith(words, ending));
 }
