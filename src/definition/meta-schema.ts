@@ -24,9 +24,9 @@ const require = createRequire(import.meta.url);
 const SCHEMA_MODULE = '../../schemas/agent.schema.json';
 export const PRECOMPILED_VALIDATOR_FILE = 'agent-schema.validator.cjs';
 
-export const AGENT_SCHEMA_AJV_OPTIONS: Options = { allErrors: true, strict: true };
+const AGENT_SCHEMA_AJV_OPTIONS: Options = { allErrors: true, strict: true };
 
-export function loadAgentSchema(): Record<string, unknown> {
+function loadAgentSchema(): Record<string, unknown> {
   return require(SCHEMA_MODULE) as Record<string, unknown>;
 }
 
@@ -267,7 +267,7 @@ function plural(count: number, noun: string): string {
 }
 
 /** A short rendering of the offending value; anything shaped like a credential is masked. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'an empty value';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
