@@ -228,7 +228,7 @@ describe('junit formatter', () => {
     expect(xml).toContain('<testsuite name="agents/support.yaml" tests="2" failures="1" errors="0" skipped="0">');
     expect(xml).toContain('<testcase classname="agents/support.yaml" name="document 2"/>');
     expect(xml).toContain(
-      '<failure type="unknown-key" message="unknown-key: llm_config has no key &quot;tempratur&quot;">agents/support.yaml:6:3  error  llm_config has no key &quot;tempratur&quot; (did you mean &quot;temperature&quot;?)  unknown-key</failure>',
+      '<failure type="unknown-key" message="unknown-key: llm_config has no key &quot;tempratur&quot;">agents/support.yaml:6:3  error  llm_config has no key "tempratur" (did you mean "temperature"?)  unknown-key</failure>',
     );
     expect(xml).toContain('<system-out>agents/sales.yaml:1:1  warning  tracing is off, sessions will not be traced  tracing-disabled</system-out>');
   });
@@ -245,6 +245,7 @@ describe('junit formatter', () => {
     const xml = formatJunit(reportOf([nasty]));
     assertWellFormedXml(xml);
     expect(xml).toContain('message="invalid-version: &lt;script&gt;&amp;&apos;&quot;&lt;/script&gt;"');
+    expect(xml).toContain(`&lt;script&gt;&amp;'"&lt;/script&gt;  invalid-version</failure>`);
     expect(xml).not.toContain('\u0007');
   });
 

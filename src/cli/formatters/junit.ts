@@ -5,14 +5,13 @@ import type { CheckedDocument, ValidationReport } from './report.js';
 // eslint-disable-next-line no-control-regex
 const INVALID_XML_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
+/** For element text: quotes may stay as they are, which keeps messages readable in the raw report. */
+function escapeXmlText(text: string): string {
+  return text.replace(INVALID_XML_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function escapeXml(text: string): string {
-  return text
-    .replace(INVALID_XML_CHARACTERS, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return escapeXmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 interface TestCase {
@@ -77,11 +76,11 @@ function renderTestCase(file: string, testCase: TestCase): string[] {
     const codes = [...new Set(errors.map((problem) => problem.code))].join(',');
     const message = errors.map((problem) => `${problem.code}: ${problem.message}`).join('; ');
     lines.push(
-      `      <failure type="${escapeXml(codes)}" message="${escapeXml(message)}">${escapeXml(errors.map(describeProblem).join('\n'))}</failure>`,
+      `      <failure type="${escapeXml(codes)}" message="${escapeXml(message)}">${escapeXmlText(errors.map(describeProblem).join('\n'))}</failure>`,
     );
   }
   // JUnit has no warnings; they go to the case's output so CI viewers still show them.
-  if (warnings.length > 0) lines.push(`      <system-out>${escapeXml(warnings.map(describeProblem).join('\n'))}</system-out>`);
+  if (warnings.length > 0) lines.push(`      <system-out>${escapeXmlText(warnings.map(describeProblem).join('\n'))}</system-out>`);
   lines.push('    </testcase>');
   return lines;
 }
