@@ -24,3 +24,12 @@ export { validateDefinitions } from './definition/validate.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions } from './files/load.js';
 export { loadDefinitions } from './files/load.js';
+// Worker pieces that need no LiveKit connection (the agent itself lives in dist/worker/entry.js).
+export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
+export { StructuredStreamExtractor } from './worker/structured-stream.js';
+export type { MergedOverrides, RejectedOverride, SessionDefinition } from './worker/overrides.js';
+export { OVERRIDABLE_SECTIONS, mergeOverrides, applySessionOverrides, validateDefinitionValue } from './worker/overrides.js';
+export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
+export { renderPrompt } from './worker/prompt.js';
+export type * from './worker/room-messages.js';
+export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-messages.js';
