@@ -10,7 +10,7 @@ import type { Problem } from '../definition/problem.js';
 
 export interface DiscoveredFile {
   absolutePath: string;
-  /** Relative to the working directory (absolute when outside it), with forward slashes. */
+  /** Relative to the working directory (`../` when outside it), with forward slashes. */
   displayPath: string;
 }
 
@@ -26,11 +26,10 @@ export function isDefinitionFileName(name: string): boolean {
   return DEFINITION_EXTENSIONS.some((extension) => name.endsWith(extension));
 }
 
-/** Display form of a path: relative to `cwd` when inside it, forward slashes on every platform. */
+/** Display form of a path: relative to `cwd`, forward slashes on every platform. */
 export function displayPathOf(absolutePath: string, cwd: string): string {
   const relative = path.relative(cwd, absolutePath);
-  const shown = relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? absolutePath : relative;
-  return shown.split(path.sep).join('/');
+  return (relative === '' ? '.' : relative).split(path.sep).join('/');
 }
 
 export async function discoverDefinitionFiles(paths: readonly string[], cwd: string): Promise<Discovery> {

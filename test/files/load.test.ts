@@ -113,9 +113,12 @@ describe('loadDefinitions: discovery', () => {
     expect(located(result.problems)).toEqual([{ code: 'path-not-found', file: 'agents/dangling.yaml', line: 1, column: 1, severity: 'error' }]);
   });
 
-  it('defaults the working directory to process.cwd()', async () => {
-    const result = await loadDefinitions([path.join(root, 'nothing-here')]);
-    expect(result.problems.map((problem) => problem.code)).toEqual(['path-not-found']);
+  it('defaults the working directory to process.cwd() and shows paths outside it relative, with ../', async () => {
+    const missing = path.join(root, 'nothing-here');
+    const result = await loadDefinitions([missing]);
+    const expected = path.relative(process.cwd(), missing).split(path.sep).join('/');
+    expect(expected.startsWith('../')).toBe(true);
+    expect(located(result.problems)).toEqual([{ code: 'path-not-found', file: expected, line: 1, column: 1, severity: 'error' }]);
   });
 });
 
