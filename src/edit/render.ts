@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, isSeq, Scalar, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { JsonValue } from '../definition/types.js';
 import { chosenStringStyle, dominantStringStyle, isStringStyle, peerItems, peersAt, type Peers, type StringStyle, type YamlStyle } from './style.js';
 
@@ -31,8 +31,10 @@ function scalarNode(value: JsonValue, type: Scalar.Type | undefined): Scalar {
  * continuation lines indented relative to column 0; `indentLines` moves them.
  */
 export function renderBlockScalar(value: JsonValue, type: Scalar.Type | undefined, indent: number): string {
-  const document = new Document(scalarNode(value, type));
-  return document.toString({ ...STRINGIFY, indent }).replace(/\n$/, '');
+  // Rendered as a map value, so block scalars get content indented under a parent at column 0.
+  const map = new YAMLMap();
+  map.items.push(new Pair(new Scalar('k'), scalarNode(value, type)));
+  return new Document(map).toString({ ...STRINGIFY, indent }).slice('k: '.length).replace(/\n$/, '');
 }
 
 /** A scalar inside `[...]` or `{...}`, where `,[]{}` force quoting. */
