@@ -6,8 +6,11 @@
  * already reported by the schema check, so it is skipped here rather than
  * reported twice.
  */
-import { checkValue, constraintsAllowedFor, formatFieldType, parseFieldType } from '../fieldtypes/index.js';
-import type { ConstraintName, FieldType } from '../fieldtypes/index.js';
+// The modules themselves rather than the fieldtypes barrel: validate need not load the schema compilers.
+import { checkValue } from '../fieldtypes/check-value.js';
+import { constraintsAllowedFor, type ConstraintName } from '../fieldtypes/constraints.js';
+import { formatFieldType, type FieldType } from '../fieldtypes/field-type.js';
+import { parseFieldType } from '../fieldtypes/parse.js';
 import type { DefinitionDocument } from './document.js';
 import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar, scalarCharOffset, spanPosition } from './locate.js';
 import type { Problem } from './problem.js';
