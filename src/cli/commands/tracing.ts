@@ -134,7 +134,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
     const inStore = stored.get(agentId);
     const live = inStore === undefined ? undefined : tracingOf(inStore.definition);
     const differs = live !== undefined && (live.enabled !== yaml.enabled || live.sampleRate !== yaml.sampleRate);
-    return { agentId, file: `${document.file}:${document.positionOf('/tracing_config').line}`, yaml, live, differs, revision: inStore?.meta.revision };
+    return { agentId, file: `${document.file}:${document.keyPositionOf('/tracing_config').line}`, yaml, live, differs, revision: inStore?.meta.revision };
   });
 
   if (options.json) {

@@ -1,0 +1,109 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import { runCli, tempProject } from './cli.js';
+
+/** --apply and --live against the embedded SQLite store, through the real CLI. */
+
+const AGENT = `agent_id: store-agent-v1
+agent_type: support
+version: 1.0.0
+prompt_config:
+  instructions: You help customers.
+schema_config:
+  schema_id: store_v1
+  fields:
+    - field_name: system_response
+      field_type: str
+      description: What to say
+llm_config:
+  provider: openai
+  model: gpt-4o-mini
+tracing_config:
+  enabled: true   # watched closely
+  provider: langfuse
+`;
+
+describe('editing commands with the store', () => {
+  let project: Awaited<ReturnType<typeof tempProject>>;
+  let file: string;
+  let storeUri: string;
+
+  beforeEach(async () => {
+    project = await tempProject();
+    file = path.join(project.agents, 'store-agent.yaml');
+    await writeFile(file, AGENT);
+    storeUri = `sqlite:${path.join(project.dir, 'store.db')}`;
+  });
+  afterEach(() => project.cleanup());
+
+  async function stored(agentId: string) {
+    const store = await openStore(storeUri);
+    try {
+      return { agent: await store.getAgent(agentId), history: await store.history(agentId) };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('--apply syncs the edited agent right after the edit, one revision per edit', async () => {
+    const add = runCli(project.dir, ['schema', 'add-field', 'store-agent-v1', '--name', 'score', '--type', 'int', '--description', 'Score', '--ge', '0', '--apply', '--store', storeUri]);
+    expect(add.stderr).toBe('');
+    expect(add.status).toBe(0);
+    expect(add.stdout).toContain(`synced to ${storeUri}:`);
+    expect(add.stdout).toMatch(/\+ created +store-agent-v1 +revision 1/);
+    let { agent } = await stored('store-agent-v1');
+    expect(agent?.meta.revision).toBe(1);
+    expect(agent?.definition.schema_config.fields.map((field) => field.field_name)).toEqual(['system_response', 'score']);
+
+    const update = runCli(project.dir, ['schema', 'update-field', 'store-agent-v1', 'score', '--le', '10', '--apply', '--store', storeUri]);
+    expect(update.status).toBe(0);
+    expect(update.stdout).toMatch(/~ updated +store-agent-v1 +revision 1 → 2/);
+    ({ agent } = await stored('store-agent-v1'));
+    expect(agent?.definition.schema_config.fields[1]?.constraints).toEqual({ ge: 0, le: 10 });
+    expect(agent?.meta.source?.file).toBe('agents/store-agent.yaml');
+  });
+
+  it('--dry-run shows the change and writes neither the file nor the store', async () => {
+    const run = runCli(project.dir, ['tracing', 'off', 'store-agent-v1', '--dry-run', '--apply', '--store', storeUri]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('(would change agents/store-agent.yaml)');
+    expect(run.stdout).toContain('+   enabled: false   # watched closely');
+    expect(await readFile(file, 'utf8')).toBe(AGENT);
+    expect((await stored('store-agent-v1')).agent).toBeNull();
+  });
+
+  it('tracing off --live switches the stored agent at once and says the store now differs from git', async () => {
+    expect(runCli(project.dir, ['schema', 'add-field', 'store-agent-v1', '--name', 'note', '--type', 'str', '--description', 'Note', '--apply', '--store', storeUri]).status).toBe(0);
+    // An unmerged change in the YAML that --live must not carry into the store.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('You help customers.', 'You help customers kindly.'));
+
+    const live = runCli(project.dir, ['tracing', 'off', 'store-agent-v1', '--live', '--store', storeUri]);
+    expect(live.stderr).toBe('');
+    expect(live.status).toBe(0);
+    expect(live.stdout).toContain(`live: store-agent-v1 tracing off in ${storeUri} (revision 2)`);
+    expect(live.stdout).toContain('the store now differs from git until this change is merged');
+    const { agent, history } = await stored('store-agent-v1');
+    expect(agent?.definition.tracing_config?.enabled).toBe(false);
+    expect(agent?.definition.prompt_config.instructions).toBe('You help customers.');
+    expect(history.map((entry) => entry.note ?? '')).toContain('tracing off --live');
+    expect(await readFile(file, 'utf8')).toContain('enabled: false   # watched closely');
+
+    // Back on in the YAML only: status marks the difference from the store.
+    expect(runCli(project.dir, ['tracing', 'on', 'store-agent-v1']).status).toBe(0);
+    const status = runCli(project.dir, ['tracing', 'status', '--store', storeUri]);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/store-agent-v1 +on +- +off +- +≠ store differs from git/);
+    const json = JSON.parse(runCli(project.dir, ['tracing', 'status', '--store', storeUri, '--json']).stdout) as Array<Record<string, unknown>>;
+    expect(json).toEqual([
+      { agent_id: 'store-agent-v1', file: 'agents/store-agent.yaml:19', enabled: true, sample_rate: null, store: { enabled: false, sample_rate: null, revision: 2 }, differs: true },
+    ]);
+  });
+
+  it('--live for an agent the store does not have fails, naming the store', async () => {
+    const run = runCli(project.dir, ['tracing', 'off', 'store-agent-v1', '--live', '--store', storeUri]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`agentctl: not in the store ${storeUri}: store-agent-v1`);
+  });
+});
