@@ -24,6 +24,18 @@ export { validateDefinitions } from './definition/validate.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions } from './files/load.js';
 export { loadDefinitions } from './files/load.js';
+export type { AtomicWriteOptions } from './files/atomic-write.js';
+export { writeFileAtomic } from './files/atomic-write.js';
+export type { AgentEdit, FieldChanges } from './edit/agent-edits.js';
+export { applyAgentEdit, EditNotApplicableError } from './edit/agent-edits.js';
+export type { AgentEditRequest, EditPlan, FileEdit } from './edit/plan-edits.js';
+export { planAgentEdits, findAgentDocument, AgentNotFoundError, EditRefusedError } from './edit/plan-edits.js';
+export type { EditFilesOptions } from './edit/edit-files.js';
+export { editAgentFiles } from './edit/edit-files.js';
+export { spliceDocument, UneditableYamlError } from './edit/splice.js';
+export type { TextEdit } from './edit/text-edits.js';
+export { applyTextEdits } from './edit/text-edits.js';
+export { createAgentFile, initProject, renderNewAgent } from './edit/new-agent.js';
 // Worker pieces that need no LiveKit connection (the agent itself lives in dist/worker/entry.js).
 export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
 export { StructuredStreamExtractor } from './worker/structured-stream.js';

@@ -89,6 +89,13 @@ function describeConstraints(constraints: unknown): string {
     .join(' ');
 }
 
+/** Long Literal types would push the other columns off the screen; --json has them whole. */
+const TYPE_WIDTH = 40;
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
 interface ListedField {
   name: string;
   type: string;
@@ -124,7 +131,7 @@ async function listFields(agentId: string, options: { path?: string[]; json?: bo
   const yes = (flag: boolean): string => (flag ? 'yes' : '');
   const rows = fields.map((field) => [
     field.name,
-    field.type,
+    clip(field.type, TYPE_WIDTH),
     field.required ? 'yes' : 'no',
     field.default === undefined ? '' : JSON.stringify(field.default),
     describeConstraints(field.constraints),

@@ -168,7 +168,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
         rate(row.yaml),
         row.live === undefined ? 'not stored' : onOff(row.live),
         row.live === undefined ? '-' : rate(row.live),
-        row.differs ? colors.yellow('≠ store differs from git') : '',
+        row.differs ? colors.yellow('≠ store differs from the YAML') : '',
       ]),
     ),
   );
