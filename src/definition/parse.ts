@@ -146,14 +146,17 @@ function* withoutDeepDocuments(
   }
 }
 
-function firstCollectionDeeperThan(root: CST.Token | undefined, maxDepth: number): CST.Token | undefined {
-  const pending: Array<{ token: CST.Token | null | undefined; depth: number }> = [{ token: root, depth: 1 }];
+type CollectionToken = CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
+
+function firstCollectionDeeperThan(root: CST.Token | undefined, maxDepth: number): CollectionToken | undefined {
+  if (!CST.isCollection(root)) return undefined;
+  const pending: Array<{ token: CollectionToken; depth: number }> = [{ token: root, depth: 1 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { token, depth } = next;
-    if (!CST.isCollection(token)) continue;
     if (depth > maxDepth) return token;
     for (const item of token.items) {
-      pending.push({ token: item.key, depth: depth + 1 }, { token: item.value, depth: depth + 1 });
+      if (CST.isCollection(item.key)) pending.push({ token: item.key, depth: depth + 1 });
+      if (CST.isCollection(item.value)) pending.push({ token: item.value, depth: depth + 1 });
     }
   }
   return undefined;
