@@ -132,7 +132,7 @@ function commonLines(before: readonly string[], after: readonly string[]): Array
  * edited agents. `describe` words the change for one agent.
  */
 export async function runEdits(requests: readonly AgentEditRequest[], options: EditCommandOptions, describe: (agentId: string) => string): Promise<EditPlan> {
-  const [{ editAgentFiles }, { EditRefusedError, AgentNotFoundError }, { EditNotApplicableError }, { UneditableYamlError }] = await Promise.all([
+  const [{ editAgentFiles, ConcurrentChangeError }, { EditRefusedError, AgentNotFoundError, AmbiguousAgentError }, { EditNotApplicableError }, { UneditableYamlError }] = await Promise.all([
     import('../edit/edit-files.js'),
     import('../edit/plan-edits.js'),
     import('../edit/agent-edits.js'),
@@ -147,8 +147,9 @@ export async function runEdits(requests: readonly AgentEditRequest[], options: E
       process.stderr.write(renderProblems(error.problems, error.sources, createColors(process.stderr)));
       throw new CliError(error.message);
     }
-    if (error instanceof AgentNotFoundError || error instanceof EditNotApplicableError || error instanceof UneditableYamlError) {
-      throw new CliError(error.message);
+    const userErrors = [AgentNotFoundError, AmbiguousAgentError, EditNotApplicableError, UneditableYamlError, ConcurrentChangeError];
+    if (userErrors.some((type) => error instanceof type)) {
+      throw new CliError((error as Error).message);
     }
     throw error;
   }

@@ -5,6 +5,14 @@ import { writeFileAtomic } from '../files/atomic-write.js';
 import { DEFAULT_DEFINITION_PATHS, loadDefinitions } from '../files/load.js';
 import { EditRefusedError, findAgentDocument, planAgentEdits, type AgentEditRequest, type EditPlan } from './plan-edits.js';
 
+/** Someone else wrote the file between our read and our write; nothing was written. */
+export class ConcurrentChangeError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} changed on disk while it was being edited; nothing was written, run the command again`);
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
 export interface EditFilesOptions {
   /** Definition files or directories that hold the agents; `agents/` by default. */
   paths?: readonly string[];
@@ -34,7 +42,7 @@ export async function editAgentFiles(requests: readonly AgentEditRequest[], opti
   for (const fileEdit of plan.files) {
     const absolute = path.resolve(cwd, fileEdit.file);
     const current = await readFile(absolute, 'utf8');
-    if (current !== fileEdit.before) throw new Error(`${fileEdit.file} changed on disk while it was being edited; run the command again`);
+    if (current !== fileEdit.before) throw new ConcurrentChangeError(fileEdit.file);
   }
   for (const fileEdit of plan.files) await writeFileAtomic(path.resolve(cwd, fileEdit.file), fileEdit.after);
   return plan;

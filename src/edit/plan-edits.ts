@@ -5,7 +5,7 @@ import { closestMatch } from '../definition/suggest.js';
 import type { JsonValue } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
 import { applyAgentEdit, type AgentEdit } from './agent-edits.js';
-import { sameJson, spliceDocument } from './splice.js';
+import { sameJson, spliceDocument, UneditableYamlError } from './splice.js';
 import { applyTextEdits, type TextEdit } from './text-edits.js';
 
 export interface AgentEditRequest {
@@ -45,6 +45,13 @@ export class AgentNotFoundError extends Error {
   }
 }
 
+export class AmbiguousAgentError extends Error {
+  constructor(agentId: string, places: readonly string[]) {
+    super(`agent "${agentId}" is defined more than once (${places.join(', ')}); make the ids unique first`);
+    this.name = 'AmbiguousAgentError';
+  }
+}
+
 /** The edit would leave the definitions invalid; nothing was written. */
 export class EditRefusedError extends Error {
   constructor(
@@ -73,8 +80,10 @@ export function findAgentDocument(documents: readonly DefinitionDocument[], agen
     throw new AgentNotFoundError(agentId, known);
   }
   if (second !== undefined) {
-    const places = matches.map((document) => `${document.file}:${document.positionOf('/agent_id').line}`).join(', ');
-    throw new Error(`agent "${agentId}" is defined more than once (${places}); make the ids unique first`);
+    throw new AmbiguousAgentError(
+      agentId,
+      matches.map((document) => `${document.file}:${document.positionOf('/agent_id').line}`),
+    );
   }
   return first;
 }
@@ -158,7 +167,7 @@ function verifySplice(
 ): void {
   const original = allDocuments.filter((document) => document.file === file);
   const fail = (reason: string): never => {
-    throw new Error(`cannot edit ${file} in place (${reason}); the file was left untouched`);
+    throw new UneditableYamlError('', `${file} cannot be changed in place (${reason}); the file was left untouched`);
   };
   const syntax = problems.find((problem) => problem.severity === 'error' && problem.code.startsWith('yaml'));
   if (syntax !== undefined) fail(`the edited YAML does not parse: ${syntax.message}`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EditNotApplicableError, type AgentEdit } from '../../src/edit/agent-edits.js';
 import { editAgentFiles } from '../../src/edit/edit-files.js';
-import { AgentNotFoundError, EditRefusedError } from '../../src/edit/plan-edits.js';
+import { AgentNotFoundError, AmbiguousAgentError, EditRefusedError } from '../../src/edit/plan-edits.js';
 import { UneditableYamlError } from '../../src/edit/splice.js';
 import { runCli, tempProject } from './cli.js';
 
@@ -146,7 +146,7 @@ describe('refused edits leave every file untouched (bytes and mtime)', () => {
   it('an agent defined twice', async () => {
     await writeFile(otherFile, OTHER.replace('other-agent-v1', 'refusal-agent-v1'));
     await backdate(otherFile);
-    await expectRefused('refusal-agent-v1', { kind: 'set-tracing', enabled: false }, Error, /defined more than once/);
+    await expectRefused('refusal-agent-v1', { kind: 'set-tracing', enabled: false }, AmbiguousAgentError, /defined more than once \(agents\/other.yaml:1, agents\/refusal.yaml:2\)/);
   });
 
   it('a file that does not parse cleanly', async () => {
