@@ -1,8 +1,9 @@
+import { MANAGED_BY } from '../store/revisions.js';
 import { LockHeldError, type AgentDelete, type AgentWrite, type ConfigStore, type WriteResult } from '../store/types.js';
 import { contentHash } from './hash.js';
 import { isDeadLocalHolder } from './holder.js';
 import type { PlannedChange, SyncPlan } from './plan.js';
-import { batches } from './read.js';
+import { BATCH_SIZE, batches } from './read.js';
 
 export interface ApplyProgress {
   done: number;
@@ -20,6 +21,8 @@ export interface ApplyOptions {
   onProgress?: (progress: ApplyProgress) => void;
   /** Lease length; renewed after every batch. */
   lockTtlMs?: number;
+  /** Agents per store call (default 1000). */
+  batchSize?: number;
 }
 
 export const DEFAULT_LOCK_TTL_MS = 30_000;
@@ -29,6 +32,27 @@ export class InvalidPlanError extends Error {
   constructor(agentId: string) {
     super(`refusing to apply ${agentId}: its content hash does not match its definition (plans must come from planSync over validated definitions)`);
     this.name = 'InvalidPlanError';
+  }
+}
+
+/**
+ * A conditional write that lost to another apply of the very same content (CI
+ * running apply twice, say) is no conflict: the store already holds what was
+ * wanted, written by agentctl. Those become `unchanged`; real conflicts stay.
+ */
+async function settleConflicts(store: ConfigStore, conflicts: PlannedChange[], batchSize: number): Promise<void> {
+  for (const batch of batches(conflicts, batchSize)) {
+    const wanted = new Map(batch.map((change) => [change.agent_id, change]));
+    for (const stored of await store.getAgents([...wanted.keys()])) {
+      const change = wanted.get(stored.definition.agent_id);
+      const desiredHash = change?.desired?.content_hash;
+      if (change === undefined || desiredHash === undefined) continue;
+      if (stored.meta.managed_by === MANAGED_BY && stored.meta.content_hash === desiredHash && contentHash(stored.definition) === desiredHash) {
+        change.action = 'unchanged';
+        change.revision = stored.meta.revision;
+        change.diffs = [];
+      }
+    }
   }
 }
 
@@ -90,7 +114,8 @@ export async function applyPlan(store: ConfigStore, plan: SyncPlan, options: App
 
   let failed = true;
   try {
-    for (const batch of batches(writes)) {
+    const size = options.batchSize ?? BATCH_SIZE;
+    for (const batch of batches(writes, size)) {
       const at = options.now();
       const requests: AgentWrite[] = batch.map((change) => {
         const desired = change.desired!;
@@ -99,12 +124,13 @@ export async function applyPlan(store: ConfigStore, plan: SyncPlan, options: App
       record(batch, await store.writeAgents(requests));
       await store.acquireLock(options.holder, ttl);
     }
-    for (const batch of batches(deletes)) {
+    for (const batch of batches(deletes, size)) {
       const at = options.now();
       const requests: AgentDelete[] = batch.map((change) => ({ agent_id: change.agent_id, expected_revision: change.stored_revision!, at }));
       record(batch, await store.deleteAgents(requests));
       await store.acquireLock(options.holder, ttl);
     }
+    await settleConflicts(store, changes.filter((change) => change.action === 'conflict'), size);
     failed = false;
   } finally {
     // After a failure the store may be gone; the lease then expires on its own and the original error is what matters.

@@ -93,10 +93,10 @@ export function summaryText(plan: SyncPlan, applied: boolean): string {
   add(summary.create, 'created', 'to create');
   add(summary.update, 'updated', 'to update');
   add(summary.delete, 'deleted', 'to delete');
-  parts.push(count(summary.unchanged, 'unchanged'));
+  add(summary.unchanged, 'unchanged', 'unchanged');
   add(summary.drift, 'drift refused', 'drifted');
   add(summary.conflict, summary.conflict === 1 ? 'conflict' : 'conflicts', summary.conflict === 1 ? 'conflict' : 'conflicts');
-  return parts.join(', ');
+  return parts.length === 0 ? 'no agents' : parts.join(', ');
 }
 
 /**
@@ -110,6 +110,5 @@ export function formatPlanPretty(plan: SyncPlan, options: { applied: boolean; co
   const summary = summaryText(plan, options.applied);
   const failed = plan.changes.some((change) => change.action === 'drift' || change.action === 'conflict');
   blocks.push(failed ? colors.red(colors.bold(`✖ ${summary}`)) : colors.green(`✔ ${summary}`));
-  if (plan.changes.length === 0) blocks.unshift(colors.dim('no agents in the files or the store'));
   return `${blocks.join('\n')}\n`;
 }

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { openStore } from '../store/open.js';
+import { LockHeldError, StoreUnavailableError, type ConfigStore } from '../store/types.js';
+import { resolveStoreUri, StoreUriError } from '../store/uri.js';
+import { CliError } from './errors.js';
+
+/**
+ * `--store` / `--database` for every command that talks to the store, and
+ * opening it with failures as one-line errors (store host named, never
+ * credentials). Adapters load lazily inside openStore.
+ */
+export interface StoreFlags {
+  store?: string;
+  database?: string;
+}
+
+export const STORE_RESOLUTION = 'Store: --store URI, else $AGENTCTL_STORE, else $MONGO_URI, else sqlite:.agentctl/agentctl.db';
+
+export function addStoreOptions(command: Command): Command {
+  return command
+    .option('--store <uri>', 'store URI: sqlite:PATH or mongodb://HOST[:PORT][/DB] (default: $AGENTCTL_STORE, $MONGO_URI, sqlite:.agentctl/agentctl.db)')
+    .option('--database <name>', 'MongoDB database (default: the one in the URI, else agent_configs)');
+}
+
+/** Errors users can act on, as one line; anything else is left to main's handler. */
+function asCliError(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError || error instanceof StoreUriError || error instanceof LockHeldError) {
+    return new CliError(error.message);
+  }
+  return error;
+}
+
+/** Opens the store the flags and environment name, runs `action`, and closes it. */
+export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStore) => Promise<T>): Promise<T> {
+  let store: ConfigStore;
+  try {
+    store = await openStore(resolveStoreUri(flags.store, process.env), flags.database === undefined ? {} : { database: flags.database });
+  } catch (error) {
+    throw asCliError(error);
+  }
+  try {
+    return await action(store);
+  } catch (error) {
+    throw asCliError(error);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+/** The stored agent ids, for did-you-mean on an unknown one. */
+export async function unknownAgentError(store: ConfigStore, agentId: string): Promise<CliError> {
+  const { closestMatch } = await import('../definition/suggest.js');
+  const known = (await store.listStates()).map((state) => state.agent_id);
+  const match = closestMatch(agentId, known);
+  const hint = match !== undefined ? `; did you mean "${match}"?` : known.length === 0 ? '; the store is empty (run agentctl apply)' : '; agentctl list shows them';
+  return new CliError(`no agent "${agentId}" in ${store.displayName}${hint}`);
+}
