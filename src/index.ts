@@ -45,3 +45,18 @@ export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';
 export type * from './worker/room-messages.js';
 export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-messages.js';
+// Sync: plan (pure) and apply, and the whole load → validate → plan → apply in one call.
+export type { DesiredAgent, StoredView, SyncAction, PlannedChange, SyncPlan, SyncSummary } from './sync/plan.js';
+export { planSync, summarize, hasPendingChanges, planSucceeded } from './sync/plan.js';
+export type { ValueChange } from './sync/json-diff.js';
+export { diffJson } from './sync/json-diff.js';
+export { canonicalJson, contentHash } from './sync/hash.js';
+export type { ApplyOptions, ApplyProgress } from './sync/apply.js';
+export { applyPlan, InvalidPlanError } from './sync/apply.js';
+export { planAgainstStore, readStored } from './sync/read.js';
+export type { LoadedDesired } from './sync/desired.js';
+export { loadDesired } from './sync/desired.js';
+export type { SyncOptions, SyncResult } from './sync/sync.js';
+export { sync } from './sync/sync.js';
+export type { ExportOptions, ExportedFile } from './sync/export.js';
+export { exportAgents, renderDefinitionYaml, ExportRefusedError } from './sync/export.js';
