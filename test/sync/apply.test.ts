@@ -53,10 +53,10 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   it('updates with the changed paths and records a new revision in history', async () => {
     await apply([desired(definition('alpha'))]);
     const changed = definition('alpha', { version: '1.1.0' });
-    changed.schema_config.fields[1]!.field_type = "Literal['calm', 'upbeat', 'stern']";
+    changed.schema_config.fields[1]!.description = 'How the voice should sound';
     const result = await apply([desired(changed)]);
     expect(result.changes[0]).toMatchObject({ action: 'update', revision: 2 });
-    expect(result.changes[0]?.diffs.map((d) => d.path)).toEqual(['/version', '/schema_config/fields/1/field_type']);
+    expect(result.changes[0]?.diffs.map((d) => d.path)).toEqual(['/version', '/schema_config/fields/1/description']);
     const history = await store.history('alpha');
     expect(history.map((h) => [h.revision, h.action])).toEqual([
       [1, 'create'],

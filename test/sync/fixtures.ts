@@ -15,7 +15,7 @@ export function definition(agentId: string, overrides: Partial<AgentDefinition> 
       schema_id: `${agentId}-schema`,
       fields: [
         { field_name: 'system_response', field_type: 'str', description: 'What the agent says' },
-        { field_name: 'mood', field_type: "Literal['calm', 'upbeat']", description: 'Voice mood', metadata: { use_in_tts: true } },
+        { field_name: 'mood', field_type: 'str', description: 'Voice mood, spoken as a TTS instruction', metadata: { use_in_tts: true } },
       ],
     },
     llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7 },

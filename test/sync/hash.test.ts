@@ -22,7 +22,7 @@ describe('contentHash', () => {
   it('changes with any value, including deep ones', () => {
     const def = definition('a');
     const changed = definition('a');
-    changed.schema_config.fields[1]!.description = 'Voice mood!';
+    changed.schema_config.fields[1]!.description = 'Voice mood!!';
     expect(contentHash(changed)).not.toBe(contentHash(def));
     expect(contentHash(def)).toMatch(/^sha256:[0-9a-f]{64}$/);
   });

@@ -5,6 +5,7 @@ import Database from 'libsql';
 import { MongoClient } from 'mongodb';
 import { inject } from 'vitest';
 import { openStore } from '../../src/store/open.js';
+import type { AgentDefinition } from '../../src/definition/types.js';
 import type { ConfigStore } from '../../src/store/types.js';
 
 /** A store under test plus a way to edit it behind agentctl's back (as an API or a person with a DB shell would). */
@@ -15,6 +16,8 @@ export interface StoreCase {
   open(): Promise<ConfigStore>;
   /** Sets a top-level definition key directly in the database; `touch` also moves updated_at, as an API would. */
   editOutOfBand(agentId: string, key: string, value: unknown, options: { touch: boolean }): Promise<void>;
+  /** Inserts an agent as an API would: the definition and timestamps only, no revision, hash or managed_by. */
+  insertOutOfBand(definition: AgentDefinition): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +35,16 @@ export async function sqliteCase(): Promise<StoreCase> {
       const db = new Database(path);
       const updated = touch ? ', updated_at = updated_at + 1000' : '';
       db.prepare(`UPDATE agent_configurations SET doc = json_set(doc, ?, json(?))${updated} WHERE agent_id = ?`).run(`$.${key}`, JSON.stringify(value), agentId);
+      db.close();
+    },
+    async insertOutOfBand(definition) {
+      const db = new Database(path);
+      db.prepare("INSERT INTO agent_configurations (agent_id, revision, content_hash, doc, created_at, updated_at) VALUES (?, 0, '', ?, ?, ?)").run(
+        definition.agent_id,
+        JSON.stringify(definition),
+        Date.now(),
+        Date.now(),
+      );
       db.close();
     },
     dispose: () => rm(dir, { recursive: true, force: true }),
@@ -54,6 +67,11 @@ export function mongoCase(): (() => Promise<StoreCase>) | null {
         const set: Record<string, unknown> = { [key]: value };
         if (touch) set.updated_at = new Date();
         await client.db(database).collection('agent_configurations').updateOne({ agent_id: agentId }, { $set: set });
+        await client.close();
+      },
+      async insertOutOfBand(definition) {
+        const client = new MongoClient(uri);
+        await client.db(database).collection('agent_configurations').insertOne({ ...definition, created_at: new Date(), updated_at: new Date() });
         await client.close();
       },
       async dispose() {

@@ -1,0 +1,95 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { ConfigStore } from '../../src/store/types.js';
+import { exportAgents, renderDefinitionYaml } from '../../src/sync/export.js';
+import { contentHash } from '../../src/sync/hash.js';
+import { summarize } from '../../src/sync/plan.js';
+import { sync } from '../../src/sync/sync.js';
+import { definition } from './fixtures.js';
+import { storeCases, type StoreCase } from './stores.js';
+
+describe('sync (load → validate → plan → apply)', () => {
+  let dir: string;
+  let store: ConfigStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agentctl-sync-lib-'));
+    await mkdir(join(dir, 'agents'));
+    store = await openStore(`sqlite:${join(dir, 'store.db')}`);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const writeAgent = (agentId: string, text = renderDefinitionYaml(definition(agentId))): Promise<void> => writeFile(join(dir, 'agents', `${agentId}.yaml`), text);
+
+  it('applies valid files and re-applies them as a no-op', async () => {
+    await writeAgent('alpha');
+    await writeAgent('beta');
+    const first = await sync({ store, cwd: dir });
+    expect(first.problems).toEqual([]);
+    expect(first.plan && summarize(first.plan)).toMatchObject({ create: 2 });
+    expect((await store.getAgent('alpha'))?.meta.source).toEqual({ file: 'agents/alpha.yaml' });
+    const second = await sync({ store, cwd: dir });
+    expect(second.plan && summarize(second.plan)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
+  });
+
+  it('writes nothing when any definition is invalid, naming file and line', async () => {
+    await writeAgent('alpha');
+    await writeAgent('broken', renderDefinitionYaml(definition('broken')).replace('provider: openai', 'provider: opnai'));
+    const result = await sync({ store, cwd: dir });
+    expect(result.plan).toBeNull();
+    expect(result.problems.some((problem) => problem.severity === 'error' && problem.file === 'agents/broken.yaml' && problem.line > 1)).toBe(true);
+    expect(await store.listStates()).toEqual([]);
+  });
+});
+
+describe.each(storeCases())('export on %s', (_name, makeCase) => {
+  let dir: string;
+  let storeCase: StoreCase;
+  let store: ConfigStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agentctl-export-'));
+    storeCase = await makeCase();
+    store = await storeCase.open();
+  });
+  afterEach(async () => {
+    await store.close();
+    await storeCase.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes agents created through an API as files that validate and re-apply as a no-op', async () => {
+    await storeCase.insertOutOfBand(definition('from-api'));
+    const exported = await exportAgents(store, { outDir: 'imported', cwd: dir, agentIds: [], force: false, schemaPath: '../schemas/agent.schema.json' });
+    expect(exported).toEqual([{ agent_id: 'from-api', file: join('imported', 'from-api.yaml'), revision: 0 }]);
+    const text = await readFile(join(dir, 'imported', 'from-api.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../schemas/agent.schema.json');
+    expect(text.indexOf('agent_id:')).toBeLessThan(text.indexOf('agent_type:'));
+    expect(text.indexOf('prompt_config:')).toBeLessThan(text.indexOf('llm_config:'));
+
+    const reapplied = await sync({ store, cwd: dir, paths: ['imported'] });
+    expect(reapplied.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+    expect(reapplied.plan?.changes.map((change) => change.action)).toEqual(['unchanged']);
+    expect(await store.history('from-api')).toEqual([]);
+  });
+
+  it('refuses to replace existing files without force, writing none', async () => {
+    await store.writeAgents(['one', 'two'].map((agentId) => ({ definition: definition(agentId), content_hash: contentHash(definition(agentId)), expected_revision: null, source: { file: 'x' }, at: new Date() })));
+    await mkdir(join(dir, 'out'));
+    await writeFile(join(dir, 'out', 'two.yaml'), 'mine\n');
+    await expect(exportAgents(store, { outDir: 'out', cwd: dir, agentIds: [], force: false })).rejects.toThrow(/out\/two\.yaml already exists; nothing was written/);
+    expect(await readdir(join(dir, 'out'))).toEqual(['two.yaml']);
+    await exportAgents(store, { outDir: 'out', cwd: dir, agentIds: ['two'], force: true });
+    expect(await readFile(join(dir, 'out', 'two.yaml'), 'utf8')).toContain('agent_id: two');
+  });
+
+  it('names the missing agent when asked for one the store does not have', async () => {
+    await expect(exportAgents(store, { outDir: 'out', cwd: dir, agentIds: ['ghost'], force: false })).rejects.toThrow(/not in .*: ghost; nothing was written/);
+  });
+});
