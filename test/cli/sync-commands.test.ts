@@ -1,34 +1,9 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const repo = resolve(import.meta.dirname, '../..');
-const binary = join(repo, 'bin', 'agentctl');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** `agentctl ...` in `cwd` on the embedded store, as a user would run it (no color, no store in the environment). */
-export function agentctl(cwd: string, ...args: string[]): Promise<Run> {
-  const started = Date.now();
-  const env = { ...process.env, NO_COLOR: '1' };
-  delete env.AGENTCTL_STORE;
-  delete env.MONGO_URI;
-  delete env.FORCE_COLOR;
-  return new Promise((done) => {
-    execFile(process.execPath, [binary, ...args], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      done({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+import { agentctl, repo, type Run } from './run-agentctl.js';
 
 describe('agentctl diff / apply / get / list / history / rollback / export (embedded store)', () => {
   let dir: string;
