@@ -1,0 +1,657 @@
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, ObjectId } from 'mongodb';
+import type { AgentDefinition } from '../definition/types.js';
+import { watchByPolling } from './poll-watch.js';
+import { APPLY_LOCK_NAME, MANAGED_BY, historyAction, nextRevision } from './revisions.js';
+import type {
+  AgentDelete,
+  AgentState,
+  AgentWrite,
+  ConfigChange,
+  ConfigStore,
+  HistoryEntry,
+  LockInfo,
+  SessionRecord,
+  SourceInfo,
+  StoredAgent,
+  WriteResult,
+} from './types.js';
+import { LockHeldError, StoreUnavailableError } from './types.js';
+import type { ParsedStoreUri } from './uri.js';
+import { describeStoreUri } from './uri.js';
+
+/** Operations per bulk request / ids per `$in`: round trips grow with N/1000. */
+const CHUNK_SIZE = 1000;
+const DUPLICATE_KEY = 11000;
+/**
+ * FerretDB v1.24 (SQLite backend) stalls on an `update` command that changes
+ * 100 or more existing documents, so against FerretDB updates go in smaller
+ * commands; inserts and deletes are not affected.
+ */
+const FERRETDB_UPDATE_BATCH = 50;
+/** How often a session start re-tries after backing out of a race it may have lost. */
+const SESSION_ATTEMPTS = 25;
+
+/** Fields the store keeps beside the definition's own keys in agent_configurations. */
+const META_KEYS = new Set(['_id', 'revision', 'content_hash', 'created_at', 'updated_at', 'applied_at', 'managed_by', 'source']);
+
+const STATE_PROJECTION = { _id: 0, agent_id: 1, revision: 1, content_hash: 1, created_at: 1, updated_at: 1, applied_at: 1, managed_by: 1 };
+
+/** The definition's keys at top level plus the meta fields; `_id` is the agent_id for documents agentctl creates. */
+interface ConfigDoc extends Document {
+  _id?: string | ObjectId;
+}
+
+interface HistoryDoc {
+  /** `agent_id@revision`: lookups by _id are the fast path on every server. */
+  _id: string;
+  agent_id: string;
+  revision: number;
+  content_hash: string;
+  definition: AgentDefinition | null;
+  created_at: Date;
+  source?: SourceInfo;
+  action: HistoryEntry['action'];
+  note?: string;
+}
+
+interface SessionDoc extends Omit<SessionRecord, 'session_id'> {
+  _id: string;
+}
+
+interface LockDoc {
+  _id: string;
+  holder: string;
+  acquired_at: Date;
+  expires_at: Date;
+}
+
+export interface MongoStoreOptions {
+  database: string;
+  serverSelectionTimeoutMs: number;
+}
+
+/**
+ * The MongoDB adapter. Written for what MongoDB and FerretDB v1 both do: no
+ * transactions (each agent is one document, replaced conditionally on its
+ * revision), bulk writes with `ordered: false`, change streams only when the
+ * server has them.
+ */
+export class MongoConfigStore implements ConfigStore {
+  readonly displayName: string;
+  private readonly client: MongoClient;
+  private readonly db: Db;
+  private readonly configs: Collection<ConfigDoc>;
+  private readonly historyDocs: Collection<HistoryDoc>;
+  private readonly sessions: Collection<SessionDoc>;
+  private readonly locks: Collection<LockDoc>;
+  private readonly secrets: string[];
+  private commandsStarted = 0;
+  /** FerretDB v1 has no TTL indexes; then expired sessions are removed by startSession. */
+  private ttlIndexWorks = false;
+  private updateBatchSize = CHUNK_SIZE;
+
+  constructor(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions) {
+    this.displayName = describeStoreUri(uri.uri, options.database);
+    this.secrets = [uri.password, uri.username].filter((value): value is string => value !== undefined && value.length > 0);
+    this.client = new MongoClient(uri.uri, {
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
+      connectTimeoutMS: options.serverSelectionTimeoutMs,
+      monitorCommands: true,
+      appName: 'agentctl',
+    });
+    this.client.on('commandStarted', () => {
+      this.commandsStarted += 1;
+    });
+    this.db = this.client.db(options.database);
+    this.configs = this.db.collection<ConfigDoc>('agent_configurations');
+    this.historyDocs = this.db.collection<HistoryDoc>('agent_config_history');
+    this.sessions = this.db.collection<SessionDoc>('session_configurations');
+    this.locks = this.db.collection<LockDoc>('agentctl_locks');
+  }
+
+  /** Commands sent to the server since the store was opened. */
+  get roundTrips(): number {
+    return this.commandsStarted;
+  }
+
+  async init(): Promise<void> {
+    await this.guard(async () => {
+      await this.client.connect();
+      const build = await this.db.command({ buildInfo: 1 });
+      if (typeof build.ferretdbVersion === 'string') this.updateBatchSize = FERRETDB_UPDATE_BATCH;
+      await this.configs.createIndex({ agent_id: 1 }, { unique: true, name: 'agent_id_unique' });
+      await this.historyDocs.createIndex({ agent_id: 1, revision: 1 }, { unique: true, name: 'agent_revision_unique' });
+      await this.sessions.createIndex({ tenant_id: 1, expires_at: 1 }, { name: 'tenant_expiry' });
+      try {
+        await this.sessions.createIndex({ expires_at: 1 }, { expireAfterSeconds: 0, name: 'expires_at_ttl' });
+        this.ttlIndexWorks = true;
+      } catch (error) {
+        if (!isNotImplemented(error)) throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  async listStates(): Promise<AgentState[]> {
+    return this.guard(async () => {
+      // Large batches: a no-op re-apply of 10,000 agents should take a couple of round trips.
+      const docs = await this.configs.find({}, { projection: STATE_PROJECTION, batchSize: 10 * CHUNK_SIZE }).toArray();
+      return docs.map(toAgentState);
+    });
+  }
+
+  async getAgents(agentIds: readonly string[]): Promise<StoredAgent[]> {
+    return this.guard(async () => {
+      const agents: StoredAgent[] = [];
+      for (const ids of chunks(agentIds)) {
+        const docs = await this.configs.find({ agent_id: { $in: ids } }, { batchSize: CHUNK_SIZE }).toArray();
+        agents.push(...docs.map(toStoredAgent));
+      }
+      return agents;
+    });
+  }
+
+  async getAgent(agentId: string): Promise<StoredAgent | null> {
+    return this.guard(async () => {
+      const doc = await this.configs.findOne({ agent_id: agentId });
+      return doc ? toStoredAgent(doc) : null;
+    });
+  }
+
+  async listAgents(): Promise<StoredAgent[]> {
+    return this.guard(async () => (await this.configs.find({}).toArray()).map(toStoredAgent));
+  }
+
+  /**
+   * Per chunk of 1000: one read of the current revisions (stale writes are
+   * conflicts before anything is written; creates also read the agent's last
+   * deletion), one bulk upsert of history, one bulk conditional write of the
+   * configurations, and only when some write did not land, one read to find
+   * which (their history entries are withdrawn).
+   */
+  async writeAgents(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
+    for (const write of writes) assertStorableKeys(write.definition, `agent "${write.definition.agent_id}"`);
+    return this.guard(async () => {
+      const results: WriteResult[] = [];
+      for (const chunk of chunks(writes)) results.push(...(await this.writeChunk(chunk)));
+      return results;
+    });
+  }
+
+  private async writeChunk(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
+    const ids = writes.map((write) => write.definition.agent_id);
+    const current = await this.currentStates(ids);
+    const creates = writes.filter((write) => write.expected_revision === null).map((write) => write.definition.agent_id);
+    const lastDeletions = creates.length > 0 ? await this.lastDeletions(creates) : new Map<string, number>();
+
+    const results: WriteResult[] = [];
+    const planned: Array<{ write: AgentWrite; revision: number; index: number }> = [];
+    const seen = new Set<string>();
+    for (const write of writes) {
+      const agentId = write.definition.agent_id;
+      const stored = current.get(agentId);
+      const stale = write.expected_revision === null ? stored !== undefined : stored?.revision !== write.expected_revision;
+      // A second write of the same agent in one batch would race the first: it loses.
+      if (stale || seen.has(agentId)) {
+        results.push({ agent_id: agentId, status: 'conflict', revision: stored?.revision ?? 0 });
+        continue;
+      }
+      seen.add(agentId);
+      const revision = nextRevision(write.expected_revision, lastDeletions.get(agentId));
+      planned.push({ write, revision, index: results.length });
+      results.push({ agent_id: agentId, status: 'written', revision });
+    }
+    if (planned.length === 0) return results;
+
+    // History first. The configuration is still below `revision`, so an entry
+    // already there is an orphan of an interrupted run and may be replaced.
+    await this.putHistory(
+      planned.map(({ write, revision }) => ({
+        _id: historyId(write.definition.agent_id, revision),
+        agent_id: write.definition.agent_id,
+        revision,
+        content_hash: write.content_hash,
+        definition: write.definition,
+        created_at: write.at,
+        source: write.source,
+        action: historyAction(write),
+        ...(write.note === undefined ? {} : { note: write.note }),
+      })),
+    );
+
+    const operations = planned.map(({ write, revision }): AnyBulkWriteOperation<ConfigDoc> => {
+      const agentId = write.definition.agent_id;
+      const meta = {
+        revision,
+        content_hash: write.content_hash,
+        created_at: current.get(agentId)?.created_at ?? write.at,
+        updated_at: write.at,
+        applied_at: write.at,
+        managed_by: MANAGED_BY,
+        source: write.source,
+      };
+      if (write.expected_revision === null) {
+        return { insertOne: { document: { _id: agentId, ...write.definition, ...meta } } };
+      }
+      const filter = { _id: current.get(agentId)?._id, agent_id: agentId, ...revisionFilter(write.expected_revision) };
+      return { replaceOne: { filter, replacement: { ...write.definition, ...meta } } };
+    });
+    const landed = await this.bulkWriteConfigs(operations);
+    if (landed === operations.length) return results;
+
+    // Some conditional writes lost a race: find which, in one read.
+    const after = await this.currentStates(planned.map(({ write }) => write.definition.agent_id), { content_hash: 1 });
+    const lost = planned.filter(({ write, revision }) => {
+      const stored = after.get(write.definition.agent_id);
+      return stored?.revision !== revision || stored.content_hash !== write.content_hash;
+    });
+    for (const { write, index } of lost) {
+      results[index] = { agent_id: write.definition.agent_id, status: 'conflict', revision: after.get(write.definition.agent_id)?.revision ?? 0 };
+    }
+    await this.historyDocs.deleteMany({
+      $or: lost.map(({ write, revision }) => ({ _id: historyId(write.definition.agent_id, revision), content_hash: write.content_hash })),
+    });
+    await this.restoreWinnersHistory(lost.filter(({ write, revision }) => after.get(write.definition.agent_id)?.revision === revision));
+    return results;
+  }
+
+  /**
+   * A racing writer that took the same revision may have had its history entry
+   * replaced by ours (and so just deleted): record its entry again from the
+   * configuration it wrote, unless it is there.
+   */
+  private async restoreWinnersHistory(races: ReadonlyArray<{ write: AgentWrite; revision: number }>): Promise<void> {
+    if (races.length === 0) return;
+    const winners = await this.configs.find({ agent_id: { $in: races.map(({ write }) => write.definition.agent_id) } }).toArray();
+    if (winners.length === 0) return;
+    await this.historyDocs.bulkWrite(
+      winners.map(toStoredAgent).map(({ definition, meta }) => ({
+        updateOne: {
+          filter: { agent_id: definition.agent_id, revision: meta.revision },
+          update: {
+            $setOnInsert: {
+              _id: historyId(definition.agent_id, meta.revision),
+              agent_id: definition.agent_id,
+              revision: meta.revision,
+              content_hash: meta.content_hash,
+              definition,
+              created_at: meta.updated_at,
+              ...(meta.source ? { source: meta.source } : {}),
+              action: meta.revision === 1 ? ('create' as const) : ('update' as const),
+            },
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async deleteAgents(deletes: readonly AgentDelete[]): Promise<WriteResult[]> {
+    return this.guard(async () => {
+      const results: WriteResult[] = [];
+      for (const chunk of chunks(deletes)) results.push(...(await this.deleteChunk(chunk)));
+      return results;
+    });
+  }
+
+  private async deleteChunk(deletes: readonly AgentDelete[]): Promise<WriteResult[]> {
+    const current = await this.currentStates(deletes.map((del) => del.agent_id));
+    const results: WriteResult[] = [];
+    const planned: Array<{ del: AgentDelete; revision: number; index: number }> = [];
+    for (const del of deletes) {
+      const stored = current.get(del.agent_id);
+      if (stored?.revision !== del.expected_revision || planned.some((p) => p.del.agent_id === del.agent_id)) {
+        results.push({ agent_id: del.agent_id, status: 'conflict', revision: stored?.revision ?? 0 });
+        continue;
+      }
+      const revision = nextRevision(del.expected_revision, undefined);
+      planned.push({ del, revision, index: results.length });
+      results.push({ agent_id: del.agent_id, status: 'written', revision });
+    }
+    if (planned.length === 0) return results;
+
+    await this.putHistory(
+      planned.map(({ del, revision }) => ({
+        _id: historyId(del.agent_id, revision),
+        agent_id: del.agent_id,
+        revision,
+        content_hash: '',
+        definition: null,
+        created_at: del.at,
+        action: 'delete' as const,
+      })),
+    );
+    const outcome = await this.configs.bulkWrite(
+      planned.map(({ del }) => ({
+        deleteOne: { filter: { _id: current.get(del.agent_id)?._id, agent_id: del.agent_id, revision: del.expected_revision } },
+      })),
+      { ordered: false },
+    );
+    if (outcome.deletedCount === planned.length) return results;
+
+    // An agent still present was changed by someone else meanwhile; one that is gone is gone either way.
+    const after = await this.currentStates(planned.map(({ del }) => del.agent_id));
+    const lost = planned.filter(({ del }) => after.has(del.agent_id));
+    for (const { del, index } of lost) {
+      results[index] = { agent_id: del.agent_id, status: 'conflict', revision: after.get(del.agent_id)?.revision ?? 0 };
+    }
+    if (lost.length > 0) {
+      await this.historyDocs.deleteMany({ _id: { $in: lost.map(({ del, revision }) => historyId(del.agent_id, revision)) }, action: 'delete' });
+    }
+    return results;
+  }
+
+  async history(agentId: string): Promise<HistoryEntry[]> {
+    return this.guard(async () => {
+      const docs = await this.historyDocs.find({ agent_id: agentId }, { projection: { _id: 0 } }).sort({ revision: 1 }).toArray();
+      return docs.map((doc) => ({
+        agent_id: doc.agent_id,
+        revision: doc.revision,
+        content_hash: doc.content_hash,
+        definition: doc.definition,
+        created_at: doc.created_at,
+        ...(doc.source === undefined || doc.source === null ? {} : { source: doc.source }),
+        action: doc.action,
+        ...(doc.note === undefined || doc.note === null ? {} : { note: doc.note }),
+      }));
+    });
+  }
+
+  async acquireLock(holder: string, ttlMs: number): Promise<LockInfo> {
+    return this.guard(async () => {
+      // Two tries: the holder may release between our failed upsert and our read.
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const now = new Date();
+        try {
+          // Matches only a free (expired) lease or our own; otherwise the upsert
+          // collides with the existing _id and the server refuses it.
+          const taken = await this.locks.findOneAndUpdate(
+            { _id: APPLY_LOCK_NAME, $or: [{ expires_at: { $lte: now } }, { holder }] },
+            { $set: { holder, acquired_at: now, expires_at: new Date(now.getTime() + ttlMs) } },
+            { upsert: true, returnDocument: 'after' },
+          );
+          if (taken) return toLockInfo(taken);
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+          const held = await this.locks.findOne({ _id: APPLY_LOCK_NAME });
+          if (held) throw new LockHeldError(toLockInfo(held));
+        }
+      }
+      throw new Error(`could not take the apply lock on ${this.displayName}: it changed hands while we tried; try again`);
+    });
+  }
+
+  async releaseLock(holder: string): Promise<void> {
+    await this.guard(() => this.locks.deleteOne({ _id: APPLY_LOCK_NAME, holder }));
+  }
+
+  /**
+   * Insert, then count the tenant's live sessions; over the quota, back out.
+   * A session is kept only if the count it saw, which includes every session
+   * admitted before it, was within the quota, so racing workers never
+   * over-admit. A session that backed out retries while the recount shows a
+   * free slot, so that racers backing out together do not under-admit.
+   */
+  async startSession(session: SessionRecord, maxConcurrent: number | null): Promise<boolean> {
+    assertStorableKeys(session.user_details, `session "${session.session_id}" user_details`);
+    assertStorableKeys(session.overrides, `session "${session.session_id}" overrides`);
+    const { session_id: sessionId, ...fields } = session;
+    const live = { tenant_id: session.tenant_id, expires_at: { $gt: session.created_at } };
+    return this.guard(async () => {
+      if (!this.ttlIndexWorks) await this.sessions.deleteMany({ expires_at: { $lte: session.created_at } });
+      for (let attempt = 1; attempt <= SESSION_ATTEMPTS; attempt += 1) {
+        await this.sessions.replaceOne({ _id: sessionId }, fields, { upsert: true });
+        if (maxConcurrent === null || (await this.sessions.countDocuments(live)) <= maxConcurrent) return true;
+        await this.sessions.deleteOne({ _id: sessionId });
+        if ((await this.sessions.countDocuments(live)) >= maxConcurrent) return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+      return false;
+    });
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    await this.guard(() => this.sessions.deleteOne({ _id: sessionId }));
+  }
+
+  async countLiveSessions(tenantId: string, now: Date): Promise<number> {
+    return this.guard(() => this.sessions.countDocuments({ tenant_id: tenantId, expires_at: { $gt: now } }));
+  }
+
+  /** Change streams when the server has them (a replica set); otherwise, or when the stream fails, polling. */
+  watch(onChange: (change: ConfigChange) => void, options: { pollMs?: number } = {}): () => Promise<void> {
+    let stopped = false;
+    let stopPolling: (() => Promise<void>) | undefined;
+    let stream: ChangeStream<ConfigDoc> | undefined;
+    const revisions = new Map<string, number>();
+    const fallBackToPolling = (): void => {
+      if (stopped || stopPolling) return;
+      stopPolling = watchByPolling(() => this.listStates(), onChange, options.pollMs);
+    };
+    try {
+      stream = this.configs.watch([], { fullDocument: 'updateLookup' });
+      stream.on('change', (event) => {
+        if (event.operationType === 'delete') {
+          const agentId = String(event.documentKey._id);
+          onChange({ agent_id: agentId, revision: revisions.get(agentId) ?? 0, kind: 'delete' });
+        } else if ('fullDocument' in event && event.fullDocument && typeof event.fullDocument.agent_id === 'string') {
+          const revision = typeof event.fullDocument.revision === 'number' ? event.fullDocument.revision : 0;
+          revisions.set(event.fullDocument.agent_id, revision);
+          onChange({ agent_id: event.fullDocument.agent_id, revision, kind: 'upsert' });
+        }
+      });
+      stream.on('error', () => {
+        void stream?.close().catch(() => undefined);
+        fallBackToPolling();
+      });
+    } catch {
+      fallBackToPolling();
+    }
+    return async () => {
+      stopped = true;
+      await stream?.close().catch(() => undefined);
+      await stopPolling?.();
+    };
+  }
+
+  /** Current revision (and creation date) of each existing agent among `ids`. */
+  private async currentStates(
+    ids: readonly string[],
+    extra: Record<string, 1> = {},
+  ): Promise<Map<string, { _id: string | ObjectId | undefined; revision: number; created_at: Date | undefined; content_hash: string | undefined }>> {
+    const docs = await this.configs
+      .find({ agent_id: { $in: [...ids] } }, { projection: { _id: 1, agent_id: 1, revision: 1, created_at: 1, ...extra }, batchSize: CHUNK_SIZE })
+      .toArray();
+    return new Map(
+      docs.map((doc) => [
+        String(doc.agent_id),
+        {
+          _id: doc._id,
+          revision: typeof doc.revision === 'number' ? doc.revision : 0,
+          created_at: doc.created_at instanceof Date ? doc.created_at : undefined,
+          content_hash: typeof doc.content_hash === 'string' ? doc.content_hash : undefined,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * History is written first and is idempotent: an entry already at that
+   * (agent_id, revision) can only be an orphan of an interrupted run (the
+   * configuration is still below it), so it is replaced. A writer racing us
+   * for the same revision may insert in between; the configuration write
+   * decides who won, and the loser cleans up (see writeChunk).
+   */
+  private async putHistory(docs: HistoryDoc[]): Promise<void> {
+    const duplicates = await insertToleratingDuplicates(this.historyDocs, docs);
+    if (duplicates.length === 0) return;
+    await this.historyDocs.deleteMany({ $or: duplicates.map((doc) => ({ agent_id: doc.agent_id, revision: doc.revision })) });
+    await insertToleratingDuplicates(this.historyDocs, duplicates);
+  }
+
+  /** Inserts in one command, replaces in commands of `updateBatchSize`; returns how many landed. */
+  private async bulkWriteConfigs(operations: AnyBulkWriteOperation<ConfigDoc>[]): Promise<number> {
+    const inserts = operations.filter((operation) => 'insertOne' in operation);
+    const replaces = operations.filter((operation) => !('insertOne' in operation));
+    let landed = inserts.length > 0 ? await bulkWriteToleratingDuplicates(this.configs, inserts) : 0;
+    for (let start = 0; start < replaces.length; start += this.updateBatchSize) {
+      landed += await bulkWriteToleratingDuplicates(this.configs, replaces.slice(start, start + this.updateBatchSize));
+    }
+    return landed;
+  }
+
+  private async lastDeletions(ids: readonly string[]): Promise<Map<string, number>> {
+    const docs = await this.historyDocs
+      .find({ agent_id: { $in: [...ids] }, action: 'delete' }, { projection: { _id: 0, agent_id: 1, revision: 1 }, batchSize: CHUNK_SIZE })
+      .toArray();
+    const last = new Map<string, number>();
+    for (const doc of docs) last.set(doc.agent_id, Math.max(doc.revision, last.get(doc.agent_id) ?? 0));
+    return last;
+  }
+
+  /** Connection failures become StoreUnavailableError naming host:port, never credentials. */
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isUnreachable(error)) throw new StoreUnavailableError(this.displayName, this.redact(error.message));
+      throw error;
+    }
+  }
+
+  private redact(text: string): string {
+    return this.secrets.reduce((redacted, secret) => redacted.split(secret).join('***'), text);
+  }
+}
+
+/**
+ * MongoDB refuses (or worse, misinterprets in queries) field names that start
+ * with `$` or contain `.`; refuse them before anything is written.
+ */
+export function assertStorableKeys(value: unknown, owner: string, pointer = ''): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => assertStorableKeys(item, owner, `${pointer}/${index}`));
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (key.startsWith('$') || key.includes('.')) {
+        throw new Error(
+          `${owner}: key ${JSON.stringify(key)} at ${pointer || '/'} cannot be stored in MongoDB (keys must not start with "$" or contain "."); rename it`,
+        );
+      }
+      assertStorableKeys(child, owner, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+    }
+  }
+}
+
+/** Inserts that hit the unique index are lost races, reported by the caller; any other failure is an error. */
+async function bulkWriteToleratingDuplicates(collection: Collection<ConfigDoc>, operations: AnyBulkWriteOperation<ConfigDoc>[]): Promise<number> {
+  try {
+    const result = await collection.bulkWrite(operations, { ordered: false });
+    return result.insertedCount + result.matchedCount;
+  } catch (error) {
+    if (!duplicateIndexes(error) || !(error instanceof MongoBulkWriteError)) throw error;
+    return error.result.insertedCount + error.result.matchedCount;
+  }
+}
+
+/** Inserts what it can; returns the documents refused as duplicates. */
+async function insertToleratingDuplicates(collection: Collection<HistoryDoc>, docs: HistoryDoc[]): Promise<HistoryDoc[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return [];
+  } catch (error) {
+    const duplicates = duplicateIndexes(error);
+    if (!duplicates) throw error;
+    return duplicates.map((index) => docs[index]).filter((doc): doc is HistoryDoc => doc !== undefined);
+  }
+}
+
+/** The failed operations' indexes when every failure is a duplicate key; otherwise undefined. */
+function duplicateIndexes(error: unknown): number[] | undefined {
+  if (!(error instanceof MongoBulkWriteError)) return undefined;
+  const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return failures.every((failure) => failure.code === DUPLICATE_KEY) ? failures.map((failure) => failure.index) : undefined;
+}
+
+function historyId(agentId: string, revision: number): string {
+  return `${agentId}@${revision}`;
+}
+
+/** Documents created outside agentctl may have no revision yet: they count as revision 0. */
+function revisionFilter(expected: number): Filter<ConfigDoc> {
+  return expected === 0 ? { $or: [{ revision: 0 }, { revision: { $exists: false } }] } : { revision: expected };
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += CHUNK_SIZE) result.push(items.slice(start, start + CHUNK_SIZE));
+  return result;
+}
+
+function isUnreachable(error: unknown): error is Error {
+  return (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoNotConnectedError
+  );
+}
+
+function isNotImplemented(error: unknown): boolean {
+  // 238 NotImplemented (FerretDB), 115 CommandNotSupported.
+  return error instanceof MongoServerError && (error.code === 238 || error.code === 115);
+}
+
+function asDate(value: unknown): Date | undefined {
+  return value instanceof Date ? value : undefined;
+}
+
+function toAgentState(doc: Document): AgentState {
+  const appliedAt = asDate(doc.applied_at);
+  return {
+    agent_id: String(doc.agent_id),
+    revision: typeof doc.revision === 'number' ? doc.revision : 0,
+    content_hash: typeof doc.content_hash === 'string' ? doc.content_hash : '',
+    updated_at: asDate(doc.updated_at) ?? asDate(doc.created_at) ?? new Date(0),
+    ...(appliedAt ? { applied_at: appliedAt } : {}),
+    ...(typeof doc.managed_by === 'string' ? { managed_by: doc.managed_by } : {}),
+  };
+}
+
+function toStoredAgent(doc: Document): StoredAgent {
+  const definition: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (!META_KEYS.has(key)) definition[key] = value;
+  }
+  const state = toAgentState(doc);
+  const source = doc.source as SourceInfo | undefined;
+  return {
+    definition: definition as unknown as AgentDefinition,
+    meta: {
+      revision: state.revision,
+      content_hash: state.content_hash,
+      created_at: asDate(doc.created_at) ?? state.updated_at,
+      updated_at: state.updated_at,
+      ...(state.applied_at ? { applied_at: state.applied_at } : {}),
+      ...(state.managed_by === undefined ? {} : { managed_by: state.managed_by }),
+      ...(source && typeof source === 'object' ? { source } : {}),
+    },
+  };
+}
+
+function toLockInfo(doc: LockDoc): LockInfo {
+  return { holder: doc.holder, acquired_at: doc.acquired_at, expires_at: doc.expires_at };
+}

@@ -1,0 +1,183 @@
+/**
+ * vitest globalSetup: a MongoDB wire-protocol server for the tests.
+ *
+ * $MONGO_URI when set; otherwise FerretDB v1 with its SQLite backend on a free
+ * 127.0.0.1 port, from ~/.cache/agentctl/bin/ferretdb (built from source with
+ * Go when missing or broken). Tests read it with `inject('mongoUri')`; when
+ * no server can be had, it is null and `inject('mongoSkipReason')` says why
+ * (with CI=true that is an error instead).
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MongoClient } from 'mongodb';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A MongoDB URI without a database path, or null when no server is available. */
+    mongoUri: string | null;
+    mongoSkipReason: string;
+  }
+}
+
+const run = promisify(execFile);
+const FERRETDB_VERSION = 'v1.24.0';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const BIN_DIR = join(homedir(), '.cache', 'agentctl', 'bin');
+const FERRETDB_BIN = join(BIN_DIR, 'ferretdb');
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.MONGO_URI?.trim();
+  if (external) {
+    project.provide('mongoUri', external);
+    project.provide('mongoSkipReason', '');
+    return undefined;
+  }
+  const unavailable = await ensureFerretDb();
+  if (unavailable) {
+    const reason = `MongoDB tests skipped: MONGO_URI is not set and FerretDB is unavailable (${unavailable})`;
+    if (process.env.CI === 'true') throw new Error(`${reason}; with CI=true they must run`);
+    console.warn(`\n${reason}\n`);
+    project.provide('mongoUri', null);
+    project.provide('mongoSkipReason', reason);
+    return undefined;
+  }
+  const server = await startFerretDb();
+  project.provide('mongoUri', server.uri);
+  project.provide('mongoSkipReason', '');
+  return server.stop;
+}
+
+/** Returns why FerretDB cannot be had, or undefined when the binary works. */
+async function ensureFerretDb(): Promise<string | undefined> {
+  if (await binaryWorks()) return undefined;
+  try {
+    await run('go', ['version']);
+  } catch {
+    return `${FERRETDB_BIN} is missing or broken and Go is not installed to build it`;
+  }
+  try {
+    await buildFerretDb();
+  } catch (error) {
+    return `building FerretDB failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return (await binaryWorks()) ? undefined : `the FerretDB built into ${FERRETDB_BIN} does not run`;
+}
+
+async function binaryWorks(): Promise<boolean> {
+  if (!existsSync(FERRETDB_BIN)) return false;
+  try {
+    await run(FERRETDB_BIN, ['--version'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `go install ...@v1.24.0` is refused by the Go proxy here, so build from a
+ * throwaway module. FerretDB panics at start unless build/version/version.txt
+ * is embedded (release builds generate it), so the module source is copied,
+ * that file written, and the copy used through a `replace`.
+ */
+async function buildFerretDb(): Promise<void> {
+  console.warn(`building FerretDB ${FERRETDB_VERSION} into ${BIN_DIR} (about a minute, once)`);
+  const work = await mkdtemp(join(tmpdir(), 'agentctl-ferretdb-build-'));
+  try {
+    const goMod = `module agentctl-ferretdb-build\n\ngo 1.22\n\nrequire ${FERRETDB_MODULE} ${FERRETDB_VERSION}\n`;
+    await writeFile(join(work, 'go.mod'), goMod);
+    await writeFile(join(work, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport _ "${FERRETDB_MODULE}/cmd/ferretdb"\n`);
+    const go = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      run('go', args, { cwd: work, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+    await go(['mod', 'download', FERRETDB_MODULE]);
+    const { stdout: moduleDir } = await go(['list', '-m', '-f', '{{.Dir}}', FERRETDB_MODULE]);
+    const source = join(work, 'ferretdb-src');
+    await cp(moduleDir.trim(), source, { recursive: true });
+    // The module cache is read-only; the copy must accept version.txt.
+    await run('chmod', ['-R', 'u+w', source]);
+    await writeFile(join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await writeFile(join(work, 'go.mod'), `${goMod}\nreplace ${FERRETDB_MODULE} => ./ferretdb-src\n`);
+    await go(['mod', 'tidy']);
+    const built = join(work, 'bin');
+    await go(['install', '-tags', 'tools', `${FERRETDB_MODULE}/cmd/ferretdb`], { GOBIN: built });
+    await mkdir(BIN_DIR, { recursive: true });
+    // Rename into place so a concurrent test run never sees a half-written binary.
+    const staged = `${FERRETDB_BIN}.${process.pid}`;
+    await cp(join(built, 'ferretdb'), staged);
+    await rename(staged, FERRETDB_BIN);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startFerretDb(): Promise<{ uri: string; stop: () => Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'agentctl-ferretdb-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    FERRETDB_BIN,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dataDir}`,
+      // The default debug listener (127.0.0.1:8088) would collide between parallel runs.
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`FerretDB exited with code ${child.exitCode} before accepting connections: ${stderr.trim()}`);
+    }
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500 });
+    try {
+      await client.db('admin').command({ ping: 1 });
+      return { uri, stop };
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`FerretDB did not accept connections on ${uri} within 30 s: ${String(error)} ${stderr.trim()}`);
+      }
+    } finally {
+      await client.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
