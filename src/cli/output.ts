@@ -29,3 +29,13 @@ export function createColors(stream: NodeJS.WriteStream = process.stdout, env: N
     bold: (text) => chalk.bold(text),
   };
 }
+
+/**
+ * `agentctl … | head` closes the pipe early; further output is unwanted, not an
+ * error worth a stack trace. The exit code stays the command's own.
+ */
+export function ignoreClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}

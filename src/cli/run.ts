@@ -1,3 +1,5 @@
 import { main } from './main.js';
+import { ignoreClosedPipe } from './output.js';
 
+ignoreClosedPipe(process.stdout);
 process.exitCode = await main(process.argv);

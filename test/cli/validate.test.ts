@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -135,6 +135,20 @@ describe('agentctl validate', () => {
     expect(xml).toContain('<testsuites name="agentctl validate" tests="3" failures="2" errors="0">');
     expect(xml).toMatch(/<testcase classname="agents\/fine\.yaml" name="fine-agent"\/>/);
     expect(xml).toMatch(/<testcase classname="agents\/sales\.yaml" name="sales-agent">\s*<failure /);
+  });
+
+  it('stops quietly, keeping its exit code, when the reader closes the pipe early', async () => {
+    const child = spawn(process.execPath, [binary, 'validate', '--format', 'junit'], {
+      cwd: join(workDir, 'broken'),
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+    });
+    // Like `| head -0`: the reader is gone before agentctl writes its report.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(status).toBe(1);
   });
 
   it('rejects an unknown --format with the allowed choices', () => {
