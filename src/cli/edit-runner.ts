@@ -3,11 +3,11 @@ import type { DefinitionDocument } from '../definition/document.js';
 import type { Problem } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { AgentEditRequest, EditPlan, FileEdit } from '../edit/plan-edits.js';
-import type { SyncPlan } from '../sync/plan.js';
 import { CliError } from './errors.js';
 import type { Colors } from './formatters/colors.js';
 import { formatPretty } from './formatters/pretty.js';
 import { createColors } from './output.js';
+import { addStoreOptions, withStore } from './store-options.js';
 
 /**
  * What the editing commands (schema add-field/update-field/remove-field,
@@ -36,21 +36,10 @@ export function definitionPaths(options: { path?: string[] }): string[] {
   return options.path && options.path.length > 0 ? options.path : ['agents'];
 }
 
-export function addStoreOptions(command: Command): Command {
-  return command
-    .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
-    .option('--database <name>', 'MongoDB database (default: the one in the URI, else agent_configs)');
-}
-
 export function addEditOptions(command: Command): Command {
   addPathOption(command);
   command.option('--dry-run', 'show the change without writing the file').option('--apply', 'sync the edited agents to the store right after');
   return addStoreOptions(command);
-}
-
-export async function openStoreFrom(options: { store?: string; database?: string }) {
-  const [{ openStore }, { resolveStoreUri }] = await Promise.all([import('../store/open.js'), import('../store/uri.js')]);
-  return openStore(resolveStoreUri(options.store, process.env), options.database === undefined ? {} : { database: options.database });
 }
 
 /** Loads the definitions and finds the one document of `agentId`, as a CLI error when it is not there. */
@@ -181,15 +170,12 @@ async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: C
     const definition = value as unknown as AgentDefinition;
     return { definition, content_hash: contentHash(definition), source: { file } };
   });
-  const store = await openStoreFrom(options);
-  let applied: SyncPlan;
-  try {
+  const { applied, storeName } = await withStore(options, async (store) => {
     const planned = await planAgainstStore(store, desired, { prune: false, allBodies: false });
-    applied = await applyPlan(store, planned, { force: false, dryRun: false, holder: lockHolder(), now: () => new Date() });
-  } finally {
-    await store.close();
-  }
-  process.stdout.write(`synced to ${store.displayName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
+    const result = await applyPlan(store, planned, { force: false, dryRun: false, holder: lockHolder(), now: () => new Date() });
+    return { applied: result, storeName: store.displayName };
+  });
+  process.stdout.write(`synced to ${storeName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
   if (applied.changes.some((change) => change.action === 'drift' || change.action === 'conflict')) {
     throw new CliError(`the file was edited, but the store was not updated for every agent (see above)`);
   }

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { AgentDefinition } from '../../definition/types.js';
-import type { ConfigStore, StoredAgent } from '../../store/types.js';
-import { addEditOptions, addPathOption, addStoreOptions, definitionPaths, openStoreFrom, runEdits, type EditCommandOptions } from '../edit-runner.js';
+import type { StoredAgent } from '../../store/types.js';
+import { addEditOptions, addPathOption, definitionPaths, runEdits, type EditCommandOptions } from '../edit-runner.js';
+import { addStoreOptions, withStore } from '../store-options.js';
 import { CliError } from '../errors.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
@@ -69,8 +70,7 @@ async function switchInStore(
 ): Promise<void> {
   const [{ applyAgentEdit }, { contentHash }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/hash.js')]);
   const colors = createColors(process.stdout);
-  const store = await openStoreFrom(options);
-  try {
+  await withStore(options, async (store) => {
     const stored = new Map((await store.getAgents(agentIds)).map((agent) => [agent.definition.agent_id, agent]));
     const missing = agentIds.filter((agentId) => !stored.has(agentId));
     if (missing.length > 0) {
@@ -100,9 +100,7 @@ async function switchInStore(
     process.stdout.write(
       colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
     );
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 async function tracingStatus(agentIds: string[], options: { path?: string[]; store?: string; database?: string; json?: boolean }): Promise<void> {
@@ -117,16 +115,14 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
     throw new CliError(new AgentNotFoundError(missing[0] as string, known).message);
   }
 
-  let store: ConfigStore | undefined;
-  let stored = new Map<string, StoredAgent>();
-  if (options.store !== undefined) {
-    store = await openStoreFrom(options);
-    try {
-      stored = new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent]));
-    } finally {
-      await store.close();
-    }
-  }
+  const fromStore =
+    options.store === undefined
+      ? undefined
+      : await withStore(options, async (store) => ({
+          displayName: store.displayName,
+          agents: new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent])),
+        }));
+  const stored = fromStore?.agents ?? new Map<string, StoredAgent>();
 
   const rows = documents.map((document) => {
     const agentId = document.agentId as string;
@@ -143,7 +139,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
       file: row.file,
       enabled: row.yaml.enabled,
       sample_rate: row.yaml.sampleRate ?? null,
-      ...(store === undefined
+      ...(fromStore === undefined
         ? {}
         : { store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision }, differs: row.differs }),
     }));
@@ -153,12 +149,12 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
 
   const onOff = (state: TracingState): string => (state.enabled ? 'on' : 'off');
   const rate = (state: TracingState): string => (state.sampleRate === undefined ? '-' : String(state.sampleRate));
-  if (store === undefined) {
+  if (fromStore === undefined) {
     process.stdout.write(formatTable(['AGENT', 'TRACING', 'SAMPLE_RATE', 'FILE'], rows.map((row) => [row.agentId, onOff(row.yaml), rate(row.yaml), row.file])));
     return;
   }
   const colors = createColors(process.stdout);
-  process.stdout.write(`store: ${store.displayName}\n\n`);
+  process.stdout.write(`store: ${fromStore.displayName}\n\n`);
   process.stdout.write(
     formatTable(
       ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'DIFFERS'],
