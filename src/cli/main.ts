@@ -6,7 +6,7 @@ import { registerCommands } from './commands/index.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('agentctl')
     .description('Config-as-code for LiveKit voice agents: validate, diff, sync and serve agent definitions kept as YAML in git.')
     .version(version, '-V, --version')
@@ -27,12 +27,12 @@ Examples:
 Store: --store URI, else $AGENTCTL_STORE, else $MONGO_URI, else sqlite:.agentctl/agentctl.db
 Docs:  README.md, and \`agentctl <command> --help\` for each command.`,
     );
-  registerCommands(program);
+  await registerCommands(program, args);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   program.exitOverride();
   try {
     await program.parseAsync(argv);

@@ -1,37 +1,35 @@
 import type { Command } from 'commander';
-import { register as registerValidate } from './validate.js';
-import { register as registerDiff } from './diff.js';
-import { register as registerApply } from './apply.js';
-import { register as registerGet } from './get.js';
-import { register as registerList } from './list.js';
-import { register as registerHistory } from './history.js';
-import { register as registerRollback } from './rollback.js';
-import { register as registerExport } from './export.js';
-import { register as registerSchema } from './schema.js';
-import { register as registerTracing } from './tracing.js';
-import { register as registerInit } from './init.js';
-import { register as registerNew } from './new.js';
-import { register as registerChat } from './chat.js';
-import { register as registerWorker } from './worker.js';
+
+interface CommandModule {
+  register(program: Command): void;
+}
 
 /**
- * One module per command; each exports `register(program)`. Command modules
- * keep heavy imports (mongodb, @livekit/agents) inside their actions so that
- * `agentctl validate` starts fast.
+ * One module per command, each exporting `register(program)`, loaded on
+ * demand: a run imports only the command it names (every one only for help),
+ * and command modules keep heavy imports (mongodb, @livekit/agents) inside
+ * their actions, so that `agentctl validate` starts fast. Listed in help order.
  */
-export function registerCommands(program: Command): void {
-  registerValidate(program);
-  registerDiff(program);
-  registerApply(program);
-  registerGet(program);
-  registerList(program);
-  registerHistory(program);
-  registerRollback(program);
-  registerExport(program);
-  registerSchema(program);
-  registerTracing(program);
-  registerInit(program);
-  registerNew(program);
-  registerChat(program);
-  registerWorker(program);
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  validate: () => import('./validate.js'),
+  diff: () => import('./diff.js'),
+  apply: () => import('./apply.js'),
+  get: () => import('./get.js'),
+  list: () => import('./list.js'),
+  history: () => import('./history.js'),
+  rollback: () => import('./rollback.js'),
+  export: () => import('./export.js'),
+  schema: () => import('./schema.js'),
+  tracing: () => import('./tracing.js'),
+  init: () => import('./init.js'),
+  new: () => import('./new.js'),
+  chat: () => import('./chat.js'),
+  worker: () => import('./worker.js'),
+};
+
+/** `args` are the user's arguments (argv without node and the script). */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const named = args.find((arg) => !arg.startsWith('-'));
+  const loaders = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named] as () => Promise<CommandModule>] : Object.values(COMMANDS);
+  for (const command of await Promise.all(loaders.map((load) => load()))) command.register(program);
 }
