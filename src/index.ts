@@ -5,6 +5,12 @@ export type * from './definition/types.js';
 export type { Problem, Severity } from './definition/problem.js';
 export type { DefinitionDocument, SourcePosition } from './definition/document.js';
 export type * from './store/types.js';
+// Stores: open one by URI; the SQLite and MongoDB adapters load on demand.
+export { LockHeldError, StoreUnavailableError } from './store/types.js';
+export type { OpenStoreOptions } from './store/open.js';
+export { openStore } from './store/open.js';
+export type { ParsedStoreUri } from './store/uri.js';
+export { resolveStoreUri, describeStoreUri, parseStoreUri, StoreUriError, DEFAULT_STORE_URI, DEFAULT_DATABASE } from './store/uri.js';
 export type { FieldType, LiteralValue, FieldTypeError, ParseFieldTypeResult, JsonSchema, CompileOptions } from './fieldtypes/index.js';
 export {
   parseFieldType,
