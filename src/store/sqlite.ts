@@ -123,8 +123,10 @@ export class SqliteConfigStore implements ConfigStore {
   }
 
   async init(): Promise<void> {
-    if (this.path !== ':memory:') this.db.pragma('journal_mode = WAL');
+    // The busy timeout first: switching a new database to WAL takes a lock
+    // that a second process opening it at the same moment must wait for.
     this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (this.path !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
   }
