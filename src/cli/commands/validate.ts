@@ -38,7 +38,7 @@ function formatterFor(format: Format): Formatter {
 }
 
 /** Loads and checks the definitions under `paths`; the report holds every problem found. */
-export async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
+async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
   // Loaded on use so that other commands do not pay for the YAML parser and Ajv.
   const [{ loadDefinitions }, { validateDefinitions }] = await Promise.all([
     import('../../files/load.js'),

@@ -23,7 +23,7 @@ export interface ValidationReport {
 
 export type Formatter = (report: ValidationReport) => string;
 
-export function countSeverity(problems: readonly Problem[], severity: Severity): number {
+function countSeverity(problems: readonly Problem[], severity: Severity): number {
   return problems.reduce((count, problem) => (problem.severity === severity ? count + 1 : count), 0);
 }
 
