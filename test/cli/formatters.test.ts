@@ -3,7 +3,7 @@ import type { Problem } from '../../src/definition/problem.js';
 import { formatGithub } from '../../src/cli/formatters/github.js';
 import { formatJson } from '../../src/cli/formatters/json.js';
 import { formatJunit } from '../../src/cli/formatters/junit.js';
-import { formatPretty } from '../../src/cli/formatters/pretty.js';
+import { formatPretty, redactSecrets } from '../../src/cli/formatters/pretty.js';
 import type { Colors } from '../../src/cli/formatters/colors.js';
 import type { ValidationReport } from '../../src/cli/formatters/report.js';
 
@@ -255,5 +255,37 @@ describe('junit formatter', () => {
     assertWellFormedXml(xml);
     expect(xml).toContain('<testsuite name="agents/broken.yaml" tests="1" failures="1" errors="0" skipped="0">');
     expect(xml).toContain('<testcase classname="agents/broken.yaml" name="agents/broken.yaml">');
+  });
+});
+
+describe('pretty: literal secrets never reach the output', () => {
+  const source = ['llm_config:', '  api_key: sk-proj-abcdefghijklmnopqrstuvwxyz123456', '  model: gpt-4o-mini', ''].join('\n');
+  const secret: Problem = {
+    file: 'agents/a.yaml',
+    line: 2,
+    column: 12,
+    endLine: 2,
+    endColumn: 52,
+    severity: 'error',
+    code: 'literal-secret',
+    message: 'llm_config.api_key holds a literal secret (********3456)',
+    agent_id: 'a',
+    path: '/llm_config/api_key',
+  };
+  const neighbour: Problem = { ...secret, line: 3, column: 10, endLine: 3, endColumn: 21, code: 'invalid-value', message: 'model is odd', path: '/llm_config/model' };
+
+  it('stars out the secret in its own frame and in the context lines of a neighbouring problem', () => {
+    const output = formatPretty({ files: 1, agents: 1, problems: [secret, neighbour], sources: new Map([['agents/a.yaml', source]]), documents: [] });
+    expect(output).not.toContain('abcdefghijklmnopqrstuvwxyz');
+    expect(output).toContain(`api_key: ${'*'.repeat(40)}`);
+    expect(output).toContain('model: gpt-4o-mini');
+  });
+
+  it('masks a secret spread over several lines of a block scalar', () => {
+    const block = ['prompt_config:', '  instructions: |', '    key sk-proj-abcdefghijklmnop', '    qrstuvwxyz123456 here', ''].join('\n');
+    const spread: Problem = { ...secret, line: 3, column: 9, endLine: 4, endColumn: 21, path: '/prompt_config/instructions' };
+    const masked = redactSecrets(block, [spread]);
+    expect(masked.split('\n')[2]).toBe(`    key ${'*'.repeat(24)}`);
+    expect(masked.split('\n')[3]).toBe(`    ${'*'.repeat(16)} here`);
   });
 });
