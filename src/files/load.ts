@@ -4,13 +4,14 @@
  * before it is read and must be UTF-8; all problems are collected, none thrown.
  */
 import { open } from 'node:fs/promises';
+import path from 'node:path';
 import type { DefinitionDocument } from '../definition/document.js';
 import { createLineLocator } from '../definition/line-index.js';
 import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
 import type { ParseLimits } from '../definition/parse.js';
 import { compareProblems } from '../definition/problem.js';
 import type { Problem } from '../definition/problem.js';
-import { discoverDefinitionFiles, fileProblem } from './discover.js';
+import { discoverDefinitionFiles, displayPathOf, fileProblem } from './discover.js';
 import type { DiscoveredFile } from './discover.js';
 
 export interface LoadOptions {
@@ -52,6 +53,11 @@ export async function loadDefinitions(paths: readonly string[] = DEFAULT_DEFINIT
   for (const parsed of perFile) {
     documents.push(...parsed.documents);
     problems.push(...parsed.problems);
+  }
+  if (documents.length === 0 && !problems.some((problem) => problem.severity === 'error')) {
+    // An empty run that passes would hide a wrong path in CI, and would let `apply --prune` delete every agent.
+    const shown = paths.map((given) => displayPathOf(path.resolve(cwd, given), cwd));
+    problems.push(fileProblem(shown[0] ?? '.', 'no-definitions', `no agent definitions (*.yaml, *.yml documents) found in ${shown.join(', ')}`));
   }
   problems.sort(compareProblems);
   return { files: discovery.files.map((file) => file.displayPath), documents, problems };

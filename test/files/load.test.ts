@@ -179,11 +179,24 @@ describe('loadDefinitions: reading', () => {
     expect(located(result.problems)).toEqual([{ code: 'duplicate-key', file: 'agents/windows.yaml', line: 4, column: 3, severity: 'error' }]);
   });
 
-  it('counts empty and comment-only files without documents or problems', async () => {
+  it('counts empty and comment-only files without documents or problems of their own', async () => {
     await write('agents/empty.yaml', '');
     await write('agents/comments.yaml', '# nothing yet\n# still nothing\n');
+    await write('agents/real.yaml', 'agent_id: a\n');
     const result = await loadDefinitions(['agents'], { cwd: root });
-    expect(result).toEqual({ files: ['agents/comments.yaml', 'agents/empty.yaml'], documents: [], problems: [] });
+    expect(result.files).toEqual(['agents/comments.yaml', 'agents/empty.yaml', 'agents/real.yaml']);
+    expect(result.documents.map((document) => document.file)).toEqual(['agents/real.yaml']);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('reports a tree with no definitions at all, so that CI cannot pass (or prune) on a wrong path', async () => {
+    await write('agents/comments.yaml', '# nothing yet\n');
+    await mkdir(path.join(root, 'empty'), { recursive: true });
+    for (const given of [['agents'], ['empty/']]) {
+      const result = await loadDefinitions(given, { cwd: root });
+      expect(result.documents).toEqual([]);
+      expect(located(result.problems)).toEqual([{ code: 'no-definitions', file: given[0]?.replace(/\/$/, ''), line: 1, column: 1, severity: 'error' }]);
+    }
   });
 
   it('collects the problems of every file, sorted by file and position', async () => {
