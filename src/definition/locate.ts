@@ -2,10 +2,10 @@
  * JSON pointers, dotted key paths for messages, and turning a pointer (or a
  * spot inside a string) into a positioned Problem.
  */
-import { isScalar } from 'yaml';
 import type { DefinitionDocument, SourcePosition } from './document.js';
 import { createLineLocator, type LineLocator } from './line-index.js';
 import type { Problem, Severity } from './problem.js';
+import { yamlLibrary } from './yaml-library.js';
 
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
@@ -87,7 +87,7 @@ export function problemAtKey(document: DefinitionDocument, pointer: string, deta
  */
 export function scalarCharOffset(document: DefinitionDocument, pointer: string, index: number): number | null {
   const node = document.yaml.getIn(pointerSegments(pointer), true);
-  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return null;
+  if (!yamlLibrary().isScalar(node) || typeof node.value !== 'string' || !node.range) return null;
   const value = node.value;
   const source = document.source;
   const end = node.range[1];

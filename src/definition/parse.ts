@@ -3,13 +3,20 @@
  * for the validators plus the YAML document for positions and edits. Hostile
  * input (alias bombs, deep nesting, prototype keys, custom tags) is reported
  * as problems and never reaches the plain data.
+ *
+ * Two paths give the same result. The fast one (fast-parse.ts, js-yaml) takes
+ * the simple, clean files most runs see; everything else, and every problem,
+ * comes from composing with the `yaml` package here, which also keeps the
+ * source positions that problems and edits need.
  */
-import { CST, Composer, Parser, isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Alias, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
+import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { DefinitionDocument, ParseResult, SourcePosition } from './document.js';
+import { parseCleanDefinitionSource } from './fast-parse.js';
+import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
 import { createLineLocator } from './line-index.js';
 import type { LineLocator } from './line-index.js';
 import type { Problem, Severity } from './problem.js';
+import { yamlLibrary } from './yaml-library.js';
 
 export interface ParseLimits {
   /** Alias expansions per document, counting aliases met inside expansions too. */
@@ -42,12 +49,22 @@ const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   resolveKnownTags: false,
 };
 
-/** Keys that could reach an object's prototype when assigned. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 type Range = readonly [number, number, ...number[]];
 
 export function parseDefinitionSource(source: string, file: string, limits?: Partial<ParseLimits>): ParseResult {
+  const effectiveLimits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
+  const maxDepth = Math.min(effectiveLimits.maxDepth, MAX_SUPPORTED_DEPTH);
+  const compose = (): ParseResult => composeDefinitionSource(source, file, effectiveLimits);
+  return parseCleanDefinitionSource(source, file, maxDepth, compose) ?? compose();
+}
+
+/**
+ * The reference path: composes every document with the `yaml` package, finds
+ * every problem and keeps every position. Exported for the differential test
+ * of the fast path.
+ */
+export function composeDefinitionSource(source: string, file: string, limits?: Partial<ParseLimits>): ParseResult {
+  const { Composer, Parser, isMap } = yamlLibrary();
   const effectiveLimits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
   const locate = createLineLocator(source);
   const problems: Problem[] = [];
@@ -149,6 +166,7 @@ function* withoutDeepDocuments(
 type CollectionToken = CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
 
 function firstCollectionDeeperThan(root: CST.Token | undefined, maxDepth: number): CollectionToken | undefined {
+  const { CST } = yamlLibrary();
   if (!CST.isCollection(root)) return undefined;
   const pending: Array<{ token: CollectionToken; depth: number }> = [{ token: root, depth: 1 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -179,10 +197,12 @@ function yamlProblem(error: YAMLError, severity: Severity, source: string, probl
 
 /** `---` followed by nothing but comments composes to an empty null scalar. */
 function isCommentOnly(node: Node): boolean {
+  const { isScalar } = yamlLibrary();
   return isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && node.range[0] === node.range[1];
 }
 
 function describeNode(node: Node): string {
+  const { isScalar, isSeq } = yamlLibrary();
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) return node.value === null ? 'null' : `a ${typeof node.value}`;
   return 'an alias';
@@ -233,6 +253,7 @@ class PlainValueBuilder {
 
   private build(node: Node | null, depth: number): unknown {
     if (node === null) return null;
+    const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
     if (this.expansionDepth > 0 && ++this.aliasedNodes > this.limits.maxAliasedNodes) {
       this.abandon('alias-limit', `aliases expand to more than ${this.limits.maxAliasedNodes} nodes (an alias bomb?)`, node);
     }
@@ -281,6 +302,7 @@ class PlainValueBuilder {
 
   /** The key as a string; undefined for a map or list used as a key (reported, entry dropped). */
   private keyOf(keyNode: Node | null, depth: number): string | undefined {
+    const { isScalar } = yamlLibrary();
     const key = keyNode === null ? null : isScalar(keyNode) ? keyNode.value : this.build(keyNode, depth);
     if (isScalar(keyNode) && keyNode.anchor) this.registerAnchor(keyNode.anchor, keyNode);
     if (typeof key === 'string') return key;
@@ -304,7 +326,7 @@ class PlainValueBuilder {
     }
     if (PROTOTYPE_KEYS.has(key)) {
       this.report('unsafe-key', `key "${key}" is not allowed: it could change object prototypes; the entry is ignored`, range, this.pointer(), 'rename or remove the key');
-    } else if (key.charCodeAt(0) === 36 /* $ */ || key.includes('.') || key.includes('\0')) {
+    } else if (isUnstorableKey(key)) {
       const safe = key.replace(/^\$+/, '').replace(/[.\0]/g, '_');
       this.report('invalid-key', `key "${key}" cannot be stored: keys may not start with "$" or contain "." (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
     }
@@ -412,6 +434,7 @@ interface ResolvedPointer {
 
 /** Walks a JSON pointer (RFC 6901) through the YAML nodes; aliases are followed to their anchors. */
 function resolvePointer(yaml: Document.Parsed, pointer: string): ResolvedPointer {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   let node: Node | undefined = yaml.contents ?? undefined;
   let keyNode: Node | undefined;
   if (node === undefined) return { node, keyNode };

@@ -49,7 +49,15 @@ async function buildValidationReport(paths: string[], cwd: string): Promise<Vali
   const sources = new Map<string, string>();
   const documents: CheckedDocument[] = loaded.documents.map((document) => {
     sources.set(document.file, document.source);
-    return { file: document.file, index: document.index, agentId: document.agentId, line: document.positionOf('').line };
+    return {
+      file: document.file,
+      index: document.index,
+      agentId: document.agentId,
+      // Only JUnit output reads it, and a position composes the YAML (the fast parse path keeps none).
+      get line() {
+        return document.positionOf('').line;
+      },
+    };
   });
   return { files: loaded.files.length, agents: loaded.documents.length, problems, sources, documents };
 }

@@ -1,0 +1,222 @@
+/**
+ * The fast path of parseDefinitionSource: js-yaml builds the plain values of
+ * simple, clean files several times faster than the `yaml` package composes
+ * them, and without loading `yaml` at all.
+ *
+ * It only ever yields clean documents, identical to what composing gives;
+ * whenever it cannot be sure of that it declines, and the caller composes
+ * instead: any js-yaml error or warning (syntax, duplicate keys, nesting),
+ * text that may hold anchors, tags, directives or complex keys, a key that the
+ * composer would report, a document that is not a mapping. Positions and the
+ * YAML document are composed on first use, which only a reported problem or
+ * an edit asks for.
+ */
+import { loadAll, Schema, Type } from 'js-yaml';
+import type { DefinitionDocument, ParseResult } from './document.js';
+import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
+
+/**
+ * Text the fast path leaves to the composer, by a coarse look (a false alarm
+ * only costs speed): what it does not handle, and where js-yaml is more
+ * lenient than `yaml`.
+ */
+const MAY_NEED_COMPOSER = new RegExp(
+  [
+    // At the start of a node (after a space, a flow indicator or `:`): an anchor
+    // (without anchors, any alias is an error js-yaml throws on), a tag, an explicit key.
+    // YAML separates with space, tab and line breaks only, where `\s` also has U+00A0 and others.
+    /(?:^|[\s[{,:])(?:&[^ \t\r\n,[\]{}]|!|\?(?:\s|$))/,
+    // A directive line; content right after a document marker (`--- a: 1`, `---a`).
+    /^%/,
+    /^(?:---|\.\.\.)(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/,
+    // A flow collection as a key: followed by `:`, or a flow sequence where a flow
+    // mapping's key would start (js-yaml makes "x" of `{[x]}`; a mapping key it
+    // makes "[object Object]", which the key check catches).
+    /[\]}][ \t]*:/,
+    /[{,](?:\s|#[^\n]*\n)*\[/,
+    // A sequence entry with nothing after it on its line (js-yaml nests what follows differently).
+    /^(?:[ \t]*-[ \t]+)*[ \t]*-[ \t]*(?:#[^\n]*)?$/,
+    // A carriage return on its own: a line break to js-yaml, text to `yaml`.
+    /\r(?!\n)/,
+    // A tab in indentation, or a line of only tabs, e.g. inside a block scalar.
+    /^ *\t/,
+    // Block scalars where the two keep different amounts of space: with an
+    // explicit indentation indicator, starting with a blank line that holds
+    // spaces, or ending the text with spaces.
+    /(?:^|[ \t])[|>][+-]?[1-9][+-]?[ \t]*(?:#[^\n]*)?$/,
+    /(?:^|[ \t])[|>][+-]?[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n/,
+    /[ \t](?![\s\S])/,
+    // An escaped line break in a double-quoted string.
+    /\\\r?\n/,
+    // A byte order mark after the start of the text (one at the start is skipped).
+    /\uFEFF/,
+    // A comment not separated from a quoted scalar, a flow indicator or a comma.
+    /["'[\]{},]#/,
+    // An 8-digit escape, which js-yaml takes beyond U+10FFFF.
+    /\\U/,
+  ]
+    .map((pattern) => pattern.source)
+    .join('|'),
+  'm',
+);
+
+/**
+ * `yaml` rejects an implicit key whose `:` is more than 1024 characters after
+ * its start, js-yaml does not; such a key needs a line longer than this.
+ */
+const MAX_IMPLICIT_KEY_LINE = 1024;
+
+function hasLineLongerThan(source: string, length: number): boolean {
+  let start = 0;
+  for (let end = source.indexOf('\n'); end !== -1; end = source.indexOf('\n', start)) {
+    if (end - start > length) return true;
+    start = end + 1;
+  }
+  return source.length - start > length;
+}
+
+/** The scalars of the `yaml` package's core schema, resolved the same way (yaml/dist/schema/core). */
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_OCTAL = /^0o[0-7]+$/;
+const INT_DECIMAL = /^[-+]?[0-9]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_EXPONENT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT_DECIMAL = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+
+function constructInt(text: string): number {
+  if (INT_OCTAL.test(text)) return parseInt(text.substring(2), 8);
+  if (INT_HEX.test(text)) return parseInt(text.substring(2), 16);
+  return parseInt(text, 10);
+}
+
+function constructFloat(text: string): number {
+  if (!FLOAT_SPECIAL.test(text)) return parseFloat(text);
+  if (text.slice(-3).toLowerCase() === 'nan') return NaN;
+  return text[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Plain scalars resolve as the `yaml` core schema resolves them (js-yaml's
+ * own core schema differs, e.g. on `0b1`, `+.5` and `1_000`). The tags are
+ * private to this schema and no explicit types exist, so an explicit tag that
+ * got past the text check (`!!int 1`) is unknown to js-yaml and throws.
+ */
+function scalarType(name: string, test: (text: string) => boolean, construct: (text: string) => unknown): Type {
+  return new Type(`tag:agentctl,2025:fast-parse:${name}`, {
+    kind: 'scalar',
+    resolve: (data: unknown) => typeof data === 'string' && test(data),
+    construct,
+  });
+}
+
+const YAML_CORE_SCALARS = new Schema({
+  implicit: [
+    scalarType('null', (text) => NULL.test(text), () => null),
+    scalarType('bool', (text) => BOOL.test(text), (text) => text[0] === 't' || text[0] === 'T'),
+    scalarType('int', (text) => INT_OCTAL.test(text) || INT_DECIMAL.test(text) || INT_HEX.test(text), constructInt),
+    scalarType('float', (text) => FLOAT_SPECIAL.test(text) || FLOAT_EXPONENT.test(text) || FLOAT_DECIMAL.test(text), constructFloat),
+  ],
+});
+
+/**
+ * js-yaml turns every key into a string; a key that reads as a number, a
+ * boolean or null (or came from one: `.inf` becomes "Infinity"), or came
+ * from a mapping, was not written as a string, or is better left for the
+ * composer to decide.
+ */
+function mayBeNonStringKey(key: string): boolean {
+  return (
+    NULL.test(key) ||
+    BOOL.test(key) ||
+    INT_OCTAL.test(key) ||
+    INT_DECIMAL.test(key) ||
+    INT_HEX.test(key) ||
+    FLOAT_SPECIAL.test(key) ||
+    FLOAT_EXPONENT.test(key) ||
+    FLOAT_DECIMAL.test(key) ||
+    key === 'NaN' ||
+    key === 'Infinity' ||
+    key === '-Infinity' ||
+    key.includes('[object Object]')
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when the composer would report nothing about this value: every key a
+ * storable string, nesting within `maxDepth` (the document's mapping is level
+ * 1), and a tree: a collection met twice came from an alias.
+ */
+function isCleanTree(value: unknown, depth: number, maxDepth: number, seen: Set<object>): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth > maxDepth || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (!isCleanTree(item, depth + 1, maxDepth, seen)) return false;
+    }
+    return true;
+  }
+  for (const key of Object.keys(value)) {
+    if (PROTOTYPE_KEYS.has(key) || isUnstorableKey(key) || mayBeNonStringKey(key)) return false;
+    if (!isCleanTree((value as Record<string, unknown>)[key], depth + 1, maxDepth, seen)) return false;
+  }
+  return true;
+}
+
+/**
+ * The documents of a simple, clean file, or undefined when the composer must
+ * decide. `compose` is the reference path; it runs at most once per file, on
+ * the first request for a position or the YAML document.
+ */
+export function parseCleanDefinitionSource(source: string, file: string, maxDepth: number, compose: () => ParseResult): ParseResult | undefined {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  if (MAY_NEED_COMPOSER.test(text) || hasLineLongerThan(text, MAX_IMPLICIT_KEY_LINE)) return undefined;
+  let values: unknown[];
+  let warned = false;
+  try {
+    values = loadAll(source, null, {
+      schema: YAML_CORE_SCALARS,
+      onWarning: () => {
+        warned = true;
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  if (warned) return undefined;
+
+  let composed: ParseResult | undefined;
+  const composedDocument = (index: number): DefinitionDocument => {
+    composed ??= compose();
+    const document = composed.documents.find((candidate) => candidate.index === index);
+    if (document === undefined) throw new Error(`${file}: document ${index + 1} parsed cleanly but does not compose; please report this`);
+    return document;
+  };
+
+  const documents: DefinitionDocument[] = [];
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    // An empty document counts in the composer's numbering but yields nothing; leave that to it.
+    if (!isPlainObject(value) || !isCleanTree(value, 1, maxDepth, new Set())) return undefined;
+    const agentId = typeof value['agent_id'] === 'string' ? value['agent_id'] : null;
+    documents.push({
+      file,
+      index,
+      source,
+      value,
+      agentId,
+      get yaml() {
+        return composedDocument(index).yaml;
+      },
+      positionOf: (pointer) => composedDocument(index).positionOf(pointer),
+      keyPositionOf: (pointer) => composedDocument(index).keyPositionOf(pointer),
+    });
+  }
+  return { documents, problems: [] };
+}

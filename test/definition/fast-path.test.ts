@@ -1,0 +1,385 @@
+/**
+ * The fast parse path (js-yaml) against the reference path (composing with
+ * `yaml`): for every input, the same documents (index, agent_id, value) and the
+ * same problems, with positions and the YAML document composed on demand.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { generateAgents } from '../../bench/validate/generate.js';
+import type { DefinitionDocument, ParseResult } from '../../src/definition/document.js';
+import { parseCleanDefinitionSource } from '../../src/definition/fast-parse.js';
+import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/parse.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const FILE = 'agents/test.yaml';
+
+/**
+ * Inputs where the two parsers could part ways: YAML features the fast path
+ * leaves to the composer, and every difference the fuzzing below ever found
+ * (js-yaml being more lenient, or keeping different whitespace).
+ */
+const TRICKY: Record<string, string> = {
+  'multi-document': 'a: 1\n---\nb: 2\n',
+  'markers and end marker': '---\na: 1\n---\nb: 2\n...\n',
+  'comments only': '# only a comment\n',
+  empty: '',
+  'blank lines': '\n\n',
+  'comment-only document first': '---\n# comment only\n---\na: 1\n',
+  'empty document last': 'a: 1\n---\n',
+  'empty documents around': '---\n...\n---\na: 1\n',
+  'comment after end marker': 'a: 1\n...\n# trailing\n',
+  'end marker then document': 'a: 1\n...\n---\nb: 1\n',
+  'document marker alone': '---\n',
+  'end marker alone': '...\n',
+  CRLF: 'a: 1\r\nb:\r\n  - x\r\n  - "y\r\n    z"\r\n',
+  'CRLF multi-document': 'a: 1\r\n---\r\nb: 2\r\n',
+  'CRLF block scalars': 'a: |\r\n  x\r\n  y\r\nb: >\r\n  x\r\n  y\r\n\r\n  z\r\n',
+  'CRLF plain continuation': 'a: x\r\n  y\r\n',
+  'lone CR (text to yaml, a line break to js-yaml)': 'a: x\r\tb: 1\n',
+  BOM: '\uFEFFa: 1\n',
+  'BOM then marker content': '\uFEFF--- a: 1\n',
+  'BOM inside': 'a: 1\n\uFEFF$b: 2\n',
+  anchor: 'a: &x 1\nb: *x\n',
+  'anchored collection': 'a: &x {b: 1}\nc: *x\n',
+  'alias without anchor': 'a: *x\n',
+  'anchor after a non-breaking space': 'a: &\u00a0x 1\nb: *\u00a0x\n',
+  'core tag': 'a: !!str 1\n',
+  'custom tag': 'a: !custom 1\n',
+  'non-specific tag': 'a: ! 12\n',
+  'duplicate key': 'a: 1\na: 2\n',
+  'duplicate key, quoted': 'a: 1\n"a": 2\n',
+  'quoted key with a dot': '"a.b": 1\n',
+  'key starting with $': '$set: 1\n',
+  'key __proto__': '__proto__: {polluted: true}\n',
+  'key constructor': 'agent_id: a\nconstructor: 1\n',
+  'nested __proto__': 'a:\n  b:\n    __proto__: 1\n',
+  'deep nesting': 'a:\n  b:\n    c:\n      d: [[[[[[[[1]]]]]]]]\n',
+  'nesting at the limit': `a: ${'['.repeat(63)}1${']'.repeat(63)}\n`,
+  'nesting past the limit': `a: ${'['.repeat(64)}1${']'.repeat(64)}\n`,
+  'nesting past js-yaml limit': `a: ${'['.repeat(300)}1${']'.repeat(300)}\n`,
+  integers: 'i: [0, -0, +1, 007, 0o17, 0x1F, 0b11, 1_000, 12345678901234567890, 0o8, 0O7, 0X1, 0xAbC, +0x1, -0o1, 00]\n',
+  floats: 'f: [1.5, .5, -.5, +.5, 1., 1e3, 1E-3, -1.5e+3, .inf, -.Inf, +.INF, .nan, .NaN, .NAN, 1.0, 0.10, 1.e5, .e5, 1e, 1e400, -1e400, 4.9e-325, -.nan, 0.0, -0.0]\n',
+  'nulls and booleans': 'n: [null, Null, NULL, ~, nul, "null", ""]\nb: [true, True, TRUE, false, False, FALSE, yes, no, on, off, y, n, tRue]\n',
+  'YAML 1.1 leftovers': 'd: 2024-01-01\nt: 2024-01-01T10:00:00Z\nm: <<\n<<: {a: 1}\n',
+  'block scalars, every chomping': 'lit: |\n  a\n  b\n\nclip: |\n  a\n\n\nstrip: |-\n  a\n\n\nkeep: |+\n  a\n\n\nfold: >\n  a\n  b\n\n  c\nfoldstrip: >-\n  a\n   b\n  c\nfoldkeep: >+\n  a\n\nlast: end\n',
+  'keep chomping at the end': 'keep_at_end: |+\n  a\n\n',
+  'block scalar with comment in header': 'a: | # c\n  x\n',
+  'block scalar with # lines': 'x: |\n  # not a comment\n  a\n# a comment\ny: 1\n',
+  'indentation indicator': 'indent: |2\n    a\n   b\n',
+  'indentation indicator, blank line': 'a: >1\n  \n',
+  'indentation indicator and chomping': 'x: |-2\n   a\n',
+  'block scalar ending the text in spaces': 'x: |1\n  a\n  ',
+  'block scalar starting with a spaced blank line': 'a: |\n  \n #   b\n',
+  'empty block scalar': 'a: |\nb: 1\n',
+  'tab-only line in a block scalar': 'a: |\n  x\n\t\nb: 1\n',
+  'tab as indentation': 'a:\n\tb: 1\n',
+  'tab after colon': 'a:\tb\n',
+  'trailing tab': 'a: b\t\n',
+  'flow collections': 'flow: {a: 1, b: [x, "y", \'z\'], c: {d: null}}\nempty: {}\nlist: []\n',
+  'flow, trailing commas': 'a: [1, 2,]\nb: {c: 1,}\n',
+  'flow over lines': 'a: [1\n  , 2]\nb: {c: 1,\n  d: 2}\n',
+  'flow sequence in a block, indented': 'a:\n  [1,\n  2]\n',
+  'flow sequence of maps': 'a: [{b: 1}, {c: [d, e]}]\n',
+  'flow pair in a sequence': 'a: [b: c, d]\n',
+  'JSON-like flow': '{"a":1, "b":[2,3]}\n',
+  'flow mapping document': '{a: 1}\n',
+  'flow sequence as a mapping key (no value)': 'a: {b: 1, [c]}\n',
+  'flow sequence as a mapping key after a comment': 'a: { # c\n  [b]}\n',
+  'flow mapping as a mapping key': 'a: {{b: 1}}\n',
+  'flow sequence as a block key': '[a, b]: flow key\n',
+  'flow mapping as a block key': '{a: 1}: 2\n',
+  'explicit key': '? complex\n: key\n',
+  'comment glued to a quoted scalar': 'a: "x"#c\n',
+  'comment glued to a comma': 'a: [b,#c\n d]\n',
+  'comment glued to a bracket': 'a: [#c\n d]\n',
+  comments: 'a: b # comment\nc: "d" # comment\ne: f#not comment\n#\n',
+  'plain multi-line': 'multi: this is\n  a plain\n\n  multiline scalar\n',
+  'double-quoted escapes': 'q: "double\n  quoted \\t \\u00e9 \\x41 \\\\ \\" \\N \\_ \\L \\P \\ud83d\\ude00"\n',
+  'escaped line break': 'x: "a\\\n  b"\n',
+  'escaped line break before a blank line': 'x: "a\\\n \n b"\n',
+  '8-digit escapes': 'x: "\\U0001F600"\ny: "\\U0F6001F6"\n',
+  'single-quoted': "s: 'single '' quote\n  folded'\n",
+  'quoted keys': '"a": 1\n\'b\': 2\n"c":3\n"": 4\n',
+  'unicode and spaces in keys': 'emoji: 😀 é ü\nkey with spaces: v\n"quoted key": v\n',
+  'non-breaking spaces': 'a: x\u00a0y\nb: \u00a0\n\u00a0c: 1\n',
+  'numeric key': '1: one\n',
+  'boolean key': 'true: yes\n',
+  'null key': '~: null key\n',
+  'empty key': ': value\n',
+  'infinite key': '.inf: x\n',
+  'keys that look like stringified numbers': 'Infinity: 1\nNaN: 2\n-Infinity: 3\n',
+  'quoted numeric key': '"1": quoted number key\n',
+  'long implicit key': `k${'e'.repeat(1100)}y: 1\n`,
+  'long key, spaces before the colon': `key${' '.repeat(1030)}: 1\n`,
+  'long value line': `long: ${'x'.repeat(5000)}\n`,
+  'content on the marker line': '--- a: 1\n',
+  'marker glued to content': '---a: 1\n---\nb: 2\n',
+  'marker then a non-breaking space': '---\u00a0 a: 1\n',
+  'flow mapping on the marker line': '--- {a: 1}\n',
+  directive: '%YAML 1.1\n---\na: yes\n',
+  'list document': '- just\n- a list\n',
+  'string document': 'just a string\n',
+  'number document': '42\n',
+  'mapping then list': 'a: "x"\n---\n- b\n',
+  'bad indentation': 'a: 1\n  b: 2\n',
+  'unterminated quote': 'a: "unterminated\n',
+  'compact nested mapping': 'a: b: c\n',
+  'unindented sequence': 'seq:\n- a\n- b\nmap:\n  - x: 1\n    y: 2\n  - - nested\n    - seq\n',
+  'empty sequence entries': 'a:\n  \n-\n  \n  -\n-\n',
+  'empty entry, then less indented': 'a:\n \n -\n- b\n',
+  'entry content on the next line': 'fields:\n  -\n    field_name: x\n',
+  'double-quoted, under-indented': 'a: "foo\nbar"\n',
+  'reserved indicators': 'a: @b\n',
+  'control character': 'a: \u0007\n',
+};
+
+/** Definitions the way they are written: the examples, every YAML file the tests use. */
+async function fileSources(): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
+  const roots = ['agents', 'test'];
+  for (const root of roots) {
+    const entries = await readdir(join(repo, root), { recursive: true });
+    for (const entry of entries.sort()) {
+      if (!/\.ya?ml$/.test(entry)) continue;
+      const path = join(repo, root, entry);
+      sources.set(relative(repo, path), await readFile(path, 'utf8'));
+    }
+  }
+  return sources;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function randomInts(seed: number): (below: number) => number {
+  let state = seed;
+  return (below) => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % below;
+  };
+}
+
+const MUTATION_INSERTS = [
+  ' ', '  ', '\n', ':', ': ', '- ', '-', '#', ' #', '"', "'", '\t', '[', ']', '{', '}', ',', '|', '>', '|-', '>+', '|2', '---\n', '...\n',
+  '\r\n', '\r', '0x1F', '0o17', '1e3', '.inf', '-.Inf', '.NaN', '~', 'null', 'True', 'yes', '+1', '-0', '0.', '1_000', '0b1', '\\', '\\n',
+  '\\x41', '"\\u00e9"', '@', '%', '*a', '&a ', '!', '?', '? ', '$x', 'a.b', '__proto__', '\uFEFF', '\u00a0', '\u2028', 'é', '😀', '<<: ', '1:', 'true: ',
+];
+
+/** Small random edits (insert a fragment, delete, duplicate a slice) of a source. */
+function mutate(source: string, random: (below: number) => number): string {
+  let text = source;
+  for (let edits = 1 + random(3); edits > 0; edits--) {
+    const at = random(text.length + 1);
+    switch (random(3)) {
+      case 0:
+        text = text.slice(0, at) + (MUTATION_INSERTS[random(MUTATION_INSERTS.length)] ?? '') + text.slice(at);
+        break;
+      case 1:
+        text = text.slice(0, at) + text.slice(at + 1 + random(3));
+        break;
+      default: {
+        const from = random(text.length + 1);
+        text = text.slice(0, at) + text.slice(from, from + random(20)) + text.slice(at);
+      }
+    }
+  }
+  return text;
+}
+
+interface Comparison {
+  /** The fast path gave the documents (rather than leaving the file to the composer). */
+  fast: boolean;
+  /** Empty when both paths agree. */
+  differences: string[];
+}
+
+function summary(result: ParseResult): unknown {
+  return {
+    documents: result.documents.map(({ file, index, agentId, value }) => ({ file, index, agentId, value })),
+    problems: result.problems,
+  };
+}
+
+/** Parses `source` both ways; every difference in documents or problems is listed. */
+function compare(name: string, source: string): Comparison {
+  const reference = composeDefinitionSource(source, FILE);
+  const fast = parseCleanDefinitionSource(source, FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, FILE)) !== undefined;
+  const parsed = parseDefinitionSource(source, FILE);
+  const differences = isDeepStrictEqual(summary(parsed), summary(reference))
+    ? []
+    : [`${name}: ${JSON.stringify(source.length > 300 ? `${source.slice(0, 300)}…` : source)}\n  fast path:  ${JSON.stringify(summary(parsed))}\n  composed:   ${JSON.stringify(summary(reference))}`];
+  return { fast, differences };
+}
+
+function pointersOf(value: unknown, pointer = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [pointer];
+  const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
+  return [pointer, ...entries.flatMap(([key, item]) => pointersOf(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`))];
+}
+
+/** Positions and the YAML text of a lazily composed document equal the composed document's, at every node. */
+function positionDifferences(name: string, lazy: DefinitionDocument, composed: DefinitionDocument): string[] {
+  const differences: string[] = [];
+  for (const pointer of [...pointersOf(composed.value), '/no/such/key']) {
+    if (!isDeepStrictEqual(lazy.positionOf(pointer), composed.positionOf(pointer))) differences.push(`${name} positionOf(${pointer})`);
+    if (!isDeepStrictEqual(lazy.keyPositionOf(pointer), composed.keyPositionOf(pointer))) differences.push(`${name} keyPositionOf(${pointer})`);
+  }
+  if (lazy.yaml.toString() !== composed.yaml.toString()) differences.push(`${name} yaml`);
+  return differences;
+}
+
+describe('fast parse path: same result as composing with yaml', () => {
+  let files: Map<string, string>;
+  let benchDir: string;
+  let generated: Map<string, string>;
+
+  beforeAll(async () => {
+    files = await fileSources();
+    benchDir = await mkdtemp(join(tmpdir(), 'agentctl-fast-path-'));
+    generateAgents(join(repo, 'agents'), benchDir, 240);
+    generated = new Map();
+    for (const name of (await readdir(benchDir)).filter((entry) => entry.endsWith('.yaml')).sort()) {
+      generated.set(name, await readFile(join(benchDir, name), 'utf8'));
+    }
+  });
+
+  afterAll(async () => {
+    await rm(benchDir, { recursive: true, force: true });
+  });
+
+  it('the example agents and every YAML file under test/', () => {
+    expect(files.size).toBeGreaterThan(20);
+    const results = [...files].map(([name, source]) => ({ name, ...compare(name, source) }));
+    expect(results.flatMap((result) => result.differences)).toEqual([]);
+    // The examples are what users write: they must not need the composer.
+    expect(results.filter((result) => result.name.startsWith('agents/') && !result.fast).map((result) => result.name)).toEqual([]);
+  });
+
+  it("the benchmark generator's variations, every one on the fast path", () => {
+    expect(generated.size).toBe(240);
+    const results = [...generated].map(([name, source]) => compare(name, source));
+    expect(results.flatMap((result) => result.differences)).toEqual([]);
+    expect(results.filter((result) => !result.fast)).toHaveLength(0);
+  });
+
+  it('tricky inputs: multi-document, CRLF, BOM, anchors, tags, duplicate and unsafe keys, nesting, numbers, block scalars, flow collections', () => {
+    const results = Object.entries(TRICKY).map(([name, source]) => ({ name, ...compare(name, source) }));
+    expect(results.flatMap((result) => result.differences)).toEqual([]);
+    // Enough of them take the fast path for the comparison to mean something.
+    expect(results.filter((result) => result.fast).length).toBeGreaterThan(25);
+  });
+
+  it('the composer decides whenever the fast path could differ', () => {
+    const leftToComposer = [
+      'anchor', 'alias without anchor', 'anchor after a non-breaking space', 'core tag', 'non-specific tag', 'duplicate key', 'quoted key with a dot',
+      'key starting with $', 'key __proto__', 'key constructor', 'nesting past the limit', 'nesting past js-yaml limit', 'numeric key', 'null key',
+      'empty key', 'infinite key', 'keys that look like stringified numbers', 'quoted numeric key', 'long implicit key',
+      'flow sequence as a mapping key (no value)', 'flow sequence as a mapping key after a comment', 'flow mapping as a mapping key',
+      'lone CR (text to yaml, a line break to js-yaml)', 'tab-only line in a block scalar', 'indentation indicator, blank line',
+      'block scalar ending the text in spaces', 'escaped line break before a blank line', 'comment glued to a quoted scalar',
+      'content on the marker line', 'marker glued to content', 'empty sequence entries', 'directive', 'list document', 'empty document last',
+    ];
+    const taken = leftToComposer.filter((name) => parseCleanDefinitionSource(TRICKY[name] ?? '', FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => ({ documents: [], problems: [] })) !== undefined);
+    expect(taken).toEqual([]);
+  });
+
+  it('random edits of all of the above (seeded)', () => {
+    const random = randomInts(20_250_601);
+    const corpus = [...files.values(), ...[...generated.values()].slice(0, 20), ...Object.values(TRICKY)];
+    let fast = 0;
+    const differences: string[] = [];
+    for (let round = 0; round < 2500; round++) {
+      const source = mutate(corpus[random(corpus.length)] ?? '', random);
+      const result = compare(`edit ${round}`, source);
+      if (result.fast) fast++;
+      differences.push(...result.differences);
+    }
+    expect(differences).toEqual([]);
+    expect(fast).toBeGreaterThan(500);
+  });
+
+  it('positions, key positions and the YAML document, composed on demand, equal the composed ones at every node', () => {
+    const sources = [...files.entries()].filter(([name]) => name.startsWith('agents/'));
+    sources.push(['multi-document', TRICKY['multi-document'] ?? ''], ['CRLF', TRICKY['CRLF'] ?? ''], ['flow collections', TRICKY['flow collections'] ?? '']);
+    const differences: string[] = [];
+    for (const [name, source] of sources) {
+      const lazy = parseCleanDefinitionSource(source, FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, FILE));
+      const composed = composeDefinitionSource(source, FILE);
+      expect(lazy?.documents).toHaveLength(composed.documents.length);
+      lazy?.documents.forEach((document, index) => differences.push(...positionDifferences(`${name}#${index}`, document, composed.documents[index] as DefinitionDocument)));
+    }
+    expect(differences).toEqual([]);
+  });
+
+  it('composes a file at most once, and only when a position or the YAML document is asked for', () => {
+    let composed = 0;
+    const source = 'agent_id: a\n---\nagent_id: b\nllm_config:\n  model: gpt-4o\n';
+    const result = parseCleanDefinitionSource(source, FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => {
+      composed++;
+      return composeDefinitionSource(source, FILE);
+    });
+    expect(result?.documents.map((document) => document.value)).toEqual([{ agent_id: 'a' }, { agent_id: 'b', llm_config: { model: 'gpt-4o' } }]);
+    expect(composed).toBe(0);
+    expect(result?.documents[1]?.positionOf('/llm_config/model')).toEqual({ line: 5, column: 10, endLine: 5, endColumn: 16 });
+    expect(result?.documents[0]?.keyPositionOf('/agent_id')).toEqual({ line: 1, column: 1, endLine: 1, endColumn: 9 });
+    expect(String(result?.documents[1]?.yaml.get('agent_id'))).toBe('b');
+    expect(composed).toBe(1);
+  });
+});
+
+describe('a clean validate run never loads the yaml package', () => {
+  let workDir: string;
+  let hook: string;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'agentctl-fast-path-cli-'));
+    // Loaded with --import: at exit, lists the npm packages loaded through require (the yaml package is CommonJS,
+    // so both `import` and require() of it land in this cache).
+    hook = join(workDir, 'report-packages.mjs');
+    await writeFile(
+      hook,
+      [
+        "import { createRequire } from 'node:module';",
+        "import { writeFileSync } from 'node:fs';",
+        'const cache = createRequire(import.meta.url).cache;',
+        "process.on('exit', () => {",
+        '  const names = new Set(Object.keys(cache).map((file) => /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file)?.[1]).filter(Boolean));',
+        "  writeFileSync(process.env.PACKAGES_OUT, JSON.stringify([...names].sort()));",
+        '});',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  function packagesLoadedBy(args: string[]): { status: number | null; packages: string[] } {
+    const out = join(workDir, `packages-${args.join('-').replace(/[^a-z0-9-]/gi, '_')}.json`);
+    const result = spawnSync(process.execPath, ['--import', hook, join(repo, 'bin/agentctl'), ...args], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: '1', PACKAGES_OUT: out },
+      encoding: 'utf8',
+    });
+    return { status: result.status, packages: JSON.parse(readFileSync(out, 'utf8')) as string[] };
+  }
+
+  it('validate agents/: valid, and yaml never loaded (js-yaml parsed it)', () => {
+    const { status, packages } = packagesLoadedBy(['validate', 'agents/']);
+    expect(status).toBe(0);
+    expect(packages).not.toContain('yaml');
+  });
+
+  it('validate of a file with a problem loads yaml for the position (the trace sees it)', async () => {
+    const file = join(workDir, 'bad.yaml');
+    await writeFile(file, (await readFile(join(repo, 'agents/sales-agent-v1.yaml'), 'utf8')).replace(/^agent_type: .*$/m, 'agent_type: 42'));
+    const { status, packages } = packagesLoadedBy(['validate', file]);
+    expect(status).toBe(1);
+    expect(packages).toContain('yaml');
+  });
+});
