@@ -16,6 +16,7 @@ import type { AgentDefinition, LlmConfig, SttConfig, TtsConfig } from '../defini
 import type { LiveSession } from './job.js';
 import type { WorkerLog } from './log.js';
 import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
+import { fewShotTurns } from './few-shot.js';
 
 /** A required setting is missing (e.g. an API key); the message names the environment variable. */
 export class AgentConfigError extends Error {
@@ -177,7 +178,9 @@ export class ConfiguredAgent extends voice.Agent {
     private readonly log: WorkerLog,
   ) {
     const llmModels = new LlmCache(env);
-    super({ instructions: liveSession.instructions, stt: models.stt, tts: models.tts, vad: models.vad ?? null, llm: llmModels.for(liveSession.definition) });
+    const chatCtx = agentsLlm.ChatContext.empty();
+    for (const turn of fewShotTurns(liveSession.definition)) chatCtx.addMessage(turn);
+    super({ instructions: liveSession.instructions, chatCtx, stt: models.stt, tts: models.tts, vad: models.vad ?? null, llm: llmModels.for(liveSession.definition) });
     this.llmModels = llmModels;
     liveSession.onInstructionsChanged = (instructions) => this.updateInstructions(instructions);
   }
@@ -260,6 +263,7 @@ export class TextConversation {
     // The instructions may have changed since the last turn (hot reload), so the system message is rebuilt each turn.
     const chatCtx = agentsLlm.ChatContext.empty();
     chatCtx.addMessage({ role: 'system', content: this.session.instructions });
+    for (const turn of fewShotTurns(this.session.definition)) chatCtx.addMessage(turn);
     for (const item of this.history.items) {
       if (item.type === 'message') chatCtx.addMessage({ role: item.role, content: item.textContent ?? '' });
     }

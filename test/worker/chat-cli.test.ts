@@ -81,6 +81,21 @@ describe('agentctl chat', () => {
     expect(request.messages[0]?.content).toContain('The applicant is Ada.');
   });
 
+  it('sends prompt_config.examples as few-shot turns between the instructions and the conversation', async () => {
+    const definition = testAgent();
+    definition.prompt_config.examples = [{ user: 'Good morning.', system_response: 'Good morning. Your passport, please?', credibility_score: 5 }];
+    await sync(definition);
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello']);
+    expect(run.code).toBe(0);
+    const request = openai.requests[0] as { messages: Array<{ role: string; content: string }> };
+    expect(request.messages.slice(1)).toEqual([
+      { role: 'user', content: 'Good morning.' },
+      { role: 'assistant', content: '{"system_response":"Good morning. Your passport, please?","credibility_score":5}' },
+      { role: 'user', content: 'Hello' },
+    ]);
+    expect(request.messages[0]?.role).toBe('system');
+  });
+
   it('prints spoken text while the server still holds the end of the JSON object', async () => {
     await sync(testAgent());
     openai.script({ content: JSON.stringify(REPLY), chunkSize: 4, delayMs: 2, holdLast: true });
