@@ -16,49 +16,67 @@ import type { DefinitionDocument, ParseResult } from './document.js';
 import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
 
 /**
- * Text the fast path leaves to the composer, by a coarse look (a false alarm
- * only costs speed): what it does not handle, and where js-yaml is more
- * lenient than `yaml`.
+ * A text-level reason to leave a file to the composer. Most texts lack the
+ * literal, and looking for a literal alone is a fast scan; the pattern, which
+ * starts with it, then checks the context (before it by a lookbehind).
  */
-const MAY_NEED_COMPOSER = new RegExp(
-  [
-    // At the start of a node (after a space, a flow indicator or `:`): an anchor
-    // (without anchors, any alias is an error js-yaml throws on), a tag, an explicit key.
-    // YAML separates with space, tab and line breaks only, where `\s` also has U+00A0 and others.
-    /(?:^|[\s[{,:])(?:&[^ \t\r\n,[\]{}]|!|\?(?:\s|$))/,
-    // A directive line; content right after a document marker (`--- a: 1`, `---a`).
-    /^%/,
-    /^(?:---|\.\.\.)(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/,
-    // A flow collection as a key: followed by `:`, or a flow sequence where a flow
-    // mapping's key would start (js-yaml makes "x" of `{[x]}`; a mapping key it
-    // makes "[object Object]", which the key check catches).
-    /[\]}][ \t]*:/,
-    /[{,](?:\s|#[^\n]*\n)*\[/,
-    // A sequence entry with nothing after it on its line (js-yaml nests what follows differently).
-    /^(?:[ \t]*-[ \t]+)*[ \t]*-[ \t]*(?:#[^\n]*)?$/,
-    // A carriage return on its own: a line break to js-yaml, text to `yaml`.
-    /\r(?!\n)/,
-    // A tab in indentation, or a line of only tabs, e.g. inside a block scalar.
-    /^ *\t/,
-    // Block scalars where the two keep different amounts of space: with an
-    // explicit indentation indicator, starting with a blank line that holds
-    // spaces, or ending the text with spaces.
-    /(?:^|[ \t])[|>][+-]?[1-9][+-]?[ \t]*(?:#[^\n]*)?$/,
-    /(?:^|[ \t])[|>][+-]?[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n/,
-    /[ \t](?![\s\S])/,
-    // An escaped line break in a double-quoted string.
-    /\\\r?\n/,
-    // A byte order mark after the start of the text (one at the start is skipped).
-    /\uFEFF/,
-    // A comment not separated from a quoted scalar, a flow indicator or a comma.
-    /["'[\]{},]#/,
-    // An 8-digit escape, which js-yaml takes beyond U+10FFFF.
-    /\\U/,
-  ]
-    .map((pattern) => pattern.source)
-    .join('|'),
-  'm',
-);
+interface TextCheck {
+  literal: string;
+  pattern: RegExp;
+}
+
+/**
+ * What the fast path leaves to the composer, by a coarse look at the text (a
+ * false alarm only costs speed): what it does not handle, and where js-yaml
+ * is more lenient than `yaml` or keeps different whitespace.
+ */
+const NEEDS_COMPOSER: readonly TextCheck[] = [
+  // At the start of a node (at the start, after a space, a flow indicator or `:`): an
+  // anchor (without anchors, any alias is an error js-yaml throws on), a tag, an explicit
+  // key. YAML separates with space, tab and line breaks only; `\s` has U+00A0 and more.
+  { literal: '&', pattern: /&(?<=(?:^|[\s[{,:])&)[^ \t\r\n,[\]{}]/ },
+  { literal: '!', pattern: /!(?<=(?:^|[\s[{,:])!)/ },
+  { literal: '?', pattern: /\?(?<=(?:^|[\s[{,:])\?)(?:\s|$)/ },
+  // A directive line; content right after a document marker (`--- a: 1`, `---a`).
+  { literal: '%', pattern: /^%/m },
+  { literal: '---', pattern: /^---(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/m },
+  { literal: '...', pattern: /^\.\.\.(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/m },
+  // A flow collection as a key: followed by `:`, or a flow sequence where a flow mapping's
+  // key could start, after `{` or `,`, or first on its line (after a comment, say).
+  // js-yaml makes "x" of `{[x]}`; of a mapping key it makes "[object Object]", which the
+  // key check catches.
+  { literal: ']', pattern: /\][ \t]*:/ },
+  { literal: '}', pattern: /\}[ \t]*:/ },
+  { literal: '[', pattern: /\[(?<=[{,]\s*\[)/ },
+  { literal: '[', pattern: /\[(?<=^[ \t]*\[)/m },
+  // A sequence entry with nothing after it on its line (js-yaml nests what follows differently).
+  { literal: '-', pattern: /-(?=[ \t]*(?:#[^\n]*)?$)(?<=^(?:[ \t]*-[ \t]+)*[ \t]*-)/m },
+  // A carriage return on its own: a line break to js-yaml, text to `yaml`.
+  { literal: '\r', pattern: /\r(?!\n)/ },
+  // A tab in indentation, or a line of only tabs, e.g. inside a block scalar.
+  { literal: '\t', pattern: /\t(?<=^ *\t)/m },
+  // Block scalars where the two keep different amounts of space: with an explicit
+  // indentation indicator, or starting with a blank line that holds spaces.
+  { literal: '|', pattern: /\|(?<=(?:^|[ \t])\|)[+-]?(?:[1-9][+-]?[ \t]*(?:#[^\n]*)?$|[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n)/m },
+  { literal: '>', pattern: />(?<=(?:^|[ \t])>)[+-]?(?:[1-9][+-]?[ \t]*(?:#[^\n]*)?$|[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n)/m },
+  // An escaped line break in a double-quoted string; an 8-digit escape, which js-yaml takes
+  // beyond U+10FFFF.
+  { literal: '\\', pattern: /\\(?:\r?\n|U)/ },
+  // A byte order mark after the start of the text (one at the start is skipped).
+  { literal: '\uFEFF', pattern: /\uFEFF/ },
+  // A comment not separated from a quoted scalar, a flow indicator or a comma.
+  { literal: '#', pattern: /["'[\]{},]#/ },
+];
+
+function mayNeedComposer(text: string): boolean {
+  // Text ending in spaces: a block scalar there keeps different amounts of them.
+  const last = text.charCodeAt(text.length - 1);
+  if (last === 32 || last === 9) return true;
+  for (const { literal, pattern } of NEEDS_COMPOSER) {
+    if (text.includes(literal) && pattern.test(text)) return true;
+  }
+  return hasLineLongerThan(text, MAX_IMPLICIT_KEY_LINE);
+}
 
 /**
  * `yaml` rejects an implicit key whose `:` is more than 1024 characters after
@@ -75,7 +93,11 @@ function hasLineLongerThan(source: string, length: number): boolean {
   return source.length - start > length;
 }
 
-/** The scalars of the `yaml` package's core schema, resolved the same way (yaml/dist/schema/core). */
+/**
+ * The plain scalars that the `yaml` package's core schema resolves to null, a
+ * boolean or a number (yaml/dist/schema/core), in its order; every other
+ * plain scalar is a string.
+ */
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT_OCTAL = /^0o[0-7]+$/;
@@ -84,39 +106,37 @@ const INT_HEX = /^0x[0-9a-fA-F]+$/;
 const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXPONENT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT_DECIMAL = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+const CORE_NON_STRINGS = [NULL, BOOL, INT_OCTAL, INT_DECIMAL, INT_HEX, FLOAT_SPECIAL, FLOAT_EXPONENT, FLOAT_DECIMAL];
 
-function constructInt(text: string): number {
+/** All of them in one test: js-yaml tries every implicit type on every plain scalar, so one type is much faster than eight. */
+const CORE_NON_STRING = new RegExp(CORE_NON_STRINGS.map((pattern) => `(?:${pattern.source})`).join('|'));
+
+function constructCoreScalar(text: string): unknown {
+  if (NULL.test(text)) return null;
+  if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
   if (INT_OCTAL.test(text)) return parseInt(text.substring(2), 8);
+  if (INT_DECIMAL.test(text)) return parseInt(text, 10);
   if (INT_HEX.test(text)) return parseInt(text.substring(2), 16);
-  return parseInt(text, 10);
-}
-
-function constructFloat(text: string): number {
-  if (!FLOAT_SPECIAL.test(text)) return parseFloat(text);
-  if (text.slice(-3).toLowerCase() === 'nan') return NaN;
-  return text[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (FLOAT_SPECIAL.test(text)) {
+    if (text.slice(-3).toLowerCase() === 'nan') return NaN;
+    return text[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  return parseFloat(text);
 }
 
 /**
  * Plain scalars resolve as the `yaml` core schema resolves them (js-yaml's
- * own core schema differs, e.g. on `0b1`, `+.5` and `1_000`). The tags are
+ * own core schema differs, e.g. on `0b1`, `+.5` and `1_000`). The tag is
  * private to this schema and no explicit types exist, so an explicit tag that
  * got past the text check (`!!int 1`) is unknown to js-yaml and throws.
  */
-function scalarType(name: string, test: (text: string) => boolean, construct: (text: string) => unknown): Type {
-  return new Type(`tag:agentctl,2025:fast-parse:${name}`, {
-    kind: 'scalar',
-    resolve: (data: unknown) => typeof data === 'string' && test(data),
-    construct,
-  });
-}
-
 const YAML_CORE_SCALARS = new Schema({
   implicit: [
-    scalarType('null', (text) => NULL.test(text), () => null),
-    scalarType('bool', (text) => BOOL.test(text), (text) => text[0] === 't' || text[0] === 'T'),
-    scalarType('int', (text) => INT_OCTAL.test(text) || INT_DECIMAL.test(text) || INT_HEX.test(text), constructInt),
-    scalarType('float', (text) => FLOAT_SPECIAL.test(text) || FLOAT_EXPONENT.test(text) || FLOAT_DECIMAL.test(text), constructFloat),
+    new Type('tag:agentctl,2025:fast-parse:core-scalar', {
+      kind: 'scalar',
+      resolve: (data: unknown) => typeof data === 'string' && CORE_NON_STRING.test(data),
+      construct: constructCoreScalar,
+    }),
   ],
 });
 
@@ -127,20 +147,7 @@ const YAML_CORE_SCALARS = new Schema({
  * composer to decide.
  */
 function mayBeNonStringKey(key: string): boolean {
-  return (
-    NULL.test(key) ||
-    BOOL.test(key) ||
-    INT_OCTAL.test(key) ||
-    INT_DECIMAL.test(key) ||
-    INT_HEX.test(key) ||
-    FLOAT_SPECIAL.test(key) ||
-    FLOAT_EXPONENT.test(key) ||
-    FLOAT_DECIMAL.test(key) ||
-    key === 'NaN' ||
-    key === 'Infinity' ||
-    key === '-Infinity' ||
-    key.includes('[object Object]')
-  );
+  return CORE_NON_STRING.test(key) || key === 'NaN' || key === 'Infinity' || key === '-Infinity' || key.includes('[object Object]');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -176,7 +183,7 @@ function isCleanTree(value: unknown, depth: number, maxDepth: number, seen: Set<
  */
 export function parseCleanDefinitionSource(source: string, file: string, maxDepth: number, compose: () => ParseResult): ParseResult | undefined {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  if (MAY_NEED_COMPOSER.test(text) || hasLineLongerThan(text, MAX_IMPLICIT_KEY_LINE)) return undefined;
+  if (mayNeedComposer(text)) return undefined;
   let values: unknown[];
   let warned = false;
   try {

@@ -3,7 +3,7 @@
  * semantic checks are `validateDefinitions`' job. Every file is size-checked
  * before it is read and must be UTF-8; all problems are collected, none thrown.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DefinitionDocument } from '../definition/document.js';
 import { createLineLocator } from '../definition/line-index.js';
@@ -31,22 +31,11 @@ export interface LoadResult {
 
 export const DEFAULT_DEFINITION_PATHS: readonly string[] = ['agents'];
 
-/** Files read at once: enough to keep the disk busy while the CPU parses, few enough to bound memory. */
-const READ_CONCURRENCY = 16;
-
 export async function loadDefinitions(paths: readonly string[] = DEFAULT_DEFINITION_PATHS, options: LoadOptions = {}): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
   const discovery = await discoverDefinitionFiles(paths, cwd);
-  const perFile: ParsedFile[] = new Array(discovery.files.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < discovery.files.length) {
-      const index = next++;
-      perFile[index] = await loadFile(discovery.files[index] as DiscoveredFile, limits);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, discovery.files.length) }, worker));
+  const perFile = discovery.files.map((file) => loadFile(file, limits));
 
   const documents: DefinitionDocument[] = [];
   const problems: Problem[] = [...discovery.problems];
@@ -68,24 +57,29 @@ interface ParsedFile {
   problems: Problem[];
 }
 
-async function loadFile(file: DiscoveredFile, limits: ParseLimits): Promise<ParsedFile> {
-  const read = await readDefinitionFile(file, limits.maxFileBytes);
+function loadFile(file: DiscoveredFile, limits: ParseLimits): ParsedFile {
+  const read = readDefinitionFile(file, limits.maxFileBytes);
   if ('problem' in read) return { documents: [], problems: [read.problem] };
   return parseDefinitionSource(read.text, file.displayPath, limits);
 }
 
 export type DecodeOutcome = { text: string } | { problem: Problem };
 
-async function readDefinitionFile(file: DiscoveredFile, maxBytes: number): Promise<DecodeOutcome> {
+/**
+ * Synchronous on purpose: definition files are small and local, and an
+ * asynchronous open, stat, read and close per file cost several times the
+ * parse itself (10,000 files: ~0.7 s, against ~0.1 s synchronously).
+ */
+function readDefinitionFile(file: DiscoveredFile, maxBytes: number): DecodeOutcome {
   const tooLarge = (size: number): DecodeOutcome => ({
     problem: fileProblem(file.displayPath, 'file-too-large', `file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; not read`),
   });
-  let handle;
+  let descriptor: number | undefined;
   try {
-    handle = await open(file.absolutePath, 'r');
-    const { size } = await handle.stat();
+    descriptor = openSync(file.absolutePath, 'r');
+    const { size } = fstatSync(descriptor);
     if (size > maxBytes) return tooLarge(size);
-    const bytes = await handle.readFile();
+    const bytes = readFileSync(descriptor);
     // The file may have grown between stat and read.
     if (bytes.length > maxBytes) return tooLarge(bytes.length);
     return decodeDefinitionBytes(bytes, file.displayPath);
@@ -98,7 +92,7 @@ async function readDefinitionFile(file: DiscoveredFile, maxBytes: number): Promi
           : fileProblem(file.displayPath, 'unreadable', `cannot read ${file.displayPath}: ${code ?? String(error)}`),
     };
   } finally {
-    await handle?.close();
+    if (descriptor !== undefined) closeSync(descriptor);
   }
 }
 
