@@ -13,85 +13,8 @@
  */
 import { loadAll, Schema, Type } from 'js-yaml';
 import type { DefinitionDocument, ParseResult } from './document.js';
+import { needsComposer } from './fast-parse-precheck.js';
 import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
-
-/**
- * A text-level reason to leave a file to the composer. Most texts lack the
- * literal, and looking for a literal alone is a fast scan; the pattern, which
- * starts with it, then checks the context (before it by a lookbehind).
- */
-interface TextCheck {
-  literal: string;
-  pattern: RegExp;
-}
-
-/**
- * What the fast path leaves to the composer, by a coarse look at the text (a
- * false alarm only costs speed): what it does not handle, and where js-yaml
- * is more lenient than `yaml` or keeps different whitespace.
- */
-const NEEDS_COMPOSER: readonly TextCheck[] = [
-  // At the start of a node (at the start, after a space, a flow indicator or `:`): an
-  // anchor (without anchors, any alias is an error js-yaml throws on), a tag, an explicit
-  // key. YAML separates with space, tab and line breaks only; `\s` has U+00A0 and more.
-  { literal: '&', pattern: /&(?<=(?:^|[\s[{,:])&)[^ \t\r\n,[\]{}]/ },
-  { literal: '!', pattern: /!(?<=(?:^|[\s[{,:])!)/ },
-  { literal: '?', pattern: /\?(?<=(?:^|[\s[{,:])\?)(?:\s|$)/ },
-  // A directive line; content right after a document marker (`--- a: 1`, `---a`).
-  { literal: '%', pattern: /^%/m },
-  { literal: '---', pattern: /^---(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/m },
-  { literal: '...', pattern: /^\.\.\.(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/m },
-  // A flow collection as a key: followed by `:`, or a flow sequence where a flow mapping's
-  // key could start, after `{` or `,`, or first on its line (after a comment, say).
-  // js-yaml makes "x" of `{[x]}`; of a mapping key it makes "[object Object]", which the
-  // key check catches.
-  { literal: ']', pattern: /\][ \t]*:/ },
-  { literal: '}', pattern: /\}[ \t]*:/ },
-  { literal: '[', pattern: /\[(?<=[{,]\s*\[)/ },
-  { literal: '[', pattern: /\[(?<=^[ \t]*\[)/m },
-  // A sequence entry with nothing after it on its line (js-yaml nests what follows differently).
-  { literal: '-', pattern: /-(?=[ \t]*(?:#[^\n]*)?$)(?<=^(?:[ \t]*-[ \t]+)*[ \t]*-)/m },
-  // A carriage return on its own: a line break to js-yaml, text to `yaml`.
-  { literal: '\r', pattern: /\r(?!\n)/ },
-  // A tab in indentation, or a line of only tabs, e.g. inside a block scalar.
-  { literal: '\t', pattern: /\t(?<=^ *\t)/m },
-  // Block scalars where the two keep different amounts of space: with an explicit
-  // indentation indicator, or starting with a blank line that holds spaces.
-  { literal: '|', pattern: /\|(?<=(?:^|[ \t])\|)[+-]?(?:[1-9][+-]?[ \t]*(?:#[^\n]*)?$|[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n)/m },
-  { literal: '>', pattern: />(?<=(?:^|[ \t])>)[+-]?(?:[1-9][+-]?[ \t]*(?:#[^\n]*)?$|[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n)/m },
-  // An escaped line break in a double-quoted string; an 8-digit escape, which js-yaml takes
-  // beyond U+10FFFF.
-  { literal: '\\', pattern: /\\(?:\r?\n|U)/ },
-  // A byte order mark after the start of the text (one at the start is skipped).
-  { literal: '\uFEFF', pattern: /\uFEFF/ },
-  // A comment not separated from a quoted scalar, a flow indicator or a comma.
-  { literal: '#', pattern: /["'[\]{},]#/ },
-];
-
-function mayNeedComposer(text: string): boolean {
-  // Text ending in spaces: a block scalar there keeps different amounts of them.
-  const last = text.charCodeAt(text.length - 1);
-  if (last === 32 || last === 9) return true;
-  for (const { literal, pattern } of NEEDS_COMPOSER) {
-    if (text.includes(literal) && pattern.test(text)) return true;
-  }
-  return hasLineLongerThan(text, MAX_IMPLICIT_KEY_LINE);
-}
-
-/**
- * `yaml` rejects an implicit key whose `:` is more than 1024 characters after
- * its start, js-yaml does not; such a key needs a line longer than this.
- */
-const MAX_IMPLICIT_KEY_LINE = 1024;
-
-function hasLineLongerThan(source: string, length: number): boolean {
-  let start = 0;
-  for (let end = source.indexOf('\n'); end !== -1; end = source.indexOf('\n', start)) {
-    if (end - start > length) return true;
-    start = end + 1;
-  }
-  return source.length - start > length;
-}
 
 /**
  * The plain scalars that the `yaml` package's core schema resolves to null, a
@@ -183,7 +106,7 @@ function isCleanTree(value: unknown, depth: number, maxDepth: number, seen: Set<
  */
 export function parseCleanDefinitionSource(source: string, file: string, maxDepth: number, compose: () => ParseResult): ParseResult | undefined {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  if (mayNeedComposer(text)) return undefined;
+  if (needsComposer(text)) return undefined;
   let values: unknown[];
   let warned = false;
   try {
