@@ -22,11 +22,20 @@ export interface DefinitionDocument {
   agentId: string | null;
   /** The YAML document itself: positions, comments, and the base for edits. */
   yaml: Document.Parsed;
-  /** Position of the node at a JSON pointer; the nearest existing ancestor if the node is absent. */
+  /**
+   * Position of the node at a JSON pointer; the nearest existing ancestor if the node is absent.
+   * Independent of `this`: it can be kept, and called, without the rest of the document.
+   */
   positionOf(pointer: string): SourcePosition;
   /** Position of the key of the map entry at a JSON pointer (for unknown-key problems); falls back to `positionOf`. */
   keyPositionOf(pointer: string): SourcePosition;
 }
+
+/**
+ * What names a document and locates its nodes, without its content: what to
+ * keep of many documents once each has been checked (see `positionOf`).
+ */
+export type DocumentLocation = Pick<DefinitionDocument, 'file' | 'index' | 'agentId' | 'positionOf'>;
 
 export interface ParseResult {
   documents: DefinitionDocument[];

@@ -2,7 +2,7 @@
  * JSON pointers, dotted key paths for messages, and turning a pointer (or a
  * spot inside a string) into a positioned Problem.
  */
-import type { DefinitionDocument, SourcePosition } from './document.js';
+import type { DefinitionDocument, DocumentLocation, SourcePosition } from './document.js';
 import { createLineLocator, type LineLocator } from './line-index.js';
 import type { Problem, Severity } from './problem.js';
 import { yamlLibrary } from './yaml-library.js';
@@ -52,7 +52,7 @@ export interface ProblemDetails {
   suggestion?: string | undefined;
 }
 
-export function problemAt(document: DefinitionDocument, pointer: string, position: SourcePosition, details: ProblemDetails): Problem {
+export function problemAt(document: Pick<DocumentLocation, 'file' | 'agentId'>, pointer: string, position: SourcePosition, details: ProblemDetails): Problem {
   const problem: Problem = {
     file: document.file,
     line: position.line,
@@ -70,7 +70,7 @@ export function problemAt(document: DefinitionDocument, pointer: string, positio
 }
 
 /** A problem about the value at `pointer` (or its nearest existing ancestor). */
-export function problemAtValue(document: DefinitionDocument, pointer: string, details: ProblemDetails): Problem {
+export function problemAtValue(document: DocumentLocation, pointer: string, details: ProblemDetails): Problem {
   return problemAt(document, pointer, document.positionOf(pointer), details);
 }
 

@@ -11,7 +11,7 @@ import { checkValue } from '../fieldtypes/check-value.js';
 import { constraintsAllowedFor, type ConstraintName } from '../fieldtypes/constraints.js';
 import { formatFieldType, type FieldType } from '../fieldtypes/field-type.js';
 import { parseFieldType } from '../fieldtypes/parse.js';
-import type { DefinitionDocument } from './document.js';
+import type { DefinitionDocument, DocumentLocation } from './document.js';
 import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar, scalarCharOffset, spanPosition } from './locate.js';
 import type { Problem } from './problem.js';
 import { findSecretInText, isSecretKeyName, maskSecret } from './secrets.js';
@@ -53,10 +53,10 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   return problems;
 }
 
-/** Rules across documents: an agent_id names one agent only. */
-export function checkDuplicateAgentIds(documents: readonly DefinitionDocument[]): Problem[] {
+/** Rules across documents: an agent_id names one agent only. Needs only where each document is, not its content. */
+export function checkDuplicateAgentIds(documents: readonly DocumentLocation[]): Problem[] {
   const problems: Problem[] = [];
-  const firstSeen = new Map<string, DefinitionDocument>();
+  const firstSeen = new Map<string, DocumentLocation>();
   for (const document of documents) {
     if (document.agentId === null) continue;
     const first = firstSeen.get(document.agentId);

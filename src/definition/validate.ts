@@ -8,19 +8,19 @@ import { compareProblems, type Problem } from './problem.js';
 import { checkDocumentRules, checkDuplicateAgentIds } from './rules.js';
 
 export function validateDefinitions(documents: readonly DefinitionDocument[]): Problem[] {
-  const problems: Problem[] = [];
-  for (const document of documents) {
-    const ruleProblems = checkDocumentRules(document);
-    const schemaProblems = checkAgainstSchema(document);
-    if (schemaProblems.length > 0 && ruleProblems.some((problem) => problem.code === 'literal-secret')) {
-      // A pasted key is one mistake: report the secret, not also the key or value it sits in.
-      const secretPaths = new Set(ruleProblems.filter((problem) => problem.code === 'literal-secret').map((problem) => problem.path));
-      problems.push(...schemaProblems.filter((problem) => !secretPaths.has(problem.path)));
-    } else {
-      problems.push(...schemaProblems);
-    }
-    problems.push(...ruleProblems);
-  }
+  const problems = documents.flatMap((document) => validateDefinition(document));
   problems.push(...checkDuplicateAgentIds(documents));
   return problems.sort(compareProblems);
+}
+
+/** The checks of one document alone: the JSON Schema and the semantic rules (not sorted). */
+export function validateDefinition(document: DefinitionDocument): Problem[] {
+  const ruleProblems = checkDocumentRules(document);
+  const schemaProblems = checkAgainstSchema(document);
+  if (schemaProblems.length > 0 && ruleProblems.some((problem) => problem.code === 'literal-secret')) {
+    // A pasted key is one mistake: report the secret, not also the key or value it sits in.
+    const secretPaths = new Set(ruleProblems.filter((problem) => problem.code === 'literal-secret').map((problem) => problem.path));
+    return [...schemaProblems.filter((problem) => !secretPaths.has(problem.path)), ...ruleProblems];
+  }
+  return [...schemaProblems, ...ruleProblems];
 }

@@ -32,32 +32,60 @@ export interface LoadResult {
 export const DEFAULT_DEFINITION_PATHS: readonly string[] = ['agents'];
 
 export async function loadDefinitions(paths: readonly string[] = DEFAULT_DEFINITION_PATHS, options: LoadOptions = {}): Promise<LoadResult> {
+  const documents: DefinitionDocument[] = [];
+  const problems: Problem[] = [];
+  const visited = await visitDefinitions(paths, options, (loaded) => {
+    documents.push(...loaded.documents);
+    problems.push(...loaded.problems);
+  });
+  problems.push(...visited.problems);
+  problems.sort(compareProblems);
+  return { files: visited.files, documents, problems };
+}
+
+/** One definition file, loaded. */
+export interface LoadedFile {
+  documents: DefinitionDocument[];
+  /** In no particular order. */
+  problems: Problem[];
+}
+
+export interface VisitResult {
+  /** Every definition file found (display paths), including ones that could not be loaded. */
+  files: string[];
+  /** Problems found outside the files: paths that do not exist, no definitions at all. */
+  problems: Problem[];
+}
+
+/**
+ * Loads the definitions file by file, in file order, handing each file to
+ * `visit` and keeping nothing: a caller that needs only a summary of each
+ * document (validate) need not hold every document in memory at once, which
+ * for thousands of files costs more in garbage collection than parsing them.
+ */
+export async function visitDefinitions(paths: readonly string[], options: LoadOptions, visit: (loaded: LoadedFile) => void): Promise<VisitResult> {
   const cwd = options.cwd ?? process.cwd();
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
   const discovery = await discoverDefinitionFiles(paths, cwd);
-  const perFile = discovery.files.map((file) => loadFile(file, limits));
-
-  const documents: DefinitionDocument[] = [];
-  const problems: Problem[] = [...discovery.problems];
-  for (const parsed of perFile) {
-    documents.push(...parsed.documents);
-    problems.push(...parsed.problems);
+  const isError = (problem: Problem): boolean => problem.severity === 'error';
+  let documentCount = 0;
+  let anyError = discovery.problems.some(isError);
+  for (const file of discovery.files) {
+    const loaded = loadFile(file, limits);
+    documentCount += loaded.documents.length;
+    anyError ||= loaded.problems.some(isError);
+    visit(loaded);
   }
-  if (documents.length === 0 && !problems.some((problem) => problem.severity === 'error')) {
+  const problems = [...discovery.problems];
+  if (documentCount === 0 && !anyError) {
     // An empty run that passes would hide a wrong path in CI, and would let `apply --prune` delete every agent.
     const shown = paths.map((given) => displayPathOf(path.resolve(cwd, given), cwd));
     problems.push(fileProblem(shown[0] ?? '.', 'no-definitions', `no agent definitions (*.yaml, *.yml documents) found in ${shown.join(', ')}`));
   }
-  problems.sort(compareProblems);
-  return { files: discovery.files.map((file) => file.displayPath), documents, problems };
+  return { files: discovery.files.map((file) => file.displayPath), problems };
 }
 
-interface ParsedFile {
-  documents: DefinitionDocument[];
-  problems: Problem[];
-}
-
-function loadFile(file: DiscoveredFile, limits: ParseLimits): ParsedFile {
+function loadFile(file: DiscoveredFile, limits: ParseLimits): LoadedFile {
   const read = readDefinitionFile(file, limits.maxFileBytes);
   if ('problem' in read) return { documents: [], problems: [read.problem] };
   return parseDefinitionSource(read.text, file.displayPath, limits);

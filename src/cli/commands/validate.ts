@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { compareProblems, hasErrors } from '../../definition/problem.js';
+import type { DocumentLocation } from '../../definition/document.js';
+import { compareProblems, hasErrors, type Problem } from '../../definition/problem.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatGithub } from '../formatters/github.js';
 import { formatJson } from '../formatters/json.js';
@@ -37,29 +38,42 @@ function formatterFor(format: Format): Formatter {
   }
 }
 
-/** Loads and checks the definitions under `paths`; the report holds every problem found. */
+/**
+ * Loads and checks the definitions under `paths`, file by file; the report
+ * holds every problem found. Of each document only its location is kept, not
+ * its content: holding thousands of parsed documents costs more in garbage
+ * collection than parsing them.
+ */
 async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
   // Loaded on use so that other commands do not pay for the YAML parser and Ajv.
-  const [{ loadDefinitions }, { validateDefinitions }] = await Promise.all([
+  const [{ visitDefinitions }, { validateDefinition }, { checkDuplicateAgentIds }] = await Promise.all([
     import('../../files/load.js'),
     import('../../definition/validate.js'),
+    import('../../definition/rules.js'),
   ]);
-  const loaded = await loadDefinitions(paths, { cwd });
-  const problems = [...loaded.problems, ...validateDefinitions(loaded.documents)].sort(compareProblems);
+  const problems: Problem[] = [];
+  const locations: DocumentLocation[] = [];
   const sources = new Map<string, string>();
-  const documents: CheckedDocument[] = loaded.documents.map((document) => {
-    sources.set(document.file, document.source);
-    return {
-      file: document.file,
-      index: document.index,
-      agentId: document.agentId,
-      // Only JUnit output reads it, and a position composes the YAML (the fast parse path keeps none).
-      get line() {
-        return document.positionOf('').line;
-      },
-    };
+  const visited = await visitDefinitions(paths, { cwd }, (loaded) => {
+    problems.push(...loaded.problems);
+    for (const document of loaded.documents) {
+      problems.push(...validateDefinition(document));
+      const { file, index, agentId, positionOf } = document;
+      locations.push({ file, index, agentId, positionOf });
+      sources.set(file, document.source);
+    }
   });
-  return { files: loaded.files.length, agents: loaded.documents.length, problems, sources, documents };
+  problems.push(...visited.problems, ...checkDuplicateAgentIds(locations));
+  const documents: CheckedDocument[] = locations.map(({ file, index, agentId, positionOf }) => ({
+    file,
+    index,
+    agentId,
+    // Only JUnit output reads it, and a position composes the YAML (the fast parse path keeps none).
+    get line() {
+      return positionOf('').line;
+    },
+  }));
+  return { files: visited.files.length, agents: locations.length, problems: problems.sort(compareProblems), sources, documents };
 }
 
 export function register(program: Command): void {
