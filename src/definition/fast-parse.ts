@@ -34,6 +34,13 @@ const CORE_NON_STRINGS = [NULL, BOOL, INT_OCTAL, INT_DECIMAL, INT_HEX, FLOAT_SPE
 /** All of them in one test: js-yaml tries every implicit type on every plain scalar, so one type is much faster than eight. */
 const CORE_NON_STRING = new RegExp(CORE_NON_STRINGS.map((pattern) => `(?:${pattern.source})`).join('|'));
 
+/** Null, booleans and numbers start with one of these (or are empty): most plain scalars, words, are ruled out at once. */
+const CORE_NON_STRING_FIRST = new Set('~nNtTfF0123456789+-.');
+
+function mayBeCoreNonString(text: string): boolean {
+  return text.length === 0 || CORE_NON_STRING_FIRST.has(text.charAt(0));
+}
+
 function constructCoreScalar(text: string): unknown {
   if (NULL.test(text)) return null;
   if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
@@ -57,7 +64,7 @@ const YAML_CORE_SCALARS = new Schema({
   implicit: [
     new Type('tag:agentctl,2025:fast-parse:core-scalar', {
       kind: 'scalar',
-      resolve: (data: unknown) => typeof data === 'string' && CORE_NON_STRING.test(data),
+      resolve: (data: unknown) => typeof data === 'string' && mayBeCoreNonString(data) && CORE_NON_STRING.test(data),
       construct: constructCoreScalar,
     }),
   ],
@@ -70,7 +77,7 @@ const YAML_CORE_SCALARS = new Schema({
  * composer to decide.
  */
 function mayBeNonStringKey(key: string): boolean {
-  return CORE_NON_STRING.test(key) || key === 'NaN' || key === 'Infinity' || key === '-Infinity' || key.includes('[object Object]');
+  return (mayBeCoreNonString(key) && CORE_NON_STRING.test(key)) || key === 'NaN' || key === 'Infinity' || key === '-Infinity' || key.includes('[object Object]');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

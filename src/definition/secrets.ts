@@ -40,6 +40,8 @@ const HEX_KEY = /^[0-9a-fA-F]{40}$/;
  * most strings stop here. Every string of every definition is checked.
  */
 const MAYBE_SECRET_PREFIX = /[sp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[bp]-|-----BEGIN/;
+/** The shortest text any shape matches: a Langfuse key, `sk-lf-` and 8 characters. */
+const SHORTEST_SECRET = 14;
 const HEX_RUN_LENGTH = 40;
 
 function isHexDigit(code: number): boolean {
@@ -70,7 +72,7 @@ function hasHexRun(text: string): boolean {
 
 /** The first thing in `text` shaped like a credential, or null. `keyName` is the mapping key holding the text. */
 export function findSecretInText(text: string, keyName?: string): SecretMatch | null {
-  if (!MAYBE_SECRET_PREFIX.test(text) && !hasHexRun(text)) return null;
+  if (text.length < SHORTEST_SECRET || (!MAYBE_SECRET_PREFIX.test(text) && !hasHexRun(text))) return null;
   for (const shape of SECRET_SHAPES) {
     const match = shape.pattern.exec(text);
     if (match !== null && (shape.accept === undefined || shape.accept(match[0]))) {

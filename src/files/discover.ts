@@ -79,13 +79,16 @@ class DefinitionTreeWalk {
       return;
     }
     entries.sort((a, b) => compareText(a.name, b.name));
+    // Paths of entries are built from the directory's, once per directory: path.join and path.relative per file cost more than reading the directory.
+    const directoryDisplayPath = displayPathOf(directory, this.cwd);
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const entryPath = path.join(directory, entry.name);
+      const entryPath = childPath(directory, entry.name);
       if (entry.isSymbolicLink()) await this.followLink(entryPath, entry.name, treeRoot);
-      else if (entry.isDirectory()) await this.walkDirectory(entryPath, path.join(realDirectory, entry.name), treeRoot);
+      else if (entry.isDirectory()) await this.walkDirectory(entryPath, childPath(realDirectory, entry.name), treeRoot);
       else if (entry.isFile() && isDefinitionFileName(entry.name)) {
-        this.addFile(entryPath, displayPathOf(entryPath, this.cwd), path.join(realDirectory, entry.name));
+        const displayPath = directoryDisplayPath === '.' ? entry.name : `${directoryDisplayPath}/${entry.name}`;
+        this.addFile(entryPath, displayPath, childPath(realDirectory, entry.name));
       }
     }
   }
@@ -138,6 +141,11 @@ class DefinitionTreeWalk {
 /** A problem about a whole file: positioned at its start. */
 export function fileProblem(file: string, code: string, message: string, severity: Problem['severity'] = 'error'): Problem {
   return { file, line: 1, column: 1, severity, code, message, agent_id: null, path: '' };
+}
+
+/** `path.join` of a directory and a name read from it (never `.`, `..` or with a separator), which needs no normalising. */
+function childPath(directory: string, name: string): string {
+  return directory.endsWith(path.sep) ? directory + name : directory + path.sep + name;
 }
 
 function compareText(a: string, b: string): number {
