@@ -71,21 +71,28 @@ export async function visitDefinitions(paths: readonly string[], options: LoadOp
   let documentCount = 0;
   let anyError = discovery.problems.some(isError);
   for (const file of discovery.files) {
-    const loaded = loadFile(file, limits);
+    const loaded = loadDefinitionFile(file, limits);
     documentCount += loaded.documents.length;
     anyError ||= loaded.problems.some(isError);
     visit(loaded);
   }
   const problems = [...discovery.problems];
-  if (documentCount === 0 && !anyError) {
-    // An empty run that passes would hide a wrong path in CI, and would let `apply --prune` delete every agent.
-    const shown = paths.map((given) => displayPathOf(path.resolve(cwd, given), cwd));
-    problems.push(fileProblem(shown[0] ?? '.', 'no-definitions', `no agent definitions (*.yaml, *.yml documents) found in ${shown.join(', ')}`));
-  }
+  if (documentCount === 0 && !anyError) problems.push(noDefinitionsProblem(paths, cwd));
   return { files: discovery.files.map((file) => file.displayPath), problems };
 }
 
-function loadFile(file: DiscoveredFile, limits: ParseLimits): LoadedFile {
+/**
+ * For a run that found no definitions and no errors either: an empty run that
+ * passes would hide a wrong path in CI, and would let `apply --prune` delete
+ * every agent.
+ */
+export function noDefinitionsProblem(paths: readonly string[], cwd: string): Problem {
+  const shown = paths.map((given) => displayPathOf(path.resolve(cwd, given), cwd));
+  return fileProblem(shown[0] ?? '.', 'no-definitions', `no agent definitions (*.yaml, *.yml documents) found in ${shown.join(', ')}`);
+}
+
+/** One file found by discovery, read and parsed; problems are collected, never thrown. */
+export function loadDefinitionFile(file: DiscoveredFile, limits: ParseLimits = DEFAULT_PARSE_LIMITS): LoadedFile {
   const read = readDefinitionFile(file, limits.maxFileBytes);
   if ('problem' in read) return { documents: [], problems: [read.problem] };
   return parseDefinitionSource(read.text, file.displayPath, limits);

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { DocumentLocation } from '../../definition/document.js';
-import { compareProblems, hasErrors, type Problem } from '../../definition/problem.js';
+import { compareProblems, hasErrors } from '../../definition/problem.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatGithub } from '../formatters/github.js';
 import { formatJson } from '../formatters/json.js';
@@ -38,32 +37,26 @@ function formatterFor(format: Format): Formatter {
   }
 }
 
-/**
- * Loads and checks the definitions under `paths`, file by file; the report
- * holds every problem found. Of each document only its location is kept, not
- * its content: holding thousands of parsed documents costs more in garbage
- * collection than parsing them.
- */
+/** Finds and checks the definitions under `paths`; the report holds every problem found. */
 async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
   // Loaded on use so that other commands do not pay for the YAML parser and Ajv.
-  const [{ visitDefinitions }, { validateDefinition }, { checkDuplicateAgentIds }] = await Promise.all([
+  const [{ discoverDefinitionFiles }, { noDefinitionsProblem }, { checkDefinitionFiles }, { checkDuplicateAgentIds }] = await Promise.all([
+    import('../../files/discover.js'),
     import('../../files/load.js'),
-    import('../../definition/validate.js'),
+    import('../check-files.js'),
     import('../../definition/rules.js'),
   ]);
-  const problems: Problem[] = [];
-  const locations: DocumentLocation[] = [];
+  const discovery = await discoverDefinitionFiles(paths, cwd);
+  const checked = await checkDefinitionFiles(discovery.files);
+  const problems = [...discovery.problems, ...checked.flatMap((file) => file.problems)];
+  const locations = checked.flatMap((file) => file.documents);
+  if (locations.length === 0 && !hasErrors(problems)) problems.push(noDefinitionsProblem(paths, cwd));
+  problems.push(...checkDuplicateAgentIds(locations));
   const sources = new Map<string, string>();
-  const visited = await visitDefinitions(paths, { cwd }, (loaded) => {
-    problems.push(...loaded.problems);
-    for (const document of loaded.documents) {
-      problems.push(...validateDefinition(document));
-      const { file, index, agentId, positionOf } = document;
-      locations.push({ file, index, agentId, positionOf });
-      sources.set(file, document.source);
-    }
-  });
-  problems.push(...visited.problems, ...checkDuplicateAgentIds(locations));
+  for (const [index, file] of checked.entries()) {
+    const display = discovery.files[index]?.displayPath;
+    if (file.source !== undefined && display !== undefined) sources.set(display, file.source);
+  }
   const documents: CheckedDocument[] = locations.map(({ file, index, agentId, positionOf }) => ({
     file,
     index,
@@ -73,7 +66,7 @@ async function buildValidationReport(paths: string[], cwd: string): Promise<Vali
       return positionOf('').line;
     },
   }));
-  return { files: visited.files.length, agents: locations.length, problems: problems.sort(compareProblems), sources, documents };
+  return { files: discovery.files.length, agents: locations.length, problems: problems.sort(compareProblems), sources, documents };
 }
 
 export function register(program: Command): void {
