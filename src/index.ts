@@ -3,7 +3,7 @@
  */
 export type * from './definition/types.js';
 export type { Problem, Severity } from './definition/problem.js';
-export type { DefinitionDocument, SourcePosition } from './definition/document.js';
+export type { DefinitionDocument, DocumentLocation, SourcePosition } from './definition/document.js';
 export type * from './store/types.js';
 // Stores: open one by URI; the SQLite and MongoDB adapters load on demand.
 export { LockHeldError, StoreUnavailableError } from './store/types.js';
@@ -26,10 +26,10 @@ export {
 export type { ParseResult } from './definition/document.js';
 export type { ParseLimits } from './definition/parse.js';
 export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/parse.js';
-export { validateDefinitions } from './definition/validate.js';
+export { validateDefinitions, validateDefinition } from './definition/validate.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
-export type { LoadResult, LoadOptions } from './files/load.js';
-export { loadDefinitions } from './files/load.js';
+export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
+export { loadDefinitions, visitDefinitions } from './files/load.js';
 export type { AtomicWriteOptions } from './files/atomic-write.js';
 export { writeFileAtomic } from './files/atomic-write.js';
 export type { AgentEdit, FieldChanges } from './edit/agent-edits.js';
