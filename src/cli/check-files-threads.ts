@@ -1,15 +1,16 @@
 /**
- * Checks definition files in worker threads (check-files-thread.ts), each
- * taking every n-th file. A thread sends back, per file, its problems, the
- * index and agent_id of each document, and the text, in batches, so that this
- * thread takes in one batch while the threads check the next. Positions asked
- * for later (a duplicate agent_id, a JUnit report) are found by composing that
- * text here, which only files with problems need.
+ * Checks definition files on several threads: this one and worker threads
+ * (check-files-thread.ts), each taking every n-th file. A worker sends back,
+ * per file, its problems, the index and agent_id of each document, and the
+ * text, in batches that this thread takes in between batches of its own.
+ * Positions asked for later (a duplicate agent_id, a JUnit report) are found
+ * by composing that text here, which only files with problems need.
  */
 import { Worker } from 'node:worker_threads';
 import type { DocumentLocation } from '../definition/document.js';
 import { composeDefinitionSource } from '../definition/parse.js';
 import type { DiscoveredFile } from '../files/discover.js';
+import { checkDefinitionFile } from './check-files.js';
 import type { CheckedFile } from './check-files.js';
 
 /** What a thread sends back for one file: plain data, as messages between threads must be. */
@@ -24,12 +25,24 @@ export const FILES_PER_MESSAGE = 250;
 
 export async function checkInThreads(files: readonly DiscoveredFile[], threads: number): Promise<CheckedFile[]> {
   const shares = Array.from({ length: threads }, (_, thread) => files.filter((_file, index) => index % threads === thread));
-  const results = await Promise.all(shares.map((share) => checkInThread(share)));
+  const fromWorkers = Promise.all(shares.slice(1).map((share) => checkInThread(share)));
+  const own = await checkHere(shares[0] ?? []);
+  const results = [own, ...(await fromWorkers).map((messages, worker) => messages.map((message, index) => fromMessage(shares[worker + 1]?.[index] as DiscoveredFile, message)))];
   return files.map((file, index) => {
-    const message = results[index % threads]?.[Math.floor(index / threads)];
-    if (message === undefined) throw new Error(`no result for ${file.displayPath} from its checking thread`);
-    return fromMessage(file, message);
+    const checked = results[index % threads]?.[Math.floor(index / threads)];
+    if (checked === undefined) throw new Error(`no result for ${file.displayPath} from its checking thread`);
+    return checked;
   });
+}
+
+/** This thread's share, a batch at a time, letting the workers' messages in between. */
+async function checkHere(files: readonly DiscoveredFile[]): Promise<CheckedFile[]> {
+  const checked: CheckedFile[] = [];
+  for (let start = 0; start < files.length; start += FILES_PER_MESSAGE) {
+    checked.push(...files.slice(start, start + FILES_PER_MESSAGE).map(checkDefinitionFile));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return checked;
 }
 
 function checkInThread(files: readonly DiscoveredFile[]): Promise<CheckedFileMessage[]> {
