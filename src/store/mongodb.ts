@@ -7,7 +7,7 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
-import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, ObjectId } from 'mongodb';
+import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, ObjectId, WithId } from 'mongodb';
 import type { AgentDefinition } from '../definition/types.js';
 import { watchByPolling } from './poll-watch.js';
 import { APPLY_LOCK_NAME, MANAGED_BY, historyAction, nextRevision } from './revisions.js';
@@ -33,10 +33,18 @@ const CHUNK_SIZE = 1000;
 const DUPLICATE_KEY = 11000;
 /**
  * FerretDB v1.24 (SQLite backend) stalls on an `update` command that changes
- * 100 or more existing documents, so against FerretDB updates go in smaller
- * commands; inserts and deletes are not affected.
+ * 100 or more existing documents (each update holds one of its 100 SQLite
+ * connections until the command ends), so against FerretDB updates go in
+ * smaller commands; inserts and deletes are not affected.
  */
 const FERRETDB_UPDATE_BATCH = 50;
+/**
+ * FerretDB v1 answers a lone `_id` equality in SQL (~200 ms per lookup in a
+ * collection of 10,000 agents) and any other filter by decoding every document
+ * (~7 s there). Up to this many agents are therefore looked up one by one by
+ * `_id`; more in one filtered scan.
+ */
+const FERRETDB_ID_LOOKUPS = 20;
 /** How often a session start re-tries after backing out of a race it may have lost. */
 const SESSION_ATTEMPTS = 25;
 
@@ -61,6 +69,13 @@ interface HistoryDoc {
   source?: SourceInfo;
   action: HistoryEntry['action'];
   note?: string;
+}
+
+/** A configuration write that passed the revision check, with the revision it will take and its place in the results. */
+interface PlannedWrite {
+  write: AgentWrite;
+  revision: number;
+  index: number;
 }
 
 interface SessionDoc extends Omit<SessionRecord, 'session_id'> {
@@ -98,6 +113,8 @@ export class MongoConfigStore implements ConfigStore {
   /** FerretDB v1 has no TTL indexes; then expired sessions are removed by startSession. */
   private ttlIndexWorks = false;
   private updateBatchSize = CHUNK_SIZE;
+  /** FerretDB v1: a filter other than a lone `_id` equality decodes the whole collection (see FERRETDB_ID_LOOKUPS). */
+  private idFiltersOnly = false;
 
   constructor(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions) {
     this.displayName = describeStoreUri(uri.uri, options.database);
@@ -127,7 +144,10 @@ export class MongoConfigStore implements ConfigStore {
     await this.guard(async () => {
       await this.client.connect();
       const build = await this.db.command({ buildInfo: 1 });
-      if (typeof build.ferretdbVersion === 'string') this.updateBatchSize = FERRETDB_UPDATE_BATCH;
+      if (typeof build.ferretdbVersion === 'string') {
+        this.updateBatchSize = FERRETDB_UPDATE_BATCH;
+        this.idFiltersOnly = true;
+      }
       await this.configs.createIndex({ agent_id: 1 }, { unique: true, name: 'agent_id_unique' });
       await this.historyDocs.createIndex({ agent_id: 1, revision: 1 }, { unique: true, name: 'agent_revision_unique' });
       await this.sessions.createIndex({ tenant_id: 1, expires_at: 1 }, { name: 'tenant_expiry' });
@@ -155,17 +175,14 @@ export class MongoConfigStore implements ConfigStore {
   async getAgents(agentIds: readonly string[]): Promise<StoredAgent[]> {
     return this.guard(async () => {
       const agents: StoredAgent[] = [];
-      for (const ids of chunks(agentIds)) {
-        const docs = await this.configs.find({ agent_id: { $in: ids } }, { batchSize: CHUNK_SIZE }).toArray();
-        agents.push(...docs.map(toStoredAgent));
-      }
+      for (const ids of chunks(agentIds)) agents.push(...(await this.findConfigs(ids)).map(toStoredAgent));
       return agents;
     });
   }
 
   async getAgent(agentId: string): Promise<StoredAgent | null> {
     return this.guard(async () => {
-      const doc = await this.configs.findOne({ agent_id: agentId });
+      const [doc] = await this.findConfigs([agentId]);
       return doc ? toStoredAgent(doc) : null;
     });
   }
@@ -175,11 +192,12 @@ export class MongoConfigStore implements ConfigStore {
   }
 
   /**
-   * Per chunk of 1000: one read of the current revisions (stale writes are
-   * conflicts before anything is written; creates also read the agent's last
-   * deletion), one bulk upsert of history, one bulk conditional write of the
-   * configurations, and only when some write did not land, one read to find
-   * which (their history entries are withdrawn).
+   * Per chunk of 1000: one read of the current revisions of the agents to
+   * update (stale writes are conflicts before anything is written), one bulk
+   * insert of history, one bulk write of the configurations. Creates read
+   * nothing up front: when an agent's first history entry is already there,
+   * that agent is looked at then (see recordHistory). Only when some write did
+   * not land, one more read finds which (their history entries are withdrawn).
    */
   async writeAgents(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
     for (const write of writes) assertStorableKeys(write.definition, `agent "${write.definition.agent_id}"`);
@@ -191,52 +209,41 @@ export class MongoConfigStore implements ConfigStore {
   }
 
   private async writeChunk(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
-    const ids = writes.map((write) => write.definition.agent_id);
-    const current = await this.currentStates(ids);
-    const creates = writes.filter((write) => write.expected_revision === null).map((write) => write.definition.agent_id);
-    const lastDeletions = creates.length > 0 ? await this.lastDeletions(creates) : new Map<string, number>();
+    const updated = new Set(writes.filter((write) => write.expected_revision !== null).map((write) => write.definition.agent_id));
+    const current = await this.currentStates([...updated]);
 
     const results: WriteResult[] = [];
-    const planned: Array<{ write: AgentWrite; revision: number; index: number }> = [];
-    const seen = new Set<string>();
+    const candidates: PlannedWrite[] = [];
+    const firstWrite = new Map<string, number>();
+    const repeats: Array<{ index: number; first: number }> = [];
     for (const write of writes) {
       const agentId = write.definition.agent_id;
-      const stored = current.get(agentId);
-      const stale = write.expected_revision === null ? stored !== undefined : stored?.revision !== write.expected_revision;
+      const first = firstWrite.get(agentId);
       // A second write of the same agent in one batch would race the first: it loses.
-      if (stale || seen.has(agentId)) {
+      if (first !== undefined) {
+        repeats.push({ index: results.length, first });
+        results.push({ agent_id: agentId, status: 'conflict', revision: 0 });
+        continue;
+      }
+      firstWrite.set(agentId, results.length);
+      const stored = current.get(agentId);
+      if (write.expected_revision !== null && stored?.revision !== write.expected_revision) {
         results.push({ agent_id: agentId, status: 'conflict', revision: stored?.revision ?? 0 });
         continue;
       }
-      seen.add(agentId);
-      const revision = nextRevision(write.expected_revision, lastDeletions.get(agentId));
-      planned.push({ write, revision, index: results.length });
-      results.push({ agent_id: agentId, status: 'written', revision });
+      candidates.push({ write, revision: nextRevision(write.expected_revision, undefined), index: results.length });
+      results.push({ agent_id: agentId, status: 'written', revision: 0 });
     }
-    if (planned.length === 0) return results;
-
-    // History first. The configuration is still below `revision`, so an entry
-    // already there is an orphan of an interrupted run and may be replaced.
-    await this.putHistory(
-      planned.map(({ write, revision }) => ({
-        _id: historyId(write.definition.agent_id, revision),
-        agent_id: write.definition.agent_id,
-        revision,
-        content_hash: write.content_hash,
-        definition: write.definition,
-        created_at: write.at,
-        source: write.source,
-        action: historyAction(write),
-        ...(write.note === undefined ? {} : { note: write.note }),
-      })),
-    );
+    const planned = await this.recordHistory(candidates, results);
+    for (const { write, revision, index } of planned) results[index] = { agent_id: write.definition.agent_id, status: 'written', revision };
 
     const operations = planned.map(({ write, revision }): AnyBulkWriteOperation<ConfigDoc> => {
       const agentId = write.definition.agent_id;
+      const stored = current.get(agentId);
       const meta = {
         revision,
         content_hash: write.content_hash,
-        created_at: current.get(agentId)?.created_at ?? write.at,
+        created_at: stored?.created_at ?? write.at,
         updated_at: write.at,
         applied_at: write.at,
         managed_by: MANAGED_BY,
@@ -245,18 +252,68 @@ export class MongoConfigStore implements ConfigStore {
       if (write.expected_revision === null) {
         return { insertOne: { document: { _id: agentId, ...write.definition, ...meta } } };
       }
-      const filter = { _id: current.get(agentId)?._id, agent_id: agentId, ...revisionFilter(write.expected_revision) };
+      // The revision was checked by the read above; FerretDB, which cannot check it atomically anyway, is
+      // given the `_id` alone, the only filter it does not answer by decoding the whole collection.
+      const filter = this.idFiltersOnly ? { _id: stored?._id } : { _id: stored?._id, agent_id: agentId, ...revisionFilter(write.expected_revision) };
       return { replaceOne: { filter, replacement: { ...write.definition, ...meta } } };
     });
-    const landed = await this.bulkWriteConfigs(operations);
-    if (landed === operations.length) return results;
+    const landed = operations.length > 0 ? await this.bulkWriteConfigs(operations) : 0;
+    if (landed < operations.length) await this.withdrawLostWrites(planned, results);
+    for (const { index, first } of repeats) results[index] = { ...results[index]!, revision: results[first]?.revision ?? 0 };
+    return results;
+  }
 
-    // Some conditional writes lost a race: find which, in one read.
+  /**
+   * History comes first; the configuration decides which writes count. An
+   * update's entry already there is an orphan of an interrupted run (the
+   * configuration is still below it, as just read) and is replaced. A create
+   * is numbered 1 unless its agent already has a first entry; then the agent
+   * is read: present (a conflict; nothing was written), deleted (the create
+   * continues after the deletion) or neither (the entry is an orphan of an
+   * interrupted create, or of a racing creator, and is replaced). Returns the
+   * writes still to make, with their final revisions.
+   */
+  private async recordHistory(candidates: PlannedWrite[], results: WriteResult[]): Promise<PlannedWrite[]> {
+    if (candidates.length === 0) return [];
+    const refused = new Set((await insertToleratingDuplicates(this.historyDocs, candidates.map(toHistoryDoc))).map((doc) => doc._id));
+    if (refused.size === 0) return candidates;
+
+    const isRefused = ({ write, revision }: PlannedWrite): boolean => refused.has(historyId(write.definition.agent_id, revision));
+    const recreated = candidates.filter((candidate) => candidate.write.expected_revision === null && isRefused(candidate)).map(({ write }) => write.definition.agent_id);
+    const present = await this.currentStates(recreated);
+    const lastDeletions = await this.lastDeletions(recreated.filter((agentId) => !present.has(agentId)));
+    const planned: PlannedWrite[] = [];
+    const again: PlannedWrite[] = [];
+    for (const candidate of candidates) {
+      if (!isRefused(candidate)) {
+        planned.push(candidate);
+        continue;
+      }
+      const agentId = candidate.write.definition.agent_id;
+      let { revision } = candidate;
+      if (candidate.write.expected_revision === null) {
+        const stored = present.get(agentId);
+        if (stored !== undefined) {
+          results[candidate.index] = { agent_id: agentId, status: 'conflict', revision: stored.revision };
+          continue;
+        }
+        revision = nextRevision(null, lastDeletions.get(agentId));
+      }
+      planned.push({ ...candidate, revision });
+      again.push({ ...candidate, revision });
+    }
+    await this.putHistory(again.map(toHistoryDoc));
+    return planned;
+  }
+
+  /** Some configuration writes lost a race: find which in one read, make them conflicts and withdraw their history entries. */
+  private async withdrawLostWrites(planned: readonly PlannedWrite[], results: WriteResult[]): Promise<void> {
     const after = await this.currentStates(planned.map(({ write }) => write.definition.agent_id), { content_hash: 1 });
     const lost = planned.filter(({ write, revision }) => {
       const stored = after.get(write.definition.agent_id);
       return stored?.revision !== revision || stored.content_hash !== write.content_hash;
     });
+    if (lost.length === 0) return;
     for (const { write, index } of lost) {
       results[index] = { agent_id: write.definition.agent_id, status: 'conflict', revision: after.get(write.definition.agent_id)?.revision ?? 0 };
     }
@@ -264,7 +321,6 @@ export class MongoConfigStore implements ConfigStore {
       $or: lost.map(({ write, revision }) => ({ _id: historyId(write.definition.agent_id, revision), content_hash: write.content_hash })),
     });
     await this.restoreWinnersHistory(lost.filter(({ write, revision }) => after.get(write.definition.agent_id)?.revision === revision));
-    return results;
   }
 
   /**
@@ -274,7 +330,7 @@ export class MongoConfigStore implements ConfigStore {
    */
   private async restoreWinnersHistory(races: ReadonlyArray<{ write: AgentWrite; revision: number }>): Promise<void> {
     if (races.length === 0) return;
-    const winners = await this.configs.find({ agent_id: { $in: races.map(({ write }) => write.definition.agent_id) } }).toArray();
+    const winners = await this.findConfigs(races.map(({ write }) => write.definition.agent_id));
     if (winners.length === 0) return;
     await this.historyDocs.bulkWrite(
       winners.map(toStoredAgent).map(({ definition, meta }) => ({
@@ -335,9 +391,11 @@ export class MongoConfigStore implements ConfigStore {
       })),
     );
     const outcome = await this.configs.bulkWrite(
-      planned.map(({ del }) => ({
-        deleteOne: { filter: { _id: current.get(del.agent_id)?._id, agent_id: del.agent_id, revision: del.expected_revision } },
-      })),
+      planned.map(({ del }) => {
+        const _id = current.get(del.agent_id)?._id;
+        // As for replaces: the revision was checked by the read above, and FerretDB is given the `_id` alone.
+        return { deleteOne: { filter: this.idFiltersOnly ? { _id } : { _id, agent_id: del.agent_id, revision: del.expected_revision } } };
+      }),
       { ordered: false },
     );
     if (outcome.deletedCount === planned.length) return results;
@@ -472,9 +530,7 @@ export class MongoConfigStore implements ConfigStore {
     ids: readonly string[],
     extra: Record<string, 1> = {},
   ): Promise<Map<string, { _id: string | ObjectId | undefined; revision: number; created_at: Date | undefined; content_hash: string | undefined }>> {
-    const docs = await this.configs
-      .find({ agent_id: { $in: [...ids] } }, { projection: { _id: 1, agent_id: 1, revision: 1, created_at: 1, ...extra }, batchSize: CHUNK_SIZE })
-      .toArray();
+    const docs = await this.findConfigs(ids, { _id: 1, agent_id: 1, revision: 1, created_at: 1, ...extra });
     return new Map(
       docs.map((doc) => [
         String(doc.agent_id),
@@ -489,6 +545,23 @@ export class MongoConfigStore implements ConfigStore {
   }
 
   /**
+   * The configurations of up to a chunk of agents, by `agent_id`. Against
+   * FerretDB a few are looked up by `_id` instead (agentctl makes it the
+   * agent_id), and only those not found that way (documents created by other
+   * tools, or absent) by `agent_id`. `projection` must keep `agent_id`.
+   */
+  private async findConfigs(ids: readonly string[], projection?: Document): Promise<ConfigDoc[]> {
+    const options = projection ? { projection } : {};
+    const byAgentId = async (wanted: readonly string[]): Promise<ConfigDoc[]> =>
+      wanted.length === 0 ? [] : this.configs.find({ agent_id: { $in: [...wanted] } }, { ...options, batchSize: CHUNK_SIZE }).toArray();
+    if (!this.idFiltersOnly || ids.length > FERRETDB_ID_LOOKUPS) return byAgentId(ids);
+    const byId = await Promise.all(ids.map((id) => this.configs.findOne({ _id: id }, options)));
+    const found = byId.filter((doc, index): doc is WithId<ConfigDoc> => doc !== null && doc.agent_id === ids[index]);
+    const foundIds = new Set(found.map((doc) => doc.agent_id));
+    return [...found, ...(await byAgentId(ids.filter((id) => !foundIds.has(id))))];
+  }
+
+  /**
    * History is written first and is idempotent: an entry already at that
    * (agent_id, revision) can only be an orphan of an interrupted run (the
    * configuration is still below it), so it is replaced. A writer racing us
@@ -496,6 +569,7 @@ export class MongoConfigStore implements ConfigStore {
    * decides who won, and the loser cleans up (see writeChunk).
    */
   private async putHistory(docs: HistoryDoc[]): Promise<void> {
+    if (docs.length === 0) return;
     const duplicates = await insertToleratingDuplicates(this.historyDocs, docs);
     if (duplicates.length === 0) return;
     await this.historyDocs.deleteMany({ $or: duplicates.map((doc) => ({ agent_id: doc.agent_id, revision: doc.revision })) });
@@ -514,6 +588,7 @@ export class MongoConfigStore implements ConfigStore {
   }
 
   private async lastDeletions(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
     const docs = await this.historyDocs
       .find({ agent_id: { $in: [...ids] }, action: 'delete' }, { projection: { _id: 0, agent_id: 1, revision: 1 }, batchSize: CHUNK_SIZE })
       .toArray();
@@ -584,6 +659,20 @@ function duplicateIndexes(error: unknown): number[] | undefined {
   if (!(error instanceof MongoBulkWriteError)) return undefined;
   const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
   return failures.every((failure) => failure.code === DUPLICATE_KEY) ? failures.map((failure) => failure.index) : undefined;
+}
+
+function toHistoryDoc({ write, revision }: PlannedWrite): HistoryDoc {
+  return {
+    _id: historyId(write.definition.agent_id, revision),
+    agent_id: write.definition.agent_id,
+    revision,
+    content_hash: write.content_hash,
+    definition: write.definition,
+    created_at: write.at,
+    source: write.source,
+    action: historyAction(write),
+    ...(write.note === undefined ? {} : { note: write.note }),
+  };
 }
 
 function historyId(agentId: string, revision: number): string {

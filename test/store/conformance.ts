@@ -123,6 +123,20 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       expect((await store.history('a')).map((entry) => entry.revision)).toEqual([1, 2]);
     });
 
+    it('refuses to create an agent that exists, writing nothing and leaving its history as it was', async () => {
+      await store.writeAgents([writeOf(sampleAgent('a'), null, T1)]);
+      await store.writeAgents([writeOf(sampleAgent('a', 'v2'), 1, T2)]);
+      expect(await store.writeAgents([writeOf(sampleAgent('a', 'again'), null, T3), writeOf(sampleAgent('b'), null, T3)])).toEqual([
+        { agent_id: 'a', status: 'conflict', revision: 2 },
+        { agent_id: 'b', status: 'written', revision: 1 },
+      ]);
+      expect((await store.getAgent('a'))?.definition.prompt_config.instructions).toBe('v2');
+      expect((await store.history('a')).map((entry) => [entry.revision, entry.content_hash])).toEqual([
+        [1, 'hash-You are a helpful assistant.'],
+        [2, 'hash-v2'],
+      ]);
+    });
+
     it('deletes conditionally, records the deletion, and numbers a re-created agent after it', async () => {
       await store.writeAgents([writeOf(sampleAgent('gone'), null, T1)]);
       expect(await store.deleteAgents([{ agent_id: 'gone', expected_revision: 7, at: T2 }])).toEqual([
