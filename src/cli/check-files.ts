@@ -1,9 +1,9 @@
 /**
  * Checks definition files for `validate`, one at a time or, for many files,
- * spread over worker threads. Of each file only what the report needs is
- * kept: its problems, where its documents are, and its text (for code frames
- * and positions); not the parsed documents, which for thousands of files cost
- * more in garbage collection than parsing them.
+ * spread over threads (check-files-threads.ts). Of each file only what the
+ * report needs is kept: its problems, where its documents are, and its text
+ * (for code frames and positions); not the parsed documents, which for
+ * thousands of files cost more in garbage collection than parsing them.
  */
 import { availableParallelism } from 'node:os';
 import type { DocumentLocation } from '../definition/document.js';
@@ -15,7 +15,7 @@ import { loadDefinitionFile } from '../files/load.js';
 export interface CheckedFile {
   problems: Problem[];
   documents: DocumentLocation[];
-  /** The file's text when it holds documents (for code frames, and positions found later). */
+  /** The file's text, for code frames and positions found later: when it holds documents, but from a worker thread only if it may be needed. */
   source: string | undefined;
 }
 
