@@ -1,25 +1,29 @@
 /**
- * A worker thread of check-files-threads.ts: checks the files it is given,
- * sends back what the report needs in batches, then answers one request for
- * the texts of some of them, and ends.
+ * A worker thread of check-files-threads.ts: checks batches of files until
+ * none are left, sending back what the report needs, then answers one request
+ * for the texts of some of the files it checked, and ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DiscoveredFile } from '../files/discover.js';
 import { checkDefinitionFile } from './check-files.js';
-import { FILES_PER_MESSAGE } from './check-files-threads.js';
-import type { CheckedFileMessage } from './check-files-threads.js';
+import { takeBatch } from './check-files-threads.js';
+import type { CheckedBatchMessage, CheckingThreadData } from './check-files-threads.js';
 
-const files = workerData as DiscoveredFile[];
-const texts: Array<string | undefined> = [];
-for (let start = 0; start < files.length; start += FILES_PER_MESSAGE) {
-  const batch = files.slice(start, start + FILES_PER_MESSAGE).map((file): CheckedFileMessage => {
-    const { problems, documents, source } = checkDefinitionFile(file);
-    texts.push(source);
-    return { problems, documents: documents.map(({ index, agentId }) => ({ index, agentId })) };
-  });
-  parentPort?.postMessage(batch);
+const { files, nextBatch } = workerData as CheckingThreadData;
+const counter = new Int32Array(nextBatch);
+const texts = new Map<number, string | undefined>();
+for (let batch = takeBatch(files, counter); batch !== undefined; batch = takeBatch(files, counter)) {
+  const message: CheckedBatchMessage = {
+    first: batch.first,
+    files: batch.files.map((file, offset) => {
+      const { problems, documents, source } = checkDefinitionFile(file);
+      texts.set(batch.first + offset, source);
+      return { problems, documents: documents.map(({ index, agentId }) => ({ index, agentId })) };
+    }),
+  };
+  parentPort?.postMessage(message);
 }
+parentPort?.postMessage(null);
 parentPort?.once('message', (indexes: number[]) => {
-  parentPort?.postMessage(indexes.map((index) => texts[index]));
+  parentPort?.postMessage(indexes.map((index) => texts.get(index)));
   parentPort?.close();
 });

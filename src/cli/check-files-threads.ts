@@ -1,11 +1,13 @@
 /**
  * Checks definition files on several threads: this one and worker threads
- * (check-files-thread.ts), each taking every n-th file. A worker sends back,
- * per file, its problems and the index and agent_id of each document, in
- * batches that this thread takes in between batches of its own. Texts stay
- * with the worker until every file is checked; then this thread asks for the
- * texts that positions and code frames need (files with problems, documents
- * with a duplicate agent_id) and finds positions by composing them here.
+ * (check-files-thread.ts). Files are taken a batch at a time from a counter
+ * the threads share, so that a thread slowed by other work takes fewer. A
+ * worker sends back, per batch, each file's problems and the index and
+ * agent_id of each document; this thread takes those in between batches of
+ * its own. Texts stay with the worker until every file is checked; then this
+ * thread asks for the texts that positions and code frames need (files with
+ * problems, documents with a duplicated agent_id) and finds positions by
+ * composing them here.
  */
 import { Worker } from 'node:worker_threads';
 import type { DocumentLocation } from '../definition/document.js';
@@ -20,27 +22,49 @@ export interface CheckedFileMessage {
   documents: Array<{ index: number; agentId: string | null }>;
 }
 
-/** Files per message from a worker. */
-export const FILES_PER_MESSAGE = 250;
+/** A batch a worker checked: the files from `first` on. */
+export interface CheckedBatchMessage {
+  first: number;
+  files: CheckedFileMessage[];
+}
+
+export interface CheckingThreadData {
+  files: readonly DiscoveredFile[];
+  /** One Int32: the next batch to take. */
+  nextBatch: SharedArrayBuffer;
+}
+
+export const FILES_PER_BATCH = 100;
+
+/** The next batch's files, or undefined when all are taken. */
+export function takeBatch(files: readonly DiscoveredFile[], nextBatch: Int32Array): { first: number; files: readonly DiscoveredFile[] } | undefined {
+  const first = Atomics.add(nextBatch, 0, 1) * FILES_PER_BATCH;
+  return first < files.length ? { first, files: files.slice(first, first + FILES_PER_BATCH) } : undefined;
+}
 
 export async function checkInThreads(files: readonly DiscoveredFile[], threads: number): Promise<CheckedFile[]> {
-  const shares = Array.from({ length: threads }, (_, thread) => files.filter((_file, index) => index % threads === thread));
-  const workers = shares.slice(1).map((share) => startWorker(share));
+  const data: CheckingThreadData = { files, nextBatch: new SharedArrayBuffer(4) };
+  const results: Array<CheckedFile | undefined> = new Array(files.length);
+  const fromWorkers: Array<Map<number, CheckedFileMessage>> = [];
+  const workers = Array.from({ length: threads - 1 }, () => {
+    const checked = new Map<number, CheckedFileMessage>();
+    fromWorkers.push(checked);
+    return startWorker(data, checked);
+  });
   try {
-    const own = await checkHere(shares[0] ?? []);
-    const checkedByWorkers = await Promise.all(workers.map((worker) => worker.checked));
-    const results: CheckedFile[][] = [own];
-    const needsText = textNeeds([...own, ...checkedByWorkers.flat()]);
-    for (const [number, checked] of checkedByWorkers.entries()) {
-      const share = shares[number + 1] ?? [];
-      const wanted = checked.flatMap((file, index) => (needsText(file) ? [index] : []));
-      const texts = await workers[number]?.textsOf(wanted);
-      const textOf = new Map(wanted.map((index, position) => [index, texts?.[position]]));
-      results.push(checked.map((message, index) => fromMessage(share[index] as DiscoveredFile, message, textOf.get(index))));
+    await checkHere(data, results);
+    await Promise.all(workers.map((worker) => worker.done));
+
+    const needsText = textNeeds([...results.flatMap((file) => (file === undefined ? [] : [file])), ...fromWorkers.flatMap((checked) => [...checked.values()])]);
+    for (const [number, checked] of fromWorkers.entries()) {
+      const wanted = [...checked].flatMap(([index, file]) => (needsText(file) ? [index] : []));
+      const texts = (await workers[number]?.textsOf(wanted)) ?? [];
+      const textOf = new Map(wanted.map((index, position) => [index, texts[position]]));
+      for (const [index, message] of checked) results[index] = fromMessage(files[index] as DiscoveredFile, message, textOf.get(index));
     }
     return files.map((file, index) => {
-      const checked = results[index % threads]?.[Math.floor(index / threads)];
-      if (checked === undefined) throw new Error(`no result for ${file.displayPath} from its checking thread`);
+      const checked = results[index];
+      if (checked === undefined) throw new Error(`no result for ${file.displayPath} from the checking threads`);
       return checked;
     });
   } finally {
@@ -58,27 +82,27 @@ function textNeeds(files: ReadonlyArray<Pick<CheckedFileMessage, 'problems' | 'd
   return (file) => file.problems.length > 0 || file.documents.some(({ agentId }) => agentId !== null && (idCounts.get(agentId) ?? 0) > 1);
 }
 
-/** This thread's share, a batch at a time, letting the workers' messages in between. */
-async function checkHere(files: readonly DiscoveredFile[]): Promise<CheckedFile[]> {
-  const checked: CheckedFile[] = [];
-  for (let start = 0; start < files.length; start += FILES_PER_MESSAGE) {
-    checked.push(...files.slice(start, start + FILES_PER_MESSAGE).map(checkDefinitionFile));
+/** This thread's batches, letting the workers' messages in between. */
+async function checkHere(data: CheckingThreadData, results: Array<CheckedFile | undefined>): Promise<void> {
+  const nextBatch = new Int32Array(data.nextBatch);
+  for (let batch = takeBatch(data.files, nextBatch); batch !== undefined; batch = takeBatch(data.files, nextBatch)) {
+    batch.files.forEach((file, offset) => {
+      results[batch.first + offset] = checkDefinitionFile(file);
+    });
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return checked;
 }
 
 interface CheckingWorker {
-  /** Every file of the share checked, in order. */
-  checked: Promise<CheckedFileMessage[]>;
-  /** The texts of the files at these indexes of the share; the worker ends after answering. */
+  /** Settles when the worker has checked every batch it took. */
+  done: Promise<void>;
+  /** The texts of the files at these indexes; the worker ends after answering. */
   textsOf(indexes: number[]): Promise<Array<string | undefined>>;
   stop(): Promise<void>;
 }
 
-function startWorker(files: readonly DiscoveredFile[]): CheckingWorker {
-  const worker = new Worker(new URL('./check-files-thread.js', import.meta.url), { workerData: files });
-  const received: CheckedFileMessage[] = [];
+function startWorker(data: CheckingThreadData, checked: Map<number, CheckedFileMessage>): CheckingWorker {
+  const worker = new Worker(new URL('./check-files-thread.js', import.meta.url), { workerData: data });
   let answerTexts: ((texts: Array<string | undefined>) => void) | undefined;
   const failed = new Promise<never>((_resolve, reject) => {
     worker.once('error', reject);
@@ -86,15 +110,17 @@ function startWorker(files: readonly DiscoveredFile[]): CheckingWorker {
   });
   // Handled where awaited; this keeps an early failure from being reported as unhandled meanwhile.
   failed.catch(() => undefined);
-  const checked = new Promise<CheckedFileMessage[]>((resolve) => {
-    worker.on('message', (message: CheckedFileMessage[] | Array<string | undefined>) => {
+  const done = new Promise<void>((resolve) => {
+    worker.on('message', (message: CheckedBatchMessage | null | Array<string | undefined>) => {
       if (answerTexts !== undefined) return answerTexts(message as Array<string | undefined>);
-      received.push(...(message as CheckedFileMessage[]));
-      if (received.length === files.length) resolve(received);
+      // null: no batches left.
+      if (message === null) return resolve();
+      const { first, files } = message as CheckedBatchMessage;
+      files.forEach((file, offset) => checked.set(first + offset, file));
     });
   });
   return {
-    checked: Promise.race([checked, failed]),
+    done: Promise.race([done, failed]),
     textsOf: (indexes) =>
       Promise.race([
         new Promise<Array<string | undefined>>((resolve) => {
