@@ -602,8 +602,20 @@ export class MongoConfigStore implements ConfigStore {
     try {
       return await operation();
     } catch (error) {
-      if (isUnreachable(error)) throw new StoreUnavailableError(this.displayName, this.redact(error.message));
+      if (isUnreachable(error) || (isBulkFailureWithoutWriteErrors(error) && !(await this.reachable()))) {
+        throw new StoreUnavailableError(this.displayName, this.redact(error.message));
+      }
       throw error;
+    }
+  }
+
+  /** Whether the server answers a ping (within the server selection timeout). */
+  private async reachable(): Promise<boolean> {
+    try {
+      await this.db.command({ ping: 1 });
+      return true;
+    } catch (error) {
+      return !isUnreachable(error);
     }
   }
 
@@ -654,11 +666,22 @@ async function insertToleratingDuplicates(collection: Collection<HistoryDoc>, do
   }
 }
 
-/** The failed operations' indexes when every failure is a duplicate key; otherwise undefined. */
+/** The failed operations' indexes when there are some and every one is a duplicate key; otherwise undefined. */
 function duplicateIndexes(error: unknown): number[] | undefined {
   if (!(error instanceof MongoBulkWriteError)) return undefined;
   const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  if (failures.length === 0) return undefined;
   return failures.every((failure) => failure.code === DUPLICATE_KEY) ? failures.map((failure) => failure.index) : undefined;
+}
+
+/**
+ * A bulk write that failed for want of the server, not because of any write:
+ * the driver wraps the connection or server selection error it met in a
+ * MongoBulkWriteError with no write errors (and its message), so whether the
+ * server is gone is asked separately.
+ */
+function isBulkFailureWithoutWriteErrors(error: unknown): error is MongoBulkWriteError {
+  return error instanceof MongoBulkWriteError && Array.isArray(error.writeErrors) && error.writeErrors.length === 0 && error.code === undefined;
 }
 
 function toHistoryDoc({ write, revision }: PlannedWrite): HistoryDoc {
