@@ -6,6 +6,10 @@
  * Go when missing or broken). Tests read it with `inject('mongoUri')`; when
  * no server can be had, it is null and `inject('mongoSkipReason')` says why
  * (with CI=true that is an error instead).
+ *
+ * Tests that must control the server itself (kill it mid-write, restart it on
+ * the same data) start their own with `startFerretDb`; `inject('ferretDbSkipReason')`
+ * is '' when they can.
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -23,6 +27,8 @@ declare module 'vitest' {
     /** A MongoDB URI without a database path, or null when no server is available. */
     mongoUri: string | null;
     mongoSkipReason: string;
+    /** '' when `startFerretDb` works; otherwise why not (never under CI=true: the setup fails instead). */
+    ferretDbSkipReason: string;
   }
 }
 
@@ -33,19 +39,24 @@ const BIN_DIR = join(homedir(), '.cache', 'agentctl', 'bin');
 const FERRETDB_BIN = join(BIN_DIR, 'ferretdb');
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const unavailable = await ensureFerretDb();
   const external = process.env.MONGO_URI?.trim();
+  if (unavailable) {
+    const reason = `FerretDB is unavailable (${unavailable})`;
+    if (process.env.CI === 'true') throw new Error(`MongoDB tests cannot run: ${reason}; with CI=true they must run`);
+    console.warn(`\n${external ? 'FerretDB fault tests skipped:' : 'MongoDB tests skipped: MONGO_URI is not set and'} ${reason}\n`);
+    project.provide('ferretDbSkipReason', `FerretDB fault tests skipped: ${reason}`);
+  } else {
+    project.provide('ferretDbSkipReason', '');
+  }
   if (external) {
     project.provide('mongoUri', external);
     project.provide('mongoSkipReason', '');
     return undefined;
   }
-  const unavailable = await ensureFerretDb();
   if (unavailable) {
-    const reason = `MongoDB tests skipped: MONGO_URI is not set and FerretDB is unavailable (${unavailable})`;
-    if (process.env.CI === 'true') throw new Error(`${reason}; with CI=true they must run`);
-    console.warn(`\n${reason}\n`);
     project.provide('mongoUri', null);
-    project.provide('mongoSkipReason', reason);
+    project.provide('mongoSkipReason', `MongoDB tests skipped: MONGO_URI is not set and FerretDB is unavailable (${unavailable})`);
     return undefined;
   }
   const server = await startFerretDb();
@@ -127,9 +138,25 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startFerretDb(): Promise<{ uri: string; stop: () => Promise<void> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agentctl-ferretdb-'));
-  const port = await freePort();
+export interface FerretDbServer {
+  /** `mongodb://127.0.0.1:PORT/` */
+  uri: string;
+  port: number;
+  dataDir: string;
+  /** SIGTERM (SIGKILL after 5 s); removes the data directory unless it was given. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would; resolves once the process is gone. The data directory stays. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts FerretDB (SQLite backend) on 127.0.0.1. `dataDir` and `port` let a
+ * test restart a killed server on the same data at the same address; a data
+ * directory that was given is left in place on stop.
+ */
+export async function startFerretDb(options: { dataDir?: string; port?: number } = {}): Promise<FerretDbServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'agentctl-ferretdb-')));
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     FERRETDB_BIN,
     [
@@ -148,28 +175,33 @@ async function startFerretDb(): Promise<{ uri: string; stop: () => Promise<void>
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const kill = async (): Promise<void> => {
+    if (running()) child.kill('SIGKILL');
+    await exited;
+  };
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
   };
 
   const uri = `mongodb://127.0.0.1:${port}/`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (!running()) {
       await stop();
-      throw new Error(`FerretDB exited with code ${child.exitCode} before accepting connections: ${stderr.trim()}`);
+      throw new Error(`FerretDB exited (${child.exitCode ?? child.signalCode}) before accepting connections: ${stderr.trim()}`);
     }
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });
-      return { uri, stop };
+      return { uri, port, dataDir, stop, kill };
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
