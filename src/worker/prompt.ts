@@ -1,8 +1,9 @@
 /**
  * Renders `{{name}}` placeholders in the agent's instructions. Values come, in
- * rising precedence, from `prompt_config.dynamic_vars` (defaults), the
- * session's `user_details` (also as `user_details.<key>`), and the runtime
- * variables the worker knows (agent, session, user, tenant, current date).
+ * rising precedence, from `prompt_config.dynamic_vars` (defaults, replaced by
+ * a `user_details` value of the same name), `user_details.<key>`, and the
+ * runtime variables the worker knows (agent, session, user, tenant, current
+ * date): exactly the names `validate` accepts.
  */
 import type { AgentDefinition } from '../definition/types.js';
 
@@ -34,8 +35,10 @@ export function promptVariables(definition: AgentDefinition, context: PromptCont
   const variables = new Map<string, string>();
   for (const [key, value] of Object.entries(definition.prompt_config.dynamic_vars ?? {})) variables.set(key, display(value));
   for (const [key, value] of Object.entries(context.userDetails)) {
-    variables.set(key, display(value));
     variables.set(`user_details.${key}`, display(value));
+    // A session's value for a declared variable replaces its default; undeclared
+    // bare names stay unfilled, as `validate` rejects them.
+    if (variables.has(key)) variables.set(key, display(value));
   }
   variables.set('agent_id', context.agentId);
   variables.set('session_id', context.sessionId);

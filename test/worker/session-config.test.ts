@@ -59,16 +59,16 @@ describe('session overrides', () => {
 });
 
 describe('prompt rendering', () => {
-  it('fills dynamic vars, user details and runtime variables, and leaves unknown placeholders visible', () => {
+  it('fills dynamic vars (a user detail of the same name wins), user_details.<key> and runtime variables; undeclared names stay visible, as validate rejects them', () => {
     const definition = testAgent({
       prompt_config: {
-        instructions: '{{ embassy }} / {{user_details.name}} / {{plan}} / {{agent_id}} {{session_id}} {{user_id}} {{tenant_id}} {{current_date}} / {{nope}}',
+        instructions: '{{ embassy }} / {{user_details.name}} / {{plan}} / {{agent_id}} {{session_id}} {{user_id}} {{tenant_id}} {{current_date}} / {{nope}} {{name}}',
         dynamic_vars: { embassy: 'Consulate', plan: 'default plan' },
       },
     });
     const rendered = renderPrompt(definition, { ...identity, now: new Date('2025-03-04T23:59:00Z') });
-    expect(rendered.text).toBe('Consulate / Ada / gold / visa-officer s-1 u-1 t-1 2025-03-04 / {{nope}}');
-    expect(rendered.missing).toEqual(['nope']);
+    expect(rendered.text).toBe('Consulate / Ada / gold / visa-officer s-1 u-1 t-1 2025-03-04 / {{nope}} {{name}}');
+    expect(rendered.missing).toEqual(['nope', 'name']);
   });
 });
 
