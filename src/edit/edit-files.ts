@@ -57,8 +57,9 @@ export async function editAgentFiles(requests: readonly AgentEditRequest[], opti
         // Another edit took the lock first and changed the file: plan again from what is there now, still holding the lock.
         plan = await planFromDisk(requests, paths, cwd);
         const replanned = await realTargets(plan, cwd);
-        if (![...replanned.values()].every((target) => locks.holds(target))) {
-          if (attempt >= MAX_ATTEMPTS) throw new ConcurrentChangeError(plan.files[0]?.file ?? '(the definitions)');
+        const unlocked = plan.files.find(({ file }) => !locks.holds(replanned.get(file) as string));
+        if (unlocked !== undefined) {
+          if (attempt >= MAX_ATTEMPTS) throw new ConcurrentChangeError(unlocked.file);
           continue;
         }
         onDisk = readEditedFiles(plan, replanned);

@@ -95,6 +95,21 @@ describe('concurrent edits of one file', () => {
     expect(await readFile(agentFile, 'utf8')).toBe(`${holderText}tracing_config:\n  enabled: false\n`);
   });
 
+  it('an agent moved to another file while the edit waited: the edit follows it there and locks that file', async () => {
+    const locks = await lockFiles([await realpath(agentFile)], 10_000);
+    const editing = editAgentFiles([{ agentId: 'busy-agent-v1', edit: { kind: 'set-tracing', enabled: false } }], { cwd: project.dir });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const movedTo = path.join(project.agents, 'moved.yaml');
+    await writeFile(movedTo, AGENT);
+    await writeFileAtomic(agentFile, '# moved to moved.yaml\n');
+    await locks.release();
+    const plan = await editing;
+    expect(plan.files.map((file) => file.file)).toEqual(['agents/moved.yaml']);
+    expect(await readFile(movedTo, 'utf8')).toBe(`${AGENT}tracing_config:\n  enabled: false\n`);
+    expect(await readFile(agentFile, 'utf8')).toBe('# moved to moved.yaml\n');
+    expect((await readdir(project.agents)).sort()).toEqual(['busy.yaml', 'moved.yaml']);
+  });
+
   it('a lock that stays held: the edit waits as long as it is told, then fails naming the file, writing nothing', async () => {
     const locks = await lockFiles([await realpath(agentFile)], 10_000);
     try {
