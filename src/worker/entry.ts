@@ -17,7 +17,7 @@ import { resolveStoreUri } from '../store/uri.js';
 import { ConfiguredAgent, createVoiceModels } from './agent-factory.js';
 import { ConfigResolver } from './config-resolver.js';
 import { readJobMetadata, startJob } from './job.js';
-import type { LogFields, WorkerLog } from './log.js';
+import { redactingLog, type LogFields, type WorkerLog } from './log.js';
 import type { RoomPublisher } from './room-messages.js';
 
 interface ProcessData extends Record<string, unknown> {
@@ -26,11 +26,11 @@ interface ProcessData extends Record<string, unknown> {
 
 function frameworkLog(): WorkerLog {
   const logger = agentsLog();
-  return {
+  return redactingLog({
     info: (message: string, fields: LogFields = {}) => logger.info(fields, message),
     warn: (message: string, fields: LogFields = {}) => logger.warn(fields, message),
     error: (message: string, fields: LogFields = {}) => logger.error(fields, message),
-  };
+  });
 }
 
 async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<void> {
