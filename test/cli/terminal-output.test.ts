@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatGithub } from '../../src/cli/formatters/github.js';
+import { formatJunit } from '../../src/cli/formatters/junit.js';
 import { formatPlanPretty } from '../../src/cli/formatters/plan-pretty.js';
 import { formatPretty } from '../../src/cli/formatters/pretty.js';
 import type { ValidationReport } from '../../src/cli/formatters/report.js';
@@ -182,5 +183,21 @@ describe('worker logs', () => {
     const inner = recordingLog();
     redactingLog(inner).error('cannot reach https://user:pw@langfuse.example', { host: 'https://user:pw@langfuse.example', count: 2 });
     expect(inner.records).toEqual([{ level: 'error', message: 'cannot reach https://***@langfuse.example', fields: { host: 'https://***@langfuse.example', count: 2 } }]);
+  });
+});
+
+describe('JUnit (rendered by CI dashboards)', () => {
+  it('drops what XML cannot hold and escapes C1 controls and bidi overrides', () => {
+    const report: ValidationReport = {
+      files: 1,
+      agents: 0,
+      problems: [{ file: 'agents/\u202eevil.yaml', line: 1, column: 1, severity: 'error', code: 'yaml-syntax', message: 'bad\u0007 \u009b31m', agent_id: null, path: '' }],
+      sources: new Map(),
+      documents: [],
+    };
+    const xml = formatJunit(report);
+    expect(xml).not.toMatch(RAW_CONTROL);
+    expect(xml).toContain('<testsuite name="agents/\\u202eevil.yaml" tests="1" failures="1" errors="0" skipped="0">');
+    expect(xml).toContain('message="yaml-syntax: bad \\x9b31m"');
   });
 });
