@@ -58,10 +58,10 @@ function findPrivateKeyBlock(text: string, from: number): { index: number; text:
 
 export const URL_PASSWORD_KIND = 'a password in a URL';
 
-/** `scheme://user:password@host`: the password. */
+/** `scheme://user:password@host`: the password, of the first such URL at or after `from`. */
 function findUrlPassword(text: string, from: number): { index: number; text: string } | null {
-  for (const span of urlUserInfoSpans(text)) {
-    if (span.passwordStart !== undefined && span.passwordStart >= from && span.passwordStart < span.end) {
+  for (const span of urlUserInfoSpans(text, from)) {
+    if (span.passwordStart !== undefined && span.passwordStart < span.end) {
       return { index: span.passwordStart, text: text.slice(span.passwordStart, span.end) };
     }
   }
@@ -79,8 +79,12 @@ const SECRET_SHAPES: readonly SecretShape[] = [
   { kind: URL_PASSWORD_KIND, find: findUrlPassword },
 ];
 
-/** A Deepgram-style key: 40 hex digits. Only a secret when a key-like word sits next to it. */
-const HEX_KEY_NEAR_NAME = /\b(?:api[_ -]?key|key|token|secret|deepgram|auth(?:orization)?|credentials?)\b["' ]*[:=]?\s*["']?([0-9a-fA-F]{40})\b/gi;
+/**
+ * A Deepgram-style key: 40 hex digits. Only a secret when a key-like word sits
+ * next to it. The gaps are bounded: unbounded, overlapping runs of spaces
+ * backtracked in quadratic time (20,000 spaces after "key": over a second).
+ */
+const HEX_KEY_NEAR_NAME = /\b(?:api[_ -]?key|key|token|secret|deepgram|auth(?:orization)?|credentials?)\b["' ]{0,8}[:=]?\s{0,8}["']?([0-9a-fA-F]{40})\b/gi;
 const HEX_KEY = /^[0-9a-fA-F]{40}$/;
 
 /**

@@ -28,9 +28,9 @@ function endsAuthority(code: number): boolean {
   return code === 0x2f || code === 0x3f || code === 0x23 || code <= 0x20 || code === 0x22 || code === 0x27 || code === 0x3c || code === 0x3e || code === 0x60;
 }
 
-/** Every URL in `text` that carries user info, in order. */
-export function* urlUserInfoSpans(text: string): Generator<UserInfoSpan> {
-  for (let marker = text.indexOf('://'); marker !== -1; marker = text.indexOf('://', marker + 1)) {
+/** Every URL in `text` that carries user info, in order; from `from` on, only URLs whose `://` is at or after it. */
+export function* urlUserInfoSpans(text: string, from = 0): Generator<UserInfoSpan> {
+  for (let marker = text.indexOf('://', from); marker !== -1; marker = text.indexOf('://', marker + 1)) {
     if (marker === 0 || !isSchemeCharacter(text.charCodeAt(marker - 1))) continue;
     const start = marker + 3;
     let end = start;

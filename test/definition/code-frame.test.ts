@@ -63,3 +63,14 @@ describe('codeFrame: what a file holds cannot leak or drive the terminal', () =>
     expect(codeFrame(hostile, 2, 12, 14, 0)).toBe([`> 2 | ${shown}`, `    | ${' '.repeat(before.length + 6)}^^`].join('\n'));
   });
 });
+
+describe('codeFrame on hostile lines', () => {
+  it('masks 100,000 URL passwords on one line in linear time', () => {
+    const line = `a: ${'x://u:p@h '.repeat(100_000)}`;
+    const started = performance.now();
+    const frame = codeFrame(`${line}\nb: 1\n`, 2, 1, 2, 1);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(frame.split('\n')[0]?.startsWith('  1 | a: x://u:*@h x://u:*@h ')).toBe(true);
+    expect(frame).not.toContain(':p@');
+  });
+});

@@ -512,3 +512,13 @@ describe('invalid-string', () => {
     ]);
   });
 });
+
+describe('literal-secret on hostile text', () => {
+  it('a long run of spaces after a key-like word costs linear time', () => {
+    const hex = '0123456789abcdef0123456789abcdef01234567';
+    const source = definition({ prompt: `  instructions: "key${' '.repeat(100_000)}x ${hex}"` });
+    const started = performance.now();
+    expect(validate(source)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
