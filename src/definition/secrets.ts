@@ -36,8 +36,9 @@ function patternShape(kind: string, pattern: RegExp, accept?: (token: string) =>
   };
 }
 
-const PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/g;
-const PRIVATE_KEY_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----/y;
+/** RSA, EC, OpenSSH, encrypted PKCS#8, PGP (`PRIVATE KEY BLOCK`). */
+const PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
+const PRIVATE_KEY_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/y;
 
 /**
  * A PEM private key: the whole block from its BEGIN line to its END line, so

@@ -423,6 +423,12 @@ describe('literal-secret: private key blocks and passwords in URLs', () => {
     });
   });
 
+  it('a PGP private key block, BEGIN to END', () => {
+    const source = definition({ prompt: '  instructions: "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBGX\\n-----END PGP PRIVATE KEY BLOCK----- Then answer."' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'literal-secret', line: 5, column: 18, endLine: 5, endColumn: 18 + 37 + 2 + 7 + 2 + 35 });
+  });
+
   it('a key with no END line: the rest of the string is key material', () => {
     const source = definition({ prompt: '  instructions: "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIBkg"' });
     const problem = only(validate(source));
