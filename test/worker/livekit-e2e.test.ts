@@ -1,23 +1,24 @@
 /**
  * The worker on a real LiveKit server, end to end: livekit-server v1.13.5 on
- * loopback, `agentctl apply` of the PTE example agent into a SQLite store
- * with its LLM, STT and TTS pointed at the loopback OpenAI-compatible fake,
- * `agentctl worker dev` from dist, a dispatch naming the agent, and a caller
+ * loopback, `agentctl apply` of the PTE example agent (twice: turns by VAD,
+ * and by LiveKit's local end-of-turn model) into a SQLite store with its LLM,
+ * STT and TTS pointed at a loopback OpenAI-compatible fake, `agentctl worker
+ * dev` from dist, a dispatch naming the agent, and a caller
  * (@livekit/rtc-node) who speaks a recorded utterance and listens.
  *
  * Everything is the real code (the agents framework, its OpenAI plugin, the
  * server, the SDKs) except the model server, faked at the network boundary.
- * LIVEKIT_INFERENCE_URL points at the fake too, so a call to LiveKit's
- * inference gateway would be recorded (and the test asserts there was none).
+ * LIVEKIT_INFERENCE_URL points at one more recorder, so a call to LiveKit's
+ * inference gateway would be seen (and the test asserts there is none).
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dispose, TrackKind } from '@livekit/rtc-node';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { AgentDefinition } from '../../src/definition/types.js';
+import type { AgentDefinition, TurnDetection } from '../../src/definition/types.js';
 import { fewShotTurns } from '../../src/worker/few-shot.js';
 import { renderPrompt } from '../../src/worker/prompt.js';
 import { buildOutputContract } from '../../src/worker/structured-reply.js';
@@ -28,7 +29,7 @@ import { joinAsCaller, parseWav, peakOf, startWorker, waitUntil, type Caller, ty
 
 const skipReason = await liveKitSkipReason();
 
-const AGENT_ID = 'pte-interview-agent-v1';
+const EXAMPLE_ID = 'pte-interview-agent-v1';
 const AGENT_NAME = 'agentctl-e2e';
 const UTTERANCE = join(repo, 'test', 'fixtures', 'utterance-16k.wav');
 /** What the fake STT hears in the fixture (espeak-ng said exactly this). */
@@ -45,10 +46,18 @@ const KEYS = { E2E_LLM_KEY: 'llm-key-e2e', E2E_STT_KEY: 'stt-key-e2e', E2E_TTS_K
 /** Bounded waits, generous for a loaded 2-core machine. */
 const STEP_MS = 45_000;
 
-/** The PTE example, with its models on the fake server (each with its own key variable) and tracing off. */
-async function writeAgent(dir: string, openai: FakeOpenAI): Promise<AgentDefinition> {
-  const file = join(dir, 'agents', `${AGENT_ID}.yaml`);
-  const document = YAML.parseDocument(await readFile(file, 'utf8'));
+/** One agent of the test: the PTE example under its own id, with its models on its own fake server. */
+interface CallCase {
+  agentId: string;
+  turnDetection: TurnDetection;
+  openai: FakeOpenAI;
+  definition: AgentDefinition;
+}
+
+/** The PTE example as `agentId`, its models on `openai` (each with its own key variable), tracing off. */
+async function writeAgent(dir: string, agentId: string, turnDetection: TurnDetection, openai: FakeOpenAI): Promise<AgentDefinition> {
+  const document = YAML.parseDocument(await readFile(join(repo, 'agents', `${EXAMPLE_ID}.yaml`), 'utf8'));
+  document.set('agent_id', agentId);
   document.setIn(['llm_config', 'base_url'], openai.baseUrl);
   document.setIn(['llm_config', 'api_key_env'], 'E2E_LLM_KEY');
   document.set('stt_config', { provider: 'openai', model: 'gpt-4o-transcribe', language: 'en', base_url: openai.baseUrl, api_key_env: 'E2E_STT_KEY' });
@@ -61,28 +70,35 @@ async function writeAgent(dir: string, openai: FakeOpenAI): Promise<AgentDefinit
     api_key_env: 'E2E_TTS_KEY',
   });
   document.set('tracing_config', { enabled: false });
-  document.set('pipeline_config', { vad_enabled: true, transcription_enabled: true, turn_detection: 'vad' });
-  await writeFile(file, document.toString());
+  document.set('pipeline_config', { vad_enabled: true, transcription_enabled: true, turn_detection: turnDetection });
+  await writeFile(join(dir, 'agents', `${agentId}.yaml`), document.toString());
   return document.toJS() as AgentDefinition;
 }
 
 describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real LiveKit server', () => {
   let dir: string;
   let server: LiveKitServer;
-  let openai: FakeOpenAI;
+  /** Stands in for LiveKit Cloud's inference gateway (LIVEKIT_INFERENCE_URL): it must hear nothing. */
+  let gateway: FakeOpenAI;
   let worker: WorkerProcess | undefined;
   let caller: Caller | undefined;
-  let definition: AgentDefinition;
+  const cases: CallCase[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agentctl-livekit-e2e-'));
     await cp(join(repo, 'agents'), join(dir, 'agents'), { recursive: true });
-    openai = await startFakeOpenAI();
+    gateway = await startFakeOpenAI();
+    for (const [agentId, turnDetection] of [
+      ['pte-e2e-vad-turns', 'vad'],
+      ['pte-e2e-local-model-turns', 'livekit_local'],
+    ] as const) {
+      const openai = await startFakeOpenAI();
+      cases.push({ agentId, turnDetection, openai, definition: await writeAgent(dir, agentId, turnDetection, openai) });
+    }
     server = await startLiveKitServer({ targetLoad: 1 });
-    definition = await writeAgent(dir, openai);
     const applied = await agentctl(dir, 'apply');
     expect(applied, applied.stderr).toMatchObject({ code: 0 });
-    expect(applied.stdout).toContain(`+ created  ${AGENT_ID}  revision 1`);
+    for (const { agentId } of cases) expect(applied.stdout).toContain(`+ created  ${agentId}  revision 1`);
     worker = startWorker(
       dir,
       {
@@ -91,8 +107,8 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
         LIVEKIT_API_KEY: server.apiKey,
         LIVEKIT_API_SECRET: server.apiSecret,
         LIVEKIT_AGENT_NAME: AGENT_NAME,
-        // Never LiveKit Cloud: anything sent to the inference gateway lands in the fake's record.
-        LIVEKIT_INFERENCE_URL: openai.baseUrl,
+        // Never LiveKit Cloud: anything sent to the inference gateway lands in this recorder.
+        LIVEKIT_INFERENCE_URL: gateway.baseUrl,
       },
       // Load as jobs / 4, not host CPU: on a busy machine the CPU figure alone makes the server refuse every job.
       ['--max-jobs', '4', '--log-level', 'info'],
@@ -104,22 +120,31 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     await caller?.leave().catch(() => undefined);
     await worker?.stop();
     await server?.stop();
-    await openai?.close();
+    for (const { openai } of cases) await openai.close();
+    await gateway?.close();
     await dispose();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('joins on dispatch, hears the caller, answers with the schema, voice and instructions, and publishes the visible object', async () => {
+  afterEach(async () => {
+    await caller?.leave();
+    caller = undefined;
+  }, 30_000);
+
+  it.each(['vad', 'livekit_local'] as const)('turns by %s: joins on dispatch, hears the caller, answers with the schema, voice and instructions, publishes the visible object', async (turnDetection) => {
+    const index = cases.findIndex((candidate) => candidate.turnDetection === turnDetection);
+    const { agentId, openai, definition } = cases[index] as CallCase;
     const context = (): string => `--- worker ---\n${worker?.output().slice(-4000)}\n--- fake calls ---\n${JSON.stringify(openai.calls)}`;
+    const callerIdentity = `caller-${index}`;
     openai.setTranscript(TRANSCRIPT);
     // The last chunk of the reply waits, to show TTS starts on the spoken field before the JSON is complete.
     openai.script({ content: JSON.stringify(REPLY), chunkSize: 12, delayMs: 10, holdLast: true });
     const roomName = `e2e-${Date.now()}`;
     const rooms = new RoomServiceClient(server.httpUrl, server.apiKey, server.apiSecret);
     await rooms.createRoom({ name: roomName, emptyTimeout: 120 });
-    caller = await joinAsCaller(server, roomName, 'caller-ada');
+    caller = await joinAsCaller(server, roomName, callerIdentity);
     const dispatch = await new AgentDispatchClient(server.httpUrl, server.apiKey, server.apiSecret).createDispatch(roomName, AGENT_NAME, {
-      metadata: JSON.stringify({ agent_id: AGENT_ID, user_id: 'user-ada', user_details: { name: 'Ada Lovelace' } }),
+      metadata: JSON.stringify({ agent_id: agentId, user_id: 'user-ada', user_details: { name: 'Ada Lovelace' } }),
     });
     expect(dispatch.agentName).toBe(AGENT_NAME);
 
@@ -142,7 +167,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     const [chat] = await openai.waitFor(() => openai.requests, 1, STEP_MS, 'chat completion requests');
     const messages = chat?.messages as Array<{ role: string; content: string }>;
     const rendered = renderPrompt(definition, {
-      agentId: AGENT_ID,
+      agentId,
       sessionId: '',
       userId: 'user-ada',
       tenantId: 'default',
@@ -184,7 +209,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
       return list.length > 0 ? list : undefined;
     }, STEP_MS, 'llm-structured-response', context);
     const visible = Object.fromEntries(Object.entries(REPLY).filter(([key]) => key !== 'internal_assessment'));
-    expect(structured).toMatchObject({ type: 'structured_response', agent_id: AGENT_ID, revision: 1 });
+    expect(structured).toMatchObject({ type: 'structured_response', agent_id: agentId, revision: 1 });
     expect(structured?.data).toEqual(visible);
 
     // The caller hears the agent: at least half a second of the fake's 440 Hz tone (it sends 400 ms per sentence).
@@ -199,13 +224,13 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     await waitUntil(
       () => {
         const all = caller?.transcriptions ?? [];
-        return all.some((item) => item.speaker === 'caller-ada' && item.final) && all.some((item) => item.speaker === agent.identity) ? true : undefined;
+        return all.some((item) => item.speaker === callerIdentity && item.final) && all.some((item) => item.speaker === agent.identity) ? true : undefined;
       },
       STEP_MS,
       'transcriptions of both sides',
       () => JSON.stringify(caller?.transcriptions),
     );
-    expect(caller.transcriptions.find((item) => item.speaker === 'caller-ada' && item.final)).toMatchObject({ text: TRANSCRIPT, trackId: trackSid });
+    expect(caller.transcriptions.find((item) => item.speaker === callerIdentity && item.final)).toMatchObject({ text: TRANSCRIPT, trackId: trackSid });
     const agentTrack = [...agent.trackPublications.values()].find((publication) => publication.kind === TrackKind.KIND_AUDIO);
     expect(caller.transcriptions.filter((item) => item.speaker === agent.identity).map(({ text, trackId }) => ({ text: text.trim(), trackId }))).toEqual([
       { text: REPLY.system_response, trackId: agentTrack?.sid },
@@ -220,5 +245,6 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
       `POST /v1/audio/transcriptions Bearer ${KEYS.E2E_STT_KEY}`,
       `POST /v1/chat/completions Bearer ${KEYS.E2E_LLM_KEY}`,
     ]);
+    expect(gateway.calls).toEqual([]);
   }, 240_000);
 });
