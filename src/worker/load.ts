@@ -23,3 +23,11 @@ export function parseMaxJobs(text: string): number | undefined {
   const value = Number(text.trim());
   return value >= 1 ? value : undefined;
 }
+
+/** What the worker command puts in agents-js's ServerOptions about load, for a CLI mode and an optional job limit. */
+export function workerLoadOptions(mode: string, maxJobs: number | undefined): { production: boolean; loadFunc?: (server: JobCounter) => Promise<number>; loadThreshold?: number } {
+  // `production` here, not only in the agents CLI: it copies these options, and a load threshold resolved
+  // for dev mode (no limit) would otherwise stay in force under `start`.
+  const production = mode === 'start';
+  return maxJobs === undefined ? { production } : { production, loadFunc: jobCountLoad(maxJobs), loadThreshold: 1 };
+}

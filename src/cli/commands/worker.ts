@@ -19,7 +19,7 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   if ((!process.env.LIVEKIT_API_KEY && !hasFlag('--api-key')) || (!process.env.LIVEKIT_API_SECRET && !hasFlag('--api-secret'))) {
     throw new CliError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
   }
-  const { jobCountLoad, parseMaxJobs } = await import('../../worker/load.js');
+  const { parseMaxJobs, workerLoadOptions } = await import('../../worker/load.js');
   const maxJobs = options.maxJobs === undefined ? undefined : parseMaxJobs(options.maxJobs);
   if (options.maxJobs !== undefined && maxJobs === undefined) {
     throw new CliError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
@@ -28,16 +28,7 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));
   // The agents CLI parses process.argv itself: hand it `<mode> [its options]`.
   process.argv = [process.argv[0] as string, process.argv[1] as string, mode, ...passThrough];
-  // `production` here, not only in the agents CLI: it copies these options, and a load threshold resolved
-  // for dev mode (no limit) would otherwise stay in force under `start`.
-  const production = mode === 'start';
-  cli.runApp(
-    new ServerOptions({
-      agent,
-      production,
-      ...(maxJobs === undefined ? {} : { loadFunc: jobCountLoad(maxJobs), loadThreshold: 1 }),
-    }),
-  );
+  cli.runApp(new ServerOptions({ agent, ...workerLoadOptions(mode, maxJobs) }));
   // runApp keeps the process alive with the worker; this command returns only when it stops.
   await new Promise<never>(() => undefined);
 }
