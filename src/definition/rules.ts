@@ -50,6 +50,8 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   }
   const promptConfig = definition['prompt_config'];
   if (isRecord(promptConfig)) checkPromptVariables(document, promptConfig, problems);
+  const pipelineConfig = definition['pipeline_config'];
+  if (isRecord(pipelineConfig)) checkTurnDetection(document, pipelineConfig, problems);
   checkStrings(document, definition, [], problems);
   return problems;
 }
@@ -351,6 +353,18 @@ function checkInstructionField(document: DefinitionDocument, configured: unknown
       }),
     );
   }
+}
+
+/** Turn detection by VAD needs the VAD; the agents framework would drop the setting silently and pick another mode. */
+function checkTurnDetection(document: DefinitionDocument, pipelineConfig: Record<string, unknown>, problems: Problem[]): void {
+  if (pipelineConfig['turn_detection'] !== 'vad' || pipelineConfig['vad_enabled'] !== false) return;
+  problems.push(
+    problemAtValue(document, '/pipeline_config/turn_detection', {
+      code: 'turn-detection-needs-vad',
+      message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
+      suggestion: 'set vad_enabled: true, or turn_detection: stt',
+    }),
+  );
 }
 
 /** `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too. */

@@ -9,10 +9,10 @@
  * `agentctl chat` import it, lazily.
  */
 import type { ReadableStream } from 'node:stream/web';
-import { llm as agentsLlm, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
+import { llm as agentsLlm, inference, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
-import type { AgentDefinition, LlmConfig, SttConfig, TtsConfig } from '../definition/types.js';
+import type { AgentDefinition, LlmConfig, PipelineConfig, SttConfig, TtsConfig } from '../definition/types.js';
 import type { LiveSession } from './job.js';
 import type { WorkerLog } from './log.js';
 import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
@@ -47,16 +47,32 @@ export function llmRequestOptions(config: LlmConfig, contract: OutputContract): 
   return options;
 }
 
+/** The STT's or TTS's API key: from the config's `api_key_env`, else the provider's usual variable. */
+function providerKey(env: NodeJS.ProcessEnv, config: { api_key_env?: string } | undefined, provider: 'openai' | 'deepgram', what: string): string {
+  const name = config?.api_key_env ?? (provider === 'openai' ? 'OPENAI_API_KEY' : 'DEEPGRAM_API_KEY');
+  return requiredKey(env, name, `${what} (${provider})`);
+}
+
+/** Deepgram's plugin streams speech in over a WebSocket and speaks over HTTP; a base URL may be given in either scheme. */
+function withScheme(url: string, kind: 'ws' | 'http'): string {
+  return kind === 'ws' ? url.replace(/^http(s?):/i, 'ws$1:') : url.replace(/^ws(s?):/i, 'http$1:');
+}
+
 export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv): deepgram.STT | openai.STT {
   if (config?.provider === 'openai') {
+    const apiKey = providerKey(env, config, 'openai', 'stt_config');
+    const baseURL = config.base_url ?? env.OPENAI_BASE_URL;
     return new openai.STT({
-      apiKey: requiredKey(env, 'OPENAI_API_KEY', 'stt_config (openai)'),
+      apiKey,
+      // The realtime API's URL ignores OPENAI_BASE_URL; an OpenAI-compatible server gets the transcriptions endpoint.
+      ...(baseURL ? { baseURL, useRealtime: false } : {}),
       ...(config.model ? { model: config.model } : {}),
       ...(config.language ? { language: config.language } : {}),
     });
   }
   return new deepgram.STT({
-    apiKey: requiredKey(env, 'DEEPGRAM_API_KEY', 'stt_config (deepgram)'),
+    apiKey: providerKey(env, config, 'deepgram', 'stt_config'),
+    ...(config?.base_url ? { baseUrl: withScheme(config.base_url, 'ws') } : {}),
     ...(config?.model ? { model: config.model as deepgram.STTModels } : {}),
     ...(config?.language ? { language: config.language } : {}),
     ...(config?.interim_results !== undefined ? { interimResults: config.interim_results } : {}),
@@ -66,14 +82,17 @@ export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv)
 export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv): openai.TTS | deepgram.TTS {
   if (config?.provider === 'deepgram') {
     return new deepgram.TTS({
-      apiKey: requiredKey(env, 'DEEPGRAM_API_KEY', 'tts_config (deepgram)'),
+      apiKey: providerKey(env, config, 'deepgram', 'tts_config'),
+      ...(config.base_url ? { baseUrl: withScheme(config.base_url, 'http') } : {}),
       // Deepgram names the voice in the model (e.g. aura-2-andromeda-en).
       ...(config.model ?? config.voice ? { model: (config.model ?? config.voice) as string } : {}),
       ...(config.speed !== undefined ? { speed: config.speed } : {}),
     });
   }
+  const baseURL = config?.base_url ?? env.OPENAI_BASE_URL;
   return new openai.TTS({
-    apiKey: requiredKey(env, 'OPENAI_API_KEY', 'tts_config (openai)'),
+    apiKey: providerKey(env, config, 'openai', 'tts_config'),
+    ...(baseURL ? { baseURL } : {}),
     model: config?.model ?? 'gpt-4o-mini-tts',
     ...(config?.voice ? { voice: config.voice as openai.TTSVoices } : {}),
     ...(config?.speed !== undefined ? { speed: config.speed } : {}),
@@ -164,6 +183,49 @@ export function createVoiceModels(definition: AgentDefinition, env: NodeJS.Proce
     stt: createStt(definition.stt_config, env),
     tts: createTts(definition.tts_config, env),
     vad: definition.pipeline_config?.vad_enabled === false ? undefined : prewarmedVad,
+  };
+}
+
+type TurnDetectionMode = NonNullable<voice.AgentSessionOptions['turnDetection']>;
+
+/**
+ * `pipeline_config.turn_detection` as the agents framework takes it. Left to
+ * itself, agents-js picks LiveKit Cloud's turn detector in dev mode (a
+ * network call); here a network model runs only when the config names it.
+ */
+export function turnDetectionFor(pipeline: PipelineConfig | undefined, vadAvailable: boolean): TurnDetectionMode {
+  switch (pipeline?.turn_detection) {
+    case 'vad':
+      return 'vad';
+    case 'stt':
+      return 'stt';
+    case 'livekit_local':
+      return new inference.TurnDetector({ version: 'v1-mini' });
+    case 'livekit_cloud':
+      try {
+        return new inference.TurnDetector({ version: 'v1' });
+      } catch (error) {
+        throw new AgentConfigError(`pipeline_config.turn_detection livekit_cloud: ${(error as Error).message}`);
+      }
+    case undefined:
+      return vadAvailable ? 'vad' : 'stt';
+  }
+}
+
+/**
+ * The AgentSession's options for a session's models: everything explicit, so
+ * that no framework default reaches for a network model (the default VAD, the
+ * cloud turn detector, the adaptive interruption detector).
+ */
+export function sessionOptions(definition: AgentDefinition, models: VoiceModels): voice.AgentSessionOptions {
+  return {
+    stt: models.stt,
+    tts: models.tts,
+    vad: models.vad ?? null,
+    turnHandling: {
+      turnDetection: turnDetectionFor(definition.pipeline_config, models.vad !== undefined),
+      interruption: { mode: 'vad' },
+    },
   };
 }
 

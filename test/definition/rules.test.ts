@@ -528,3 +528,20 @@ describe('literal-secret on hostile text', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('turn-detection-needs-vad', () => {
+  it('turn detection by VAD with the VAD off, at the turn_detection value', () => {
+    const source = definition({ extra: 'pipeline_config:\n  vad_enabled: false\n  turn_detection: vad\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'turn-detection-needs-vad',
+      severity: 'error',
+      path: '/pipeline_config/turn_detection',
+      message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
+      suggestion: 'set vad_enabled: true, or turn_detection: stt',
+      ...locate(source, 'vad\n'),
+    });
+    expect(validate(definition({ extra: 'pipeline_config:\n  vad_enabled: false\n  turn_detection: stt\n' }))).toEqual([]);
+    expect(validate(definition({ extra: 'pipeline_config:\n  turn_detection: vad\n' }))).toEqual([]);
+  });
+});

@@ -3,9 +3,15 @@
  * streams a scripted reply as SSE chunks, slowly, and records every request
  * body. With `holdLast`, the final chunk waits until the test calls
  * `release()`, so a test can prove text was used before the JSON finished.
+ *
+ * For the voice pipeline it also answers `/v1/audio/transcriptions` (a fixed
+ * transcript, recording the form it was sent) and `/v1/audio/speech` (a sine
+ * tone as 24 kHz 16-bit mono PCM, the format the OpenAI TTS plugin asks for,
+ * or WAV; recording the request body).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface ScriptedReply {
   /** The assistant's whole content, streamed in pieces. */
@@ -18,11 +24,79 @@ export interface ScriptedReply {
   holdLast?: boolean;
 }
 
+/** One `/audio/transcriptions` request: its form fields, and the uploaded file. */
+export interface TranscriptionRequest {
+  fields: Record<string, string>;
+  fileName: string;
+  fileType: string;
+  /** The uploaded audio, as sent (a WAV from the OpenAI STT plugin). */
+  audio: Buffer;
+  authorization: string | undefined;
+}
+
+/** One `/audio/speech` request. */
+export interface SpeechRequest {
+  body: Record<string, unknown>;
+  authorization: string | undefined;
+  /** When it arrived, for ordering against the chat stream. */
+  at: number;
+}
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  upgrade: boolean;
+}
+
+/** The tone `/audio/speech` answers with. */
+const SPEECH_SAMPLE_RATE = 24_000;
+const SPEECH_TONE_HZ = 440;
+const SPEECH_AMPLITUDE = 0.3;
+
+function sineTone(durationMs: number): Buffer {
+  const samples = Math.round((SPEECH_SAMPLE_RATE * durationMs) / 1000);
+  const pcm = Buffer.alloc(samples * 2);
+  for (let index = 0; index < samples; index++) {
+    pcm.writeInt16LE(Math.round(Math.sin((2 * Math.PI * SPEECH_TONE_HZ * index) / SPEECH_SAMPLE_RATE) * SPEECH_AMPLITUDE * 32767), index * 2);
+  }
+  return pcm;
+}
+
+function wavOf(pcm: Buffer, sampleRate: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
+
 export interface FakeOpenAI {
   /** Base URL including `/v1`, for OPENAI_BASE_URL. */
   baseUrl: string;
   /** Every chat-completions request body, in order. */
   requests: Array<Record<string, unknown>>;
+  /** Every `/audio/transcriptions` request, in order. */
+  transcriptions: TranscriptionRequest[];
+  /** Every `/audio/speech` request, in order. */
+  speech: SpeechRequest[];
+  /** Every request's method, path and Authorization header, in order: answered, 404 or WebSocket upgrades (refused). */
+  calls: RecordedCall[];
+  /** What `/audio/transcriptions` answers (default "Hello."). */
+  setTranscript(text: string): void;
+  /** How long the `/audio/speech` tone lasts (default 400 ms). */
+  setSpeechDurationMs(ms: number): void;
+  /** Resolves with `list()` once it holds at least `count` entries; rejects after `timeoutMs`, naming `what`. */
+  waitFor<T>(list: () => readonly T[], count: number, timeoutMs: number, what: string): Promise<T[]>;
   /** Queues replies; each request takes the next, the last one repeats. */
   script(...replies: ScriptedReply[]): void;
   /** Lets a held last chunk go. */
@@ -36,10 +110,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readRaw(request: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of request) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readRaw(request)).toString('utf8');
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -75,8 +153,64 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     response.end();
   }
 
+  const transcriptions: TranscriptionRequest[] = [];
+  const speech: SpeechRequest[] = [];
+  const calls: RecordedCall[] = [];
+  const record = (request: IncomingMessage, upgrade: boolean): void => {
+    calls.push({ method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, upgrade });
+  };
+  let transcript = 'Hello.';
+  let speechDurationMs = 400;
+
+  async function answerTranscription(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readRaw(request);
+    // Node's fetch Response parses multipart/form-data, as the plugin's OpenAI client builds it.
+    const form = await new Response(raw, { headers: { 'content-type': request.headers['content-type'] ?? '' } }).formData();
+    const fields: Record<string, string> = {};
+    let file: File | null = null;
+    for (const [name, value] of form.entries()) {
+      if (typeof value === 'string') fields[name] = value;
+      else file = value;
+    }
+    transcriptions.push({
+      fields,
+      fileName: file?.name ?? '',
+      fileType: file?.type ?? '',
+      audio: file ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0),
+      authorization: request.headers.authorization,
+    });
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ text: transcript }));
+  }
+
+  async function answerSpeech(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+    speech.push({ body, authorization: request.headers.authorization, at: Date.now() });
+    const pcm = sineTone(speechDurationMs);
+    const format = body.response_format ?? 'mp3';
+    if (format === 'pcm') {
+      response.writeHead(200, { 'content-type': 'audio/pcm' });
+      response.end(pcm);
+    } else if (format === 'wav') {
+      response.writeHead(200, { 'content-type': 'audio/wav' });
+      response.end(wavOf(pcm, SPEECH_SAMPLE_RATE));
+    } else {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: `the fake speaks pcm or wav, not ${String(format)}` } }));
+    }
+  }
+
   const server = createServer((request, response) => {
     void (async () => {
+      record(request, false);
+      if (request.method === 'POST' && request.url?.startsWith('/v1/audio/transcriptions')) {
+        await answerTranscription(request, response);
+        return;
+      }
+      if (request.method === 'POST' && request.url?.startsWith('/v1/audio/speech')) {
+        await answerSpeech(request, response);
+        return;
+      }
       if (request.method === 'GET' && request.url?.startsWith('/v1/models')) {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ object: 'list', data: [] }));
@@ -92,12 +226,34 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       await streamReply(response, reply, String(body.model));
     })();
   });
+  // A WebSocket client (a realtime API, an inference gateway) pointed here is recorded and refused.
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
+    record(request, true);
+    socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    transcriptions,
+    speech,
+    calls,
+    setTranscript(text) {
+      transcript = text;
+    },
+    setSpeechDurationMs(ms) {
+      speechDurationMs = ms;
+    },
+    async waitFor(list, count, timeoutMs, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (list().length < count) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${what} (got ${list().length})`);
+        await sleep(50);
+      }
+      return [...list()];
+    },
     script(...next) {
       replies = next;
       released = false;
