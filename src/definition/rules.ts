@@ -11,6 +11,7 @@ import { checkValue } from '../fieldtypes/check-value.js';
 import { constraintsAllowedFor, type ConstraintName } from '../fieldtypes/constraints.js';
 import { formatFieldType, type FieldType } from '../fieldtypes/field-type.js';
 import { parseFieldType } from '../fieldtypes/parse.js';
+import { compilePattern, type PatternFault } from '../fieldtypes/pattern.js';
 import type { DefinitionDocument, DocumentLocation } from './document.js';
 import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar, scalarCharOffset, spanPosition } from './locate.js';
 import type { Problem } from './problem.js';
@@ -217,19 +218,20 @@ function checkConstraints(
 
   const pattern = constraints['pattern'];
   if (allowed.has('pattern') && typeof pattern === 'string') {
-    try {
-      new RegExp(pattern, 'u');
-    } catch (error) {
+    const compiled = compilePattern(pattern);
+    if (!compiled.ok) {
       checkable = false;
-      problems.push(
-        problemAtValue(document, `${pointer}/constraints/pattern`, {
-          code: 'invalid-pattern',
-          message: `constraints.pattern of ${label} is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
-        }),
-      );
+      problems.push(patternProblem(document, `${pointer}/constraints/pattern`, label, compiled.fault));
     }
   }
   return checkable;
+}
+
+/** A pattern that is not JavaScript at all, at the value; one the linear-time engine cannot run, at the construct. */
+function patternProblem(document: DefinitionDocument, pointer: string, label: string, fault: PatternFault): Problem {
+  const details = { message: `constraints.pattern of ${label} ${fault.reason}`, suggestion: fault.hint };
+  if (fault.kind === 'invalid') return problemAtValue(document, pointer, { code: 'invalid-pattern', ...details });
+  return problemAt(document, pointer, spanInScalar(document, pointer, fault.start, fault.end), { code: 'unsupported-pattern', ...details });
 }
 
 /** ge/gt against le/lt; for int fields the bounds are whole numbers, so `gt: 1, lt: 2` admits nothing. */

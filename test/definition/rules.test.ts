@@ -207,6 +207,61 @@ describe('field rules', () => {
     expect(problem.message).toMatch(/^constraints\.pattern of field "code" is not a valid regular expression: /);
   });
 
+  it('unsupported-pattern: a backreference, at the \\1 inside the value, in plain, single- and double-quoted scalars', () => {
+    const field = (pattern: string): string => `    - field_name: code\n      field_type: str\n      description: Code\n      required: false\n      default: aa\n      constraints:\n        pattern: ${pattern}\n`;
+    const cases: Array<[written: string, needle: string]> = [
+      ['(a)\\1', '\\1'],
+      ["'(a)\\1'", '\\1'],
+      ['"(a)\\\\1"', '\\\\1'],
+    ];
+    for (const [written, needle] of cases) {
+      const source = definition({ fields: field(written) });
+      const problem = only(validate(source));
+      const at = locate(source, needle);
+      expect(problem).toEqual({
+        file: 'agent.yaml',
+        line: at.line,
+        column: at.column,
+        endLine: at.line,
+        endColumn: at.column + needle.length,
+        severity: 'error',
+        code: 'unsupported-pattern',
+        message: 'constraints.pattern of field "code" cannot be used: backreferences (\\1) are not supported; patterns run on a linear-time engine',
+        suggestion: 'spell out what the group matches instead of referring back to it',
+        agent_id: 'test-agent',
+        path: '/schema_config/fields/1/constraints/pattern',
+      });
+    }
+  });
+
+  it('unsupported-pattern: a lookahead, at the (?=; the default is not checked against it', () => {
+    const source = definition({ fields: '    - field_name: code\n      field_type: str\n      description: Code\n      required: false\n      default: b\n      constraints: {pattern: "^(?=a)"}\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'unsupported-pattern',
+      path: '/schema_config/fields/1/constraints/pattern',
+      message: 'constraints.pattern of field "code" cannot be used: lookahead (?=...) is not supported; patterns run on a linear-time engine',
+      ...locate(source, '(?=a)'),
+      endColumn: locate(source, '(?=a)').column + 3,
+    });
+  });
+
+  it('a hostile pattern and default, (a+)+$ against forty a and a "!": the exact invalid-default, at once', () => {
+    const hostileDefault = `${'a'.repeat(40)}!`;
+    const source = definition({
+      fields: `    - field_name: code\n      field_type: str\n      description: Code\n      required: false\n      default: '${hostileDefault}'\n      constraints:\n        pattern: '(a+)+$'\n`,
+    });
+    const started = performance.now();
+    const problem = only(validate(source));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(problem).toMatchObject({
+      code: 'invalid-default',
+      path: '/schema_config/fields/1/default',
+      message: `default of field "code" does not fit str and its constraints: must match the pattern (a+)+$, got "${'a'.repeat(40)}"...`,
+      ...locate(source, `'${hostileDefault}'`),
+    });
+  });
+
   it('invalid-default: the default must fit the type and the constraints', () => {
     const source = definition({
       fields:
