@@ -354,8 +354,11 @@ function checkInstructionField(document: DefinitionDocument, configured: unknown
   }
 }
 
-/** `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/**
+ * `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too.
+ * The spacing is trimmed in code: `\s*` around a lazy `[^{}]*?` backtracks in cubic time on `{{` and spaces.
+ */
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_DETAILS_VARIABLE = /^user_details\.[A-Za-z0-9_-]+$/;
 
@@ -367,7 +370,7 @@ function checkPromptVariables(document: DefinitionDocument, promptConfig: Record
   const known = [...declared, ...RUNTIME_PROMPT_VARIABLES];
   const pointer = '/prompt_config/instructions';
   for (const match of instructions.matchAll(PLACEHOLDER)) {
-    const name = match[1] ?? '';
+    const name = (match[1] ?? '').trim();
     if (declared.has(name) || (RUNTIME_PROMPT_VARIABLES as readonly string[]).includes(name) || USER_DETAILS_VARIABLE.test(name)) continue;
     const start = match.index;
     const position = spanInScalar(document, pointer, start, start + match[0].length);

@@ -121,6 +121,16 @@ describe('field rules', () => {
     );
   });
 
+  it('field-name-case: capitals in a run split before the last one; a name of 100,000 capitals is answered at once', () => {
+    const suggestion = (name: string): string | undefined =>
+      only(validate(definition({ fields: `    - field_name: ${name}\n      field_type: str\n      description: x\n` }))).suggestion;
+    expect(suggestion('HTTPServerName')).toBe('did you mean "http_server_name"?');
+    expect(suggestion('ABCDef')).toBe('did you mean "abc_def"?');
+    const started = performance.now();
+    expect(suggestion(`${'A'.repeat(100_000)}1`)).toBe(`did you mean "${'a'.repeat(100_000)}1"?`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('invalid-field-type: the column of the mistake inside a plain scalar', () => {
     const source = definition({ fields: '    - field_name: tags\n      field_type: list[strr]\n      description: Tags\n' });
     const problem = only(validate(source));
@@ -399,6 +409,15 @@ describe('undeclared-prompt-var', () => {
     expect(only(validate(folded))).toMatchObject({ code: 'undeclared-prompt-var', ...locate(folded, '{{ nme') });
     const quoted = definition({ prompt: '  instructions: "Say \\"hi\\" to {{ nme }}"' });
     expect(only(validate(quoted))).toMatchObject({ code: 'undeclared-prompt-var', ...locate(quoted, '{{ nme') });
+  });
+
+  it('{{ followed by 100,000 spaces and no }}: no placeholder, answered at once (the old pattern took minutes)', () => {
+    const started = performance.now();
+    expect(validate(definition({ prompt: `  instructions: "Hi {{${' '.repeat(100_000)}x"` }))).toEqual([]);
+    expect(only(validate(definition({ prompt: `  instructions: "Hi {{${' '.repeat(100_000)}nme${' '.repeat(100_000)}}}"` }))).message).toBe(
+      'prompt variable {{ nme }} is not declared in prompt_config.dynamic_vars, nor a runtime variable',
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('accepts runtime variables and user_details.<key>; flags a placeholder that is not a name', () => {
