@@ -11,7 +11,7 @@ export type { OpenStoreOptions } from './store/open.js';
 export { openStore } from './store/open.js';
 export type { ParsedStoreUri } from './store/uri.js';
 export { resolveStoreUri, describeStoreUri, parseStoreUri, StoreUriError, DEFAULT_STORE_URI, DEFAULT_DATABASE } from './store/uri.js';
-export type { FieldType, LiteralValue, FieldTypeError, ParseFieldTypeResult, JsonSchema, CompileOptions } from './fieldtypes/index.js';
+export type { FieldType, LiteralValue, FieldTypeError, ParseFieldTypeResult, JsonSchema, CompileOptions, CompiledPattern, PatternFault } from './fieldtypes/index.js';
 export {
   parseFieldType,
   formatFieldType,
@@ -22,6 +22,10 @@ export {
   normalizeStrictOutput,
   stripHiddenFields,
   responseFieldName,
+  // Patterns on the linear-time engine, for an Ajv of one's own (the full schema's `pattern`s) and for standalone code.
+  compilePattern,
+  linearPatternAjvOptions,
+  linearRegExp,
 } from './fieldtypes/index.js';
 export type { ParseResult } from './definition/document.js';
 export type { ParseLimits } from './definition/parse.js';

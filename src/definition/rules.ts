@@ -11,6 +11,7 @@ import { checkValue } from '../fieldtypes/check-value.js';
 import { constraintsAllowedFor, type ConstraintName } from '../fieldtypes/constraints.js';
 import { formatFieldType, type FieldType } from '../fieldtypes/field-type.js';
 import { parseFieldType } from '../fieldtypes/parse.js';
+import { compilePattern, type PatternFault } from '../fieldtypes/pattern.js';
 import type { DefinitionDocument, DocumentLocation, SourcePosition } from './document.js';
 import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar, scalarCharOffset, spanPosition } from './locate.js';
 import type { Problem } from './problem.js';
@@ -220,19 +221,20 @@ function checkConstraints(
 
   const pattern = constraints['pattern'];
   if (allowed.has('pattern') && typeof pattern === 'string') {
-    try {
-      new RegExp(pattern, 'u');
-    } catch (error) {
+    const compiled = compilePattern(pattern);
+    if (!compiled.ok) {
       checkable = false;
-      problems.push(
-        problemAtValue(document, `${pointer}/constraints/pattern`, {
-          code: 'invalid-pattern',
-          message: `constraints.pattern of ${label} is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
-        }),
-      );
+      problems.push(patternProblem(document, `${pointer}/constraints/pattern`, label, compiled.fault));
     }
   }
   return checkable;
+}
+
+/** A pattern that is not JavaScript at all, at the value; one the linear-time engine cannot run, at the construct. */
+function patternProblem(document: DefinitionDocument, pointer: string, label: string, fault: PatternFault): Problem {
+  const details = { message: `constraints.pattern of ${label} ${fault.reason}`, suggestion: fault.hint };
+  if (fault.kind === 'invalid') return problemAtValue(document, pointer, { code: 'invalid-pattern', ...details });
+  return problemAt(document, pointer, spanInScalar(document, pointer, fault.start, fault.end), { code: 'unsupported-pattern', ...details });
 }
 
 /** ge/gt against le/lt; for int fields the bounds are whole numbers, so `gt: 1, lt: 2` admits nothing. */
@@ -367,8 +369,11 @@ function checkTurnDetection(document: DefinitionDocument, pipelineConfig: Record
   );
 }
 
-/** `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/**
+ * `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too.
+ * The spacing is trimmed in code: `\s*` around a lazy `[^{}]*?` backtracks in cubic time on `{{` and spaces.
+ */
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USER_DETAILS_VARIABLE = /^user_details\.[A-Za-z0-9_-]+$/;
 
@@ -380,7 +385,7 @@ function checkPromptVariables(document: DefinitionDocument, promptConfig: Record
   const known = [...declared, ...RUNTIME_PROMPT_VARIABLES];
   const pointer = '/prompt_config/instructions';
   for (const match of instructions.matchAll(PLACEHOLDER)) {
-    const name = match[1] ?? '';
+    const name = (match[1] ?? '').trim();
     if (declared.has(name) || (RUNTIME_PROMPT_VARIABLES as readonly string[]).includes(name) || USER_DETAILS_VARIABLE.test(name)) continue;
     const start = match.index;
     const position = spanInScalar(document, pointer, start, start + match[0].length);

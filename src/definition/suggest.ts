@@ -29,11 +29,15 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   return match === undefined ? undefined : `did you mean "${match}"?`;
 }
 
-/** `CredibilityScore`, `credibility-score`, `Credibility Score` → `credibility_score`. */
+/**
+ * `CredibilityScore`, `credibility-score`, `Credibility Score` → `credibility_score`.
+ * `HTTPServer` → `http_server`: an underscore before the last capital of a run; looked for one
+ * capital at a time, since `([A-Z]+)([A-Z][a-z])` backtracks in quadratic time on a long run.
+ */
 export function toSnakeCase(name: string): string {
   const snake = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([A-Z])(?=[A-Z][a-z])/g, '$1_')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .toLowerCase();

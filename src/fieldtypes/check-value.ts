@@ -2,12 +2,13 @@
  * A direct check of one value against a field type and its constraints, used
  * to validate `default`s without compiling a schema. It agrees with Ajv on the
  * compiled full schema (string lengths in code points, patterns with the `u`
- * flag, unanchored), and is stricter on one point: NaN and ±Infinity are not
- * numbers, since JSON cannot carry them.
+ * flag, unanchored, on the same linear-time engine), and is stricter on one
+ * point: NaN and ±Infinity are not numbers, since JSON cannot carry them.
  */
 import type { FieldConstraints } from '../definition/types.js';
 import type { FieldType } from './field-type.js';
 import { formatLiteralValue } from './field-type.js';
+import { compilePattern } from './pattern.js';
 
 /** A human reason why `value` does not fit, or null when it does. */
 export function checkValue(type: FieldType, constraints: FieldConstraints | undefined, value: unknown): string | null {
@@ -73,9 +74,9 @@ function checkString(c: FieldConstraints, value: string): string | null {
     }
   }
   if (c.pattern !== undefined) {
-    const regex = compilePattern(c.pattern);
-    if (typeof regex === 'string') return regex;
-    if (!regex.test(value)) return `must match the pattern ${c.pattern}, got ${describeValue(value)}`;
+    const compiled = compilePattern(c.pattern);
+    if (!compiled.ok) return `pattern ${c.pattern} ${compiled.fault.reason}`;
+    if (!compiled.matcher.test(value)) return `must match the pattern ${c.pattern}, got ${describeValue(value)}`;
   }
   return null;
 }
@@ -95,24 +96,6 @@ export function codePointLength(text: string): number {
     if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return length;
-}
-
-/** Compiled patterns (or the reason a pattern does not compile), bounded so a long-lived worker cannot grow it forever. */
-const patternCache = new Map<string, RegExp | string>();
-const PATTERN_CACHE_LIMIT = 512;
-
-function compilePattern(pattern: string): RegExp | string {
-  let compiled = patternCache.get(pattern);
-  if (compiled === undefined) {
-    try {
-      compiled = new RegExp(pattern, 'u');
-    } catch (error) {
-      compiled = `pattern ${pattern} is not a valid regular expression: ${(error as Error).message}`;
-    }
-    if (patternCache.size >= PATTERN_CACHE_LIMIT) patternCache.clear();
-    patternCache.set(pattern, compiled);
-  }
-  return compiled;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -12,3 +12,5 @@ export { checkValue } from './check-value.js';
 export type { CompileOptions, JsonSchema } from './json-schema.js';
 export { compileFieldSchema, compileOutputSchema } from './json-schema.js';
 export { normalizeStrictOutput, responseFieldName, stripHiddenFields } from './output.js';
+export type { CompiledPattern, LinearPattern, PatternFault } from './pattern.js';
+export { compilePattern, linearPatternAjvOptions, linearRegExp } from './pattern.js';

@@ -12,7 +12,11 @@
  * `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf` on numbers
  * and `minItems`/`maxItems` on arrays. So `default` is left out, and
  * `min_length`/`max_length` become words in the description (they are not on
- * that list); the full schema still enforces them afterwards.
+ * that list); the full schema still enforces them afterwards. The guide names
+ * no regular-expression dialect for `pattern`, and the API refuses lookaround
+ * and `\p{...}`: a pattern outside the syntax JavaScript, Python and RE2 read
+ * alike (see pattern.ts) becomes words in the description too, in strict mode
+ * and whenever `portablePatterns` is asked for.
  *
  * `dict` cannot be expressed in strict mode: a free-form object would need
  * `additionalProperties` other than false. Encoding it as a JSON string would
@@ -24,22 +28,31 @@ import type { FieldConstraints, FieldDefinition, JsonValue, SchemaConfig } from 
 import { constraintsAllowedFor } from './constraints.js';
 import type { FieldType, LiteralValue } from './field-type.js';
 import { parseFieldType } from './parse.js';
+import { isPortablePattern } from './pattern.js';
 
 export type JsonSchema = { [keyword: string]: JsonValue };
 
 export interface CompileOptions {
-  /** OpenAI Structured Outputs strict mode (see the module comment). */
+  /** OpenAI Structured Outputs strict mode (see the module comment); implies `portablePatterns`. */
   strict?: boolean;
+  /** Only patterns OpenAI reads: any other pattern is described in words instead. */
+  portablePatterns?: boolean;
 }
 
 /** The full-dialect schema of one field's value. */
 export function compileFieldSchema(field: FieldDefinition, type: FieldType): JsonSchema {
-  return fieldSchema(field, type, false);
+  return fieldSchema(field, type, { strict: false, portablePatterns: false });
+}
+
+interface Dialect {
+  strict: boolean;
+  portablePatterns: boolean;
 }
 
 /** The schema of the whole structured output: an object with one property per field. */
 export function compileOutputSchema(schema: SchemaConfig, options: CompileOptions = {}): JsonSchema {
   const strict = options.strict === true;
+  const dialect: Dialect = { strict, portablePatterns: strict || options.portablePatterns === true };
   const properties: Array<[string, JsonSchema]> = [];
   const required: string[] = [];
   for (const field of schema.fields) {
@@ -49,7 +62,7 @@ export function compileOutputSchema(schema: SchemaConfig, options: CompileOption
         `field "${field.field_name}": invalid field_type '${field.field_type}' at column ${parsed.error.column}: ${parsed.error.message}`,
       );
     }
-    properties.push([field.field_name, fieldSchema(field, parsed.type, strict)]);
+    properties.push([field.field_name, fieldSchema(field, parsed.type, dialect)]);
     if (strict || field.required !== false) required.push(field.field_name);
   }
   return {
@@ -61,12 +74,13 @@ export function compileOutputSchema(schema: SchemaConfig, options: CompileOption
   };
 }
 
-function fieldSchema(field: FieldDefinition, type: FieldType, strict: boolean): JsonSchema {
+function fieldSchema(field: FieldDefinition, type: FieldType, dialect: Dialect): JsonSchema {
+  const { strict } = dialect;
   const valueSchema = typeSchema(type, strict, field.field_name);
   let description = field.description;
   if (field.constraints !== undefined) {
-    const lengthNote = addConstraints(valueSchema, type, field.constraints, strict);
-    if (lengthNote !== null) description = description === '' ? lengthNote : `${description} (${lengthNote})`;
+    const notes = addConstraints(valueSchema, type, field.constraints, dialect).join('; ');
+    if (notes !== '') description = description === '' ? notes : `${description} (${notes})`;
   }
   if (strict) return { ...(field.required === false ? nullable(valueSchema) : valueSchema), description };
   const schema: JsonSchema = { ...valueSchema, description };
@@ -113,9 +127,10 @@ function literalSchema(values: readonly LiteralValue[]): JsonSchema {
 
 /**
  * Maps the constraints allowed for the type onto `schema`. Returns the
- * description note for string lengths dropped in strict mode, else null.
+ * description notes for what the dialect cannot say as keywords.
  */
-function addConstraints(schema: JsonSchema, type: FieldType, c: FieldConstraints, strict: boolean): string | null {
+function addConstraints(schema: JsonSchema, type: FieldType, c: FieldConstraints, dialect: Dialect): string[] {
+  const notes: string[] = [];
   const allowed = constraintsAllowedFor(type);
   if (allowed.has('ge') && c.ge !== undefined) schema.minimum = c.ge;
   if (allowed.has('gt') && c.gt !== undefined) schema.exclusiveMinimum = c.gt;
@@ -123,14 +138,20 @@ function addConstraints(schema: JsonSchema, type: FieldType, c: FieldConstraints
   if (allowed.has('lt') && c.lt !== undefined) schema.exclusiveMaximum = c.lt;
   if (allowed.has('min_items') && c.min_items !== undefined) schema.minItems = c.min_items;
   if (allowed.has('max_items') && c.max_items !== undefined) schema.maxItems = c.max_items;
-  if (allowed.has('pattern') && c.pattern !== undefined) schema.pattern = c.pattern;
-  if (!allowed.has('min_length')) return null;
-  if (!strict) {
-    if (c.min_length !== undefined) schema.minLength = c.min_length;
-    if (c.max_length !== undefined) schema.maxLength = c.max_length;
-    return null;
+  const pattern = allowed.has('pattern') ? c.pattern : undefined;
+  const patternInWords = pattern !== undefined && dialect.portablePatterns && !isPortablePattern(pattern);
+  if (pattern !== undefined && !patternInWords) schema.pattern = pattern;
+  if (allowed.has('min_length')) {
+    if (dialect.strict) {
+      const note = lengthNote(c.min_length, c.max_length);
+      if (note !== null) notes.push(note);
+    } else {
+      if (c.min_length !== undefined) schema.minLength = c.min_length;
+      if (c.max_length !== undefined) schema.maxLength = c.max_length;
+    }
   }
-  return lengthNote(c.min_length, c.max_length);
+  if (patternInWords) notes.push(`matching the regular expression ${pattern}`);
+  return notes;
 }
 
 function lengthNote(min: number | undefined, max: number | undefined): string | null {

@@ -10,7 +10,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { AgentDefinition, SchemaConfig } from '../definition/types.js';
-import { compileOutputSchema, normalizeStrictOutput, responseFieldName, stripHiddenFields, type JsonSchema } from '../fieldtypes/index.js';
+import { compileOutputSchema, linearPatternAjvOptions, normalizeStrictOutput, responseFieldName, stripHiddenFields, type JsonSchema } from '../fieldtypes/index.js';
 import { StructuredStreamExtractor, type StructuredOutcome } from './structured-stream.js';
 
 export interface ResponseFormat {
@@ -42,7 +42,8 @@ function schemaName(schema: SchemaConfig): string {
   return name === '' ? 'structured_output' : name;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Patterns come from the definition and values from the model: both are untrusted, so patterns run in linear time.
+const ajv = new Ajv(linearPatternAjvOptions({ allErrors: true, strict: false }));
 const validatorCache = new Map<string, ValidateFunction>();
 
 function fullValidator(schema: JsonSchema): ValidateFunction {
@@ -69,7 +70,12 @@ export function buildOutputContract(definition: AgentDefinition): OutputContract
     }
     responseFormat = {
       type: 'json_schema',
-      json_schema: { name: schemaName(schemaConfig), strict: strictSchema !== null, schema: strictSchema ?? fullSchema },
+      json_schema: {
+        name: schemaName(schemaConfig),
+        strict: strictSchema !== null,
+        // Either way only patterns OpenAI reads are sent; the full schema still checks every reply.
+        schema: strictSchema ?? compileOutputSchema(schemaConfig, { portablePatterns: true }),
+      },
     };
   }
   return {

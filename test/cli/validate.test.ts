@@ -151,6 +151,58 @@ describe('agentctl validate', () => {
     expect(status).toBe(1);
   });
 
+  it('a hostile pattern: (a+)+$ with a default of forty a and a "!", and a backreference; exact problems, at once', async () => {
+    const hostile = agentYaml('hostile-agent').replace('llm_config:', () =>
+      [
+        '    - field_name: code',
+        '      field_type: str',
+        '      description: A code',
+        '      required: false',
+        `      default: '${'a'.repeat(40)}!'`,
+        "      constraints: {pattern: '(a+)+$'}",
+        '    - field_name: pair',
+        '      field_type: str',
+        '      description: A pair',
+        '      required: false',
+        "      constraints: {pattern: '(a)\\1'}",
+        'llm_config:',
+      ].join('\n'),
+    );
+    const cwd = await writeFiles('hostile-pattern', { 'agents/hostile.yaml': hostile });
+    const started = performance.now();
+    const result = agentctl(cwd, ['validate', '--format', 'json']);
+    // Process start included; JavaScript's own engine takes minutes on this default.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      files: 1,
+      agents: 1,
+      problems: [
+        {
+          file: 'agents/hostile.yaml',
+          line: 16,
+          column: 16,
+          severity: 'error',
+          code: 'invalid-default',
+          message: `default of field "code" does not fit str and its constraints: must match the pattern (a+)+$, got "${'a'.repeat(40)}"...`,
+          agent_id: 'hostile-agent',
+          path: '/schema_config/fields/1/default',
+        },
+        {
+          file: 'agents/hostile.yaml',
+          line: 22,
+          column: 34,
+          severity: 'error',
+          code: 'unsupported-pattern',
+          message: 'constraints.pattern of field "pair" cannot be used: backreferences (\\1) are not supported; patterns run on a linear-time engine',
+          agent_id: 'hostile-agent',
+          path: '/schema_config/fields/2/constraints/pattern',
+        },
+      ],
+    });
+  });
+
   it('rejects an unknown --format with the allowed choices', () => {
     const result = agentctl(join(workDir, 'valid'), ['validate', '--format', 'xml']);
     expect(result.status).toBe(1);

@@ -372,6 +372,53 @@ describe('checks on string values: the same problems whichever path parsed the f
   });
 });
 
+/** A valid agent with one more str field, whose pattern and default each test writes in its own YAML style. */
+function agentWithPattern(pattern: string, defaultValue: string): string {
+  return [
+    'agent_id: pattern-agent',
+    'agent_type: test',
+    'version: 1.0.0',
+    'prompt_config: {instructions: Hello.}',
+    'schema_config:',
+    '  schema_id: turn',
+    '  fields:',
+    '    - field_name: system_response',
+    '      field_type: str',
+    '      description: What the agent says',
+    '    - field_name: code',
+    '      field_type: str',
+    '      description: Code',
+    '      required: false',
+    `      default: ${defaultValue}`,
+    '      constraints:',
+    `        pattern: ${pattern}`,
+    'llm_config: {provider: openai, model: gpt-5-nano}',
+    '',
+  ].join('\n');
+}
+
+describe('pattern problems: the same on the fast path and the composed path', () => {
+  const cases: Array<[name: string, source: string, code: string, line: number, column: number]> = [
+    ['a hostile pattern and default', agentWithPattern("'(a+)+$'", `'${'a'.repeat(40)}!'`), 'invalid-default', 15, 16],
+    // The value starts at column 18; the problem is at the construct the engine cannot run.
+    ['a backreference, single-quoted', agentWithPattern("'(a)\\1'", 'aa'), 'unsupported-pattern', 17, 22],
+    ['a backreference, plain', agentWithPattern('x(a)\\1', 'aa'), 'unsupported-pattern', 17, 22],
+    ['a lookahead, double-quoted', agentWithPattern('"^(?=a)"', 'b'), 'unsupported-pattern', 17, 20],
+    ['a lookahead after escapes, double-quoted', agentWithPattern('"\\u0041\\t(?=a)"', 'b'), 'unsupported-pattern', 17, 27],
+    ['a lookbehind, single-quoted', agentWithPattern("'(?<=a)b'", 'b'), 'unsupported-pattern', 17, 19],
+  ];
+
+  it.each(cases)('%s', (_name, source, code, line, column) => {
+    expect(parseCleanDefinitionSource(source, FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, FILE))).toBeDefined();
+    const started = performance.now();
+    const fast = validateDefinitions(parseDefinitionSource(source, FILE).documents);
+    const composed = validateDefinitions(composeDefinitionSource(source, FILE).documents);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(fast).toEqual(composed);
+    expect(fast.map((problem) => [problem.code, problem.line, problem.column])).toEqual([[code, line, column]]);
+  });
+});
+
 describe('a clean validate run never loads the yaml package', () => {
   let workDir: string;
   let hook: string;

@@ -121,6 +121,16 @@ describe('field rules', () => {
     );
   });
 
+  it('field-name-case: capitals in a run split before the last one; a name of 100,000 capitals is answered at once', () => {
+    const suggestion = (name: string): string | undefined =>
+      only(validate(definition({ fields: `    - field_name: ${name}\n      field_type: str\n      description: x\n` }))).suggestion;
+    expect(suggestion('HTTPServerName')).toBe('did you mean "http_server_name"?');
+    expect(suggestion('ABCDef')).toBe('did you mean "abc_def"?');
+    const started = performance.now();
+    expect(suggestion(`${'A'.repeat(100_000)}1`)).toBe(`did you mean "${'a'.repeat(100_000)}1"?`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('invalid-field-type: the column of the mistake inside a plain scalar', () => {
     const source = definition({ fields: '    - field_name: tags\n      field_type: list[strr]\n      description: Tags\n' });
     const problem = only(validate(source));
@@ -205,6 +215,61 @@ describe('field rules', () => {
     const problem = only(validate(source));
     expect(problem).toMatchObject({ code: 'invalid-pattern', path: '/schema_config/fields/1/constraints/pattern', ...locate(source, '"^[A-Z"') });
     expect(problem.message).toMatch(/^constraints\.pattern of field "code" is not a valid regular expression: /);
+  });
+
+  it('unsupported-pattern: a backreference, at the \\1 inside the value, in plain, single- and double-quoted scalars', () => {
+    const field = (pattern: string): string => `    - field_name: code\n      field_type: str\n      description: Code\n      required: false\n      default: aa\n      constraints:\n        pattern: ${pattern}\n`;
+    const cases: Array<[written: string, needle: string]> = [
+      ['(a)\\1', '\\1'],
+      ["'(a)\\1'", '\\1'],
+      ['"(a)\\\\1"', '\\\\1'],
+    ];
+    for (const [written, needle] of cases) {
+      const source = definition({ fields: field(written) });
+      const problem = only(validate(source));
+      const at = locate(source, needle);
+      expect(problem).toEqual({
+        file: 'agent.yaml',
+        line: at.line,
+        column: at.column,
+        endLine: at.line,
+        endColumn: at.column + needle.length,
+        severity: 'error',
+        code: 'unsupported-pattern',
+        message: 'constraints.pattern of field "code" cannot be used: backreferences (\\1) are not supported; patterns run on a linear-time engine',
+        suggestion: 'spell out what the group matches instead of referring back to it',
+        agent_id: 'test-agent',
+        path: '/schema_config/fields/1/constraints/pattern',
+      });
+    }
+  });
+
+  it('unsupported-pattern: a lookahead, at the (?=; the default is not checked against it', () => {
+    const source = definition({ fields: '    - field_name: code\n      field_type: str\n      description: Code\n      required: false\n      default: b\n      constraints: {pattern: "^(?=a)"}\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'unsupported-pattern',
+      path: '/schema_config/fields/1/constraints/pattern',
+      message: 'constraints.pattern of field "code" cannot be used: lookahead (?=...) is not supported; patterns run on a linear-time engine',
+      ...locate(source, '(?=a)'),
+      endColumn: locate(source, '(?=a)').column + 3,
+    });
+  });
+
+  it('a hostile pattern and default, (a+)+$ against forty a and a "!": the exact invalid-default, at once', () => {
+    const hostileDefault = `${'a'.repeat(40)}!`;
+    const source = definition({
+      fields: `    - field_name: code\n      field_type: str\n      description: Code\n      required: false\n      default: '${hostileDefault}'\n      constraints:\n        pattern: '(a+)+$'\n`,
+    });
+    const started = performance.now();
+    const problem = only(validate(source));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(problem).toMatchObject({
+      code: 'invalid-default',
+      path: '/schema_config/fields/1/default',
+      message: `default of field "code" does not fit str and its constraints: must match the pattern (a+)+$, got "${'a'.repeat(40)}"...`,
+      ...locate(source, `'${hostileDefault}'`),
+    });
   });
 
   it('invalid-default: the default must fit the type and the constraints', () => {
@@ -344,6 +409,15 @@ describe('undeclared-prompt-var', () => {
     expect(only(validate(folded))).toMatchObject({ code: 'undeclared-prompt-var', ...locate(folded, '{{ nme') });
     const quoted = definition({ prompt: '  instructions: "Say \\"hi\\" to {{ nme }}"' });
     expect(only(validate(quoted))).toMatchObject({ code: 'undeclared-prompt-var', ...locate(quoted, '{{ nme') });
+  });
+
+  it('{{ followed by 100,000 spaces and no }}: no placeholder, answered at once (the old pattern took minutes)', () => {
+    const started = performance.now();
+    expect(validate(definition({ prompt: `  instructions: "Hi {{${' '.repeat(100_000)}x"` }))).toEqual([]);
+    expect(only(validate(definition({ prompt: `  instructions: "Hi {{${' '.repeat(100_000)}nme${' '.repeat(100_000)}}}"` }))).message).toBe(
+      'prompt variable {{ nme }} is not declared in prompt_config.dynamic_vars, nor a runtime variable',
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('accepts runtime variables and user_details.<key>; flags a placeholder that is not a name', () => {

@@ -172,6 +172,41 @@ describe('refused edits leave every file untouched (bytes and mtime)', () => {
     expect(await snapshot(agentFile)).toEqual(before);
   });
 
+  it('schema add-field with (a+)+$ and a default of forty a and a "!": refused with the exact problem, at once', async () => {
+    const before = await snapshot(agentFile);
+    const hostileDefault = `${'a'.repeat(40)}!`;
+    const started = performance.now();
+    const run = runCli(project.dir, ['schema', 'add-field', 'refusal-agent-v1', '--name', 'code', '--type', 'str', '--description', 'Code', '--default', hostileDefault, '--pattern', '(a+)+$']);
+    // Process start included; JavaScript's own engine takes minutes on this default.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `agents/refusal.yaml:26:16  error    default of field "code" does not fit str and its constraints: must match the pattern (a+)+$, got "${'a'.repeat(40)}"...  invalid-default`,
+    );
+    expect(run.stderr).toContain('agentctl: refused: the edit would make refusal-agent-v1 invalid (1 error); nothing was written');
+    expect(await snapshot(agentFile)).toEqual(before);
+
+    const accepted = runCli(project.dir, ['schema', 'add-field', 'refusal-agent-v1', '--name', 'code', '--type', 'str', '--description', 'Code', '--default', 'aaaa', '--pattern', '(a+)+$']);
+    expect(accepted.status).toBe(0);
+    expect(await readFile(agentFile, 'utf8')).toContain('      default: aaaa\n      constraints: {pattern: (a+)+$}\n');
+  });
+
+  it('schema add-field with a backreference or a lookahead: unsupported-pattern at the construct, nothing written', async () => {
+    const before = await snapshot(agentFile);
+    for (const [pattern, column, reason] of [
+      // The new field follows the file's style: `constraints: {pattern: ...}` on line 26.
+      ['(a)\\1', 33, 'backreferences (\\1) are not supported'],
+      ['x(?=a)', 31, 'lookahead (?=...) is not supported'],
+    ] as const) {
+      const run = runCli(project.dir, ['schema', 'add-field', 'refusal-agent-v1', '--name', 'code', '--type', 'str', '--description', 'Code', '--pattern', pattern]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `agents/refusal.yaml:26:${column}  error    constraints.pattern of field "code" cannot be used: ${reason}; patterns run on a linear-time engine  unsupported-pattern`,
+      );
+      expect(await snapshot(agentFile)).toEqual(before);
+    }
+  });
+
   it('the CLI refuses new over an existing id, and init over existing files', async () => {
     const newRun = runCli(project.dir, ['new', 'refusal-agent-v1']);
     expect(newRun.status).toBe(1);

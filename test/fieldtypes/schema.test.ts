@@ -212,6 +212,8 @@ function strictViolations(schema: JsonSchema, path = '#'): string[] {
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   if (types.length === 0 || types.some((t) => typeof t !== 'string')) return [...found, `${path}: no type`];
   if (types.length > 2 || (types.length === 2 && types[1] !== 'null')) found.push(`${path}: type union other than [T, "null"]`);
+  // OpenAI refuses these in a pattern ("regex lookaround is not supported"; `\p{...}` and named groups are not Python syntax).
+  if (typeof schema.pattern === 'string' && /\(\?[=!<]|\\[pP]\{/.test(schema.pattern)) found.push(`${path}: pattern ${schema.pattern} uses syntax OpenAI refuses`);
   const mainType = types[0] === 'integer' ? 'number' : types[0];
   for (const keyword of Object.keys(schema)) {
     const applies = KEYWORD_TYPE[keyword];
@@ -285,6 +287,27 @@ describe('compileOutputSchema, OpenAI strict dialect', () => {
   it('moves string lengths, which strict mode does not list, into the description', () => {
     const properties = strictInterview.properties as Record<string, JsonSchema>;
     expect(properties.system_response).toEqual({ type: 'string', description: 'What to say (1 to 500 characters)' });
+  });
+
+  it('keeps a pattern in the syntax OpenAI reads, and moves any other into the description, after the length note', () => {
+    const schema = compileOutputSchema(
+      {
+        schema_id: 's',
+        fields: [
+          { field_name: 'code', field_type: 'str', description: 'Code', constraints: { pattern: '^[A-Z]{2}-\\d+$' } },
+          { field_name: 'name', field_type: 'str', description: 'Name', constraints: { max_length: 20, pattern: '^\\p{Lu}' } },
+          { field_name: 'tag', field_type: 'list[str]', description: '', constraints: { pattern: '(?<t>x)' } },
+        ],
+      },
+      { strict: true },
+    );
+    expect(schema.properties).toEqual({
+      code: { type: 'string', pattern: '^[A-Z]{2}-\\d+$', description: 'Code' },
+      name: { type: 'string', description: 'Name (at most 20 characters; matching the regular expression ^\\p{Lu})' },
+      // Not a str field: pattern does not apply, and is neither a keyword nor a note.
+      tag: { type: 'array', items: { type: 'string' }, description: '' },
+    });
+    expect(strictRootViolations(schema)).toEqual([]);
   });
 
   it('makes optional fields nullable: a type union, or anyOf with null for enums', () => {
