@@ -152,6 +152,8 @@ describe('action.yml, its steps run as a runner would (needs the npm registry)',
     expect(results[0]?.stdout).toBe(
       '::error file=agents/sales-agent-v1.yaml,line=8,col=13,endLine=8,endColumn=15,title=invalid-type::agent_type must be a string (got 42)\n1 problem (1 error, 0 warnings) in 1 file\n',
     );
+    // The README's CI section shows this log as what a failing pull request gets.
+    expect(await readFile(join(repo, 'README.md'), 'utf8')).toContain(`\n\`\`\`\n${results[0]?.stdout ?? ''}\`\`\`\n`);
   });
 
   it('takes the paths input as a whitespace-separated list', async () => {

@@ -82,8 +82,10 @@ describe('the packed package in a fresh project (needs the npm registry)', () =>
     expect(library).toEqual({ code: 0, stdout: 'function function function\n', stderr: '' });
   });
 
-  it('worker and chat name the one command that installs the stack, exit 1', async () => {
-    expect(await npx('worker', 'dev')).toEqual({ code: 1, stdout: '', stderr: `agentctl: worker needs the LiveKit agents packages, which are not installed; install them with: ${STACK_INSTALL} langfuse@3.39.2\n` });
+  it('worker and chat name the one command that installs the stack, exit 1 (the README shows that line)', async () => {
+    const worker = await npx('worker', 'dev');
+    expect(worker).toEqual({ code: 1, stdout: '', stderr: `agentctl: worker needs the LiveKit agents packages, which are not installed; install them with: ${STACK_INSTALL} langfuse@3.39.2\n` });
+    expect(await readFile(join(repo, 'README.md'), 'utf8')).toContain(`$ npx agentctl worker dev\n${worker.stderr}`);
     expect(await npx('chat', 'sales-agent-v1', '--say', 'hi')).toEqual({ code: 1, stdout: '', stderr: `agentctl: chat needs the LiveKit agents packages, which are not installed; install them with: ${STACK_INSTALL} langfuse@3.39.2\n` });
   });
 
