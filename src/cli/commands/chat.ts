@@ -35,6 +35,7 @@ function parseUserDetails(text: string | undefined): Record<string, unknown> | u
 }
 
 async function chat(agentId: string, options: ChatOptions): Promise<void> {
+  (await import('../worker-stack.js')).requireWorkerStack('chat');
   // Heavy modules (store drivers, @livekit/agents) load only when chat runs.
   const { resolveStoreUri } = await import('../../store/uri.js');
   const { openStore } = await import('../../store/open.js');

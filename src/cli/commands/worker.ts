@@ -10,6 +10,7 @@ interface WorkerCommandOptions {
 }
 
 async function runWorker(mode: string, passThrough: string[], options: WorkerCommandOptions): Promise<void> {
+  (await import('../worker-stack.js')).requireWorkerStack('worker');
   if (!(MODES as readonly string[]).includes(mode)) throw new CliError(`unknown worker mode "${mode}": use one of ${MODES.join(', ')}`);
   const { resolveStoreUri } = await import('../../store/uri.js');
   // Job processes are forked by the agents framework and inherit the environment: that is how they find the store.
