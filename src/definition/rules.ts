@@ -15,6 +15,7 @@ import type { DefinitionDocument, DocumentLocation } from './document.js';
 import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar, scalarCharOffset, spanPosition } from './locate.js';
 import type { Problem } from './problem.js';
 import { findSecretInText, isSecretKeyName, maskSecret } from './secrets.js';
+import { forbiddenOverrideReason, parseOverridePattern } from './session-overrides.js';
 import { didYouMean, toSnakeCase } from './suggest.js';
 import { DEFAULT_RESPONSE_FIELD, type FieldConstraints } from './types.js';
 
@@ -50,6 +51,8 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   const promptConfig = definition['prompt_config'];
   if (isRecord(promptConfig)) checkPromptVariables(document, promptConfig, problems);
   checkLiteralSecrets(document, definition, [], problems);
+  const sessionOverrides = definition['session_overrides'];
+  if (isRecord(sessionOverrides) && Array.isArray(sessionOverrides['allow'])) checkOverrideAllowList(document, sessionOverrides['allow'], problems);
   return problems;
 }
 
@@ -350,6 +353,23 @@ function checkInstructionField(document: DefinitionDocument, configured: unknown
       }),
     );
   }
+}
+
+/** An allow-list entry that would let a session choose an endpoint, a credential, a provider, or touch a closed section. */
+function checkOverrideAllowList(document: DefinitionDocument, allow: readonly unknown[], problems: Problem[]): void {
+  allow.forEach((entry, index) => {
+    // An entry that is not a dotted path is the schema's problem.
+    const segments = typeof entry === 'string' ? parseOverridePattern(entry) : null;
+    const reason = segments === null ? null : forbiddenOverrideReason(segments);
+    if (reason === null) return;
+    problems.push(
+      problemAtValue(document, `/session_overrides/allow/${index}`, {
+        code: 'override-not-allowed',
+        message: `session_overrides.allow cannot include "${String(entry)}": ${reason}, which a session may never change`,
+        suggestion: 'remove it: only the definition itself (as applied from git) may set this',
+      }),
+    );
+  });
 }
 
 /** `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too. */
