@@ -33,7 +33,8 @@ export interface JobMetadata {
   user_id?: string;
   tenant_id?: string;
   user_details?: Record<string, unknown>;
-  overrides?: Record<string, unknown>;
+  /** An object of leaves to set; anything else is rejected like any override the agent does not allow. */
+  overrides?: unknown;
 }
 
 const METADATA_KEYS = ['agent_id', 'user_id', 'tenant_id', 'user_details', 'overrides'] as const;
@@ -92,14 +93,19 @@ function parseMetadata(text: string | undefined, origin: string, log: WorkerLog)
   return { ok: true, value };
 }
 
-/** The known keys of `source` (the first source that has a key wins) with the right types; the rest are dropped with a log line. */
+/** The known keys, each from the first of `sources` that has it, with the right types; the rest are dropped with a log line. */
 function pickMetadata(sources: ReadonlyArray<Record<string, unknown>>, log: WorkerLog): JobMetadata {
   const metadata: Record<string, unknown> = {};
   for (const key of METADATA_KEYS) {
     const source = sources.find((candidate) => Object.hasOwn(candidate, key));
     const value = source?.[key];
     if (value === undefined) continue;
-    const wantsObject = key === 'user_details' || key === 'overrides';
+    // Overrides of any shape go on to be judged (and, for a strict agent, refused) like any other.
+    if (key === 'overrides') {
+      metadata[key] = value;
+      continue;
+    }
+    const wantsObject = key === 'user_details';
     const ok = wantsObject ? isPlainObject(value) : typeof value === 'string' && value !== '';
     if (ok) metadata[key] = value;
     else log.warn(`metadata ${key} must be ${wantsObject ? 'an object' : 'a non-empty string'}; ignoring it`);
@@ -203,8 +209,7 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
     log.info(`metadata tenant_id "${metadata.tenant_id}" ignored: agent "${agentId}" has no tenant_config, so its sessions count under "${tenantId}"`, { agent_id: agentId });
   }
 
-  const overrides = metadata.overrides ?? {};
-  const merged = applySessionOverrides(stored.definition, overrides);
+  const merged = applySessionOverrides(stored.definition, metadata.overrides);
   logRejectedOverrides(merged.rejected, agentId, log);
   if (merged.rejected.length > 0 && stored.definition.session_overrides?.strict === true) {
     const listed = merged.rejected.slice(0, 5).map((item) => `${item.path || '(all)'} (${item.reason})`);
@@ -228,7 +233,7 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
     userId: metadata.user_id ?? 'anonymous',
     tenantId,
     userDetails: metadata.user_details ?? {},
-    overrides,
+    overrides: isPlainObject(metadata.overrides) ? metadata.overrides : {},
   };
   let admitted: boolean;
   try {

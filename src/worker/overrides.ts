@@ -8,7 +8,7 @@
  * everything else is rejected with a reason, and the merged result is
  * validated again with the same schema and rules as a file.
  */
-import { parseDefinitionSource } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import {
   DEFAULT_SESSION_OVERRIDE_ALLOW,
@@ -95,6 +95,13 @@ function neverSettableReason(segments: readonly string[]): string | null {
   return forbidden === null ? null : `${forbidden}, which a session may never change`;
 }
 
+/**
+ * No setting of a definition lies deeper than the loader's nesting limit; a
+ * deeper override is cut off there, which also keeps the walk linear (each
+ * node costs at most this many segment comparisons).
+ */
+const MAX_OVERRIDE_PATH = DEFAULT_PARSE_LIMITS.maxDepth;
+
 /** Sets the allowed leaves of `overrides` on a copy of `base`; `base` is never changed. */
 export function mergeOverrides(base: AgentDefinition, overrides: unknown): MergedOverrides {
   const definition = structuredClone(base);
@@ -105,7 +112,7 @@ export function mergeOverrides(base: AgentDefinition, overrides: unknown): Merge
     return { definition, applied, rejected: [{ path: '', reason: 'overrides must be an object' }] };
   }
   const allow = allowListOf(base);
-  // Depth first, in document order, without recursion: the walk never depends on how deep the input goes.
+  // Depth first, in document order, without recursion, so no input depth can overflow the stack.
   const pending: Array<{ segments: string[]; value: unknown }> = [];
   const pushChildren = (segments: readonly string[], object: PlainObject): void => {
     const keys = Object.keys(object);
@@ -122,7 +129,8 @@ export function mergeOverrides(base: AgentDefinition, overrides: unknown): Merge
     if (reason !== null) {
       rejected.push({ path, reason });
     } else if (isPlainObject(value)) {
-      if (allow.patterns.some((pattern) => patternReachesBelow(pattern, segments))) pushChildren(segments, value);
+      if (segments.length >= MAX_OVERRIDE_PATH) rejected.push({ path, reason: `nests deeper than any setting of a definition (${MAX_OVERRIDE_PATH} levels)` });
+      else if (allow.patterns.some((pattern) => patternReachesBelow(pattern, segments))) pushChildren(segments, value);
       else rejected.push({ path, reason: `not on ${allow.name}` });
     } else if (allow.patterns.some((pattern) => patternMatches(pattern, segments))) {
       setLeaf(definition as unknown as PlainObject, segments, value);

@@ -3,6 +3,9 @@
  * streams a scripted reply as SSE chunks, slowly, and records every request
  * body. With `holdLast`, the final chunk waits until the test calls
  * `release()`, so a test can prove text was used before the JSON finished.
+ * Every request to any path is kept in `received` (headers too), so a test can
+ * prove what reached this host; `failWith(status)` answers chat completions
+ * with an OpenAI-style error instead. It also takes Langfuse ingestion posts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +21,22 @@ export interface ScriptedReply {
   holdLast?: boolean;
 }
 
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
 export interface FakeOpenAI {
   /** Base URL including `/v1`, for OPENAI_BASE_URL. */
   baseUrl: string;
+  /** `http://127.0.0.1:<port>`, e.g. for a Langfuse host. */
+  origin: string;
+  /** Every request, to any path, in order. */
+  received: ReceivedRequest[];
+  /** Answer chat completions with this HTTP status and an error body (null: reply normally again). */
+  failWith(status: number | null): void;
   /** Every chat-completions request body, in order. */
   requests: Array<Record<string, unknown>>;
   /** Queues replies; each request takes the next, the last one repeats. */
@@ -44,6 +60,8 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: Array<Record<string, unknown>> = [];
+  const received: ReceivedRequest[] = [];
+  let failStatus: number | null = null;
   let replies: ScriptedReply[] = [{ content: '{"system_response":"ok"}' }];
   let releaseHeld: (() => void) | null = null;
   let released = false;
@@ -77,6 +95,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
   const server = createServer((request, response) => {
     void (async () => {
+      const text = await readBody(request);
+      received.push({ method: request.method ?? '', url: request.url ?? '', headers: { ...request.headers }, body: text });
+      if (request.method === 'POST' && request.url?.startsWith('/api/public/ingestion')) {
+        response.writeHead(207, { 'content-type': 'application/json' });
+        response.end('{"successes":[],"errors":[]}');
+        return;
+      }
       if (request.method === 'GET' && request.url?.startsWith('/v1/models')) {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ object: 'list', data: [] }));
@@ -86,8 +111,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         response.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+      const body = JSON.parse(text) as Record<string, unknown>;
       requests.push(body);
+      if (failStatus !== null) {
+        response.writeHead(failStatus, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { message: `fake failure ${failStatus}`, type: 'invalid_request_error', code: null } }));
+        return;
+      }
       const reply = replies.length > 1 ? (replies.shift() as ScriptedReply) : (replies[0] as ScriptedReply);
       await streamReply(response, reply, String(body.model));
     })();
@@ -97,7 +127,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
     requests,
+    received,
+    failWith(status) {
+      failStatus = status;
+    },
     script(...next) {
       replies = next;
       released = false;
