@@ -398,10 +398,12 @@ export class LiveSession {
     const changed = diffJson(this.base, stored?.definition ?? {}).map((difference) => difference.path);
     let { applied, reconnectRequired } = classifyChanges(changed);
     const merged = stored ? applySessionOverrides(stored.definition, this.identity.overrides) : null;
-    if (!stored || stored.definition.enabled === false || !merged?.ok) {
+    // A config that became strict would have refused these overrides: it is not taken in place either.
+    const strictRefuses = merged !== null && merged.rejected.length > 0 && stored?.definition.session_overrides?.strict === true;
+    if (!stored || stored.definition.enabled === false || !merged?.ok || strictRefuses) {
       applied = [];
       reconnectRequired = true;
-      if (merged && !merged.ok) this.environment.log.warn('changed config is invalid with this session\'s overrides; keeping the running config', { agent_id: agentId });
+      if (merged && (!merged.ok || strictRefuses)) this.environment.log.warn('changed config is invalid with this session\'s overrides; keeping the running config', { agent_id: agentId });
     } else {
       const before = this.currentDefinition;
       this.base = stored.definition;

@@ -9,7 +9,7 @@ import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { requiredCredentials, TEXT_ROLES } from '../../src/worker/credentials.js';
 import { readJobMetadata, refuseSession, startJob, type JobEnvironment, type JobMetadata, type LiveSession } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
-import { STRUCTURED_RESPONSE_TOPIC, type SessionRefusedMessage } from '../../src/worker/room-messages.js';
+import { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC, type SessionRefusedMessage } from '../../src/worker/room-messages.js';
 import { createTestStore, recordingRoom, testAgent, type RecordingRoom, type TestStore } from './fixtures.js';
 
 /** Every key a voice session of the test agent (Deepgram STT by default, OpenAI LLM and TTS) reads. */
@@ -227,5 +227,19 @@ describe('overrides at admission', () => {
     expect(await testStore.store.countLiveSessions('default', new Date())).toBe(0);
     // Allowed overrides still pass under strict.
     expect((await start({ agent_id: 'visa-officer', overrides: { llm_config: { temperature: 0.3 } } })).ok).toBe(true);
+  });
+
+  it('a config that turns strict while the room is live is not taken in place by a session it would have refused', async () => {
+    await testStore.put(testAgent());
+    resolver.watch({ pollMs: 25 });
+    const started = await start({ agent_id: 'visa-officer', overrides: { llm_config: { model: 'gpt-4o', temperature: 0.3 } } });
+    if (!started.ok) throw new Error(started.message);
+    await testStore.put(testAgent({ version: '1.1.0', session_overrides: { strict: true } }));
+    await expect.poll(() => room.on(CONFIG_UPDATE_TOPIC).length, { timeout: 5000 }).toBe(1);
+    await started.session.settled();
+    expect(room.on(CONFIG_UPDATE_TOPIC)[0]).toMatchObject({ revision: 2, applied: [], reconnect_required: true });
+    expect(started.session.revision).toBe(1);
+    expect(started.session.definition.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.3 });
+    expect(log.records.map((record) => record.message)).toContain("changed config is invalid with this session's overrides; keeping the running config");
   });
 });
