@@ -22,7 +22,7 @@ export const DEFAULT_SESSION_OVERRIDE_ALLOW: readonly string[] = Object.freeze([
   'prompt_config.dynamic_vars.*',
 ]);
 
-export const WILDCARD = '*';
+const WILDCARD = '*';
 
 /** Keys that choose where a request goes, which credential is sent, or which provider is paid: never set by a session, in any section. */
 const ROUTING_KEYS: Readonly<Record<string, string>> = {

@@ -32,7 +32,7 @@ function requiredKey(env: NodeJS.ProcessEnv, credential: RequiredCredential, wha
 }
 
 /** Where LLM requests go: the definition's base_url, else the worker's OPENAI_BASE_URL, else OpenAI. Never chosen by a session. */
-export function llmBaseUrl(config: LlmConfig, env: NodeJS.ProcessEnv): string | undefined {
+function llmBaseUrl(config: LlmConfig, env: NodeJS.ProcessEnv): string | undefined {
   return config.base_url ?? env.OPENAI_BASE_URL;
 }
 
@@ -108,13 +108,13 @@ export class LlmRequestError extends Error {
 }
 
 /** Where a turn's request goes and which variable its key came from, for error messages. */
-export interface LlmTarget {
+interface LlmTarget {
   /** host[:port] of the base URL (no user info, no path). */
   host: string;
   keyEnv: string;
 }
 
-export function llmTarget(config: LlmConfig, env: NodeJS.ProcessEnv): LlmTarget {
+function llmTarget(config: LlmConfig, env: NodeJS.ProcessEnv): LlmTarget {
   let host: string;
   try {
     host = new URL(llmBaseUrl(config, env) ?? DEFAULT_OPENAI_BASE_URL).host;

@@ -11,7 +11,7 @@ import type { AgentDefinition, LlmConfig, SttConfig, TracingConfig, TtsConfig } 
 export type ProviderRole = 'llm' | 'stt' | 'tts' | 'tracing';
 
 /** Every role: what a voice session uses. */
-export const VOICE_ROLES: readonly ProviderRole[] = ['llm', 'stt', 'tts', 'tracing'];
+const VOICE_ROLES: readonly ProviderRole[] = ['llm', 'stt', 'tts', 'tracing'];
 /** A text session (`agentctl chat`) has no audio: no STT, no TTS. */
 export const TEXT_ROLES: readonly ProviderRole[] = ['llm', 'tracing'];
 
@@ -33,7 +33,7 @@ const PROVIDER_KEY_ENV: Readonly<Record<KeyedProvider, string>> = {
 };
 
 /** The STT plugin the worker builds: Deepgram unless the section says openai (the default when there is no stt_config). */
-export function sttProvider(config: SttConfig | undefined): KeyedProvider {
+function sttProvider(config: SttConfig | undefined): KeyedProvider {
   return config?.provider === 'openai' ? 'openai' : 'deepgram';
 }
 
@@ -63,7 +63,7 @@ export function ttsCredential(config: TtsConfig | undefined): RequiredCredential
 }
 
 /** Langfuse takes a key pair; nothing is needed while tracing is off. */
-export function tracingCredentials(config: TracingConfig | undefined): RequiredCredential[] {
+function tracingCredentials(config: TracingConfig | undefined): RequiredCredential[] {
   if (config?.enabled !== true) return [];
   const provider = config.provider ?? 'langfuse';
   return ['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY'].map((env) => ({ role: 'tracing', section: 'tracing_config', provider, env }));

@@ -40,9 +40,9 @@ export interface JobMetadata {
 const METADATA_KEYS = ['agent_id', 'user_id', 'tenant_id', 'user_details', 'overrides'] as const;
 
 /** Each metadata text, and the keys a session takes from them together, at most this many UTF-8 bytes. */
-export const MAX_METADATA_BYTES = 64 * 1024;
+const MAX_METADATA_BYTES = 64 * 1024;
 /** Nesting of objects and arrays, the metadata object being level 1: the same limit as definition files. */
-export const MAX_METADATA_DEPTH = DEFAULT_PARSE_LIMITS.maxDepth;
+const MAX_METADATA_DEPTH = DEFAULT_PARSE_LIMITS.maxDepth;
 
 /** A session that does not start: what the room is told. */
 export interface JobRefusal {
@@ -116,8 +116,19 @@ function pickMetadata(sources: ReadonlyArray<Record<string, unknown>>, log: Work
 /** The bounds a session's metadata must keep, checked on the value (after the texts were checked before parsing). */
 function checkMetadataBounds(metadata: JobMetadata): JobRefusal | null {
   if (nestsDeeperThan(metadata, MAX_METADATA_DEPTH)) return invalidMetadata(`metadata nests deeper than ${MAX_METADATA_DEPTH} levels`);
-  if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > MAX_METADATA_BYTES) return invalidMetadata(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
+  let text: string;
+  try {
+    text = JSON.stringify(metadata);
+  } catch (error) {
+    // A value handed over directly (a BigInt, say) that no room could have sent.
+    return invalidMetadata(`metadata is not JSON: ${messageOf(error)}`);
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_METADATA_BYTES) return invalidMetadata(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
   return null;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -172,8 +183,7 @@ export async function startJob(metadata: JobMetadata, environment: JobEnvironmen
     agentId = checked.agent_id ?? null;
     result = checkMetadataBounds(checked) ?? (await admit(checked, environment));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    result = { ok: false, reason: 'invalid_config', message: `cannot start a session${agentId === null ? '' : ` of agent "${agentId}"`}: ${reason}` };
+    result = { ok: false, reason: 'invalid_config', message: `cannot start a session${agentId === null ? '' : ` of agent "${agentId}"`}: ${messageOf(error)}` };
   }
   if (!result.ok) return refuseSession(result, agentId, environment);
   return result;
@@ -255,7 +265,7 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
   } catch (error) {
     // The record would hold a quota slot until it expires.
     await store.endSession(identity.sessionId).catch(() => undefined);
-    return { ok: false, reason: 'invalid_config', message: `cannot start a session of agent "${agentId}": ${(error as Error).message}` };
+    return { ok: false, reason: 'invalid_config', message: `cannot start a session of agent "${agentId}": ${messageOf(error)}` };
   }
   return { ok: true, session };
 }

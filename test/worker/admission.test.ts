@@ -136,7 +136,12 @@ describe('metadata bounds', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(await start({ agent_id: 'visa-officer', overrides: cyclic })).toMatchObject({ ok: false, reason: 'invalid_metadata' });
-    expect(refusals().map((message) => message.reason)).toEqual(['invalid_metadata', 'invalid_metadata', 'invalid_metadata']);
+    expect(await start({ agent_id: 'visa-officer', user_details: { count: 10n } })).toEqual({
+      ok: false,
+      reason: 'invalid_metadata',
+      message: 'metadata is not JSON: Do not know how to serialize a BigInt',
+    });
+    expect(refusals().map((message) => message.reason)).toEqual(['invalid_metadata', 'invalid_metadata', 'invalid_metadata', 'invalid_metadata']);
     expect(await testStore.store.countLiveSessions('default', new Date())).toBe(0);
   });
 });
