@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { escapeControlCharacters } from '../text/terminal-text.js';
+import { redactUrls } from '../text/url-credentials.js';
 import { CliError, EXIT_FAILURE } from './errors.js';
 import { registerCommands } from './commands/index.js';
 
@@ -31,6 +33,11 @@ Docs:  README.md, and \`agentctl <command> --help\` for each command.`,
   return program;
 }
 
+/** An error line names files, agents, stores and what they hold: never a URL's password, never a raw control character. */
+function errorLine(message: string): string {
+  return `agentctl: ${redactUrls(escapeControlCharacters(message))}\n`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv.slice(2));
   program.exitOverride();
@@ -44,12 +51,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const debug = program.opts<{ debug?: boolean }>().debug === true || process.argv.includes('--debug');
     if (error instanceof CliError) {
-      process.stderr.write(`agentctl: ${error.message}\n`);
+      process.stderr.write(errorLine(error.message));
       if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`agentctl: ${message}\n`);
+    process.stderr.write(errorLine(message));
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     else process.stderr.write('agentctl: (run again with --debug for details)\n');
     return EXIT_FAILURE;

@@ -78,7 +78,10 @@ export function composeDefinitionSource(source: string, file: string, limits?: P
   const tooDeep = new Map<number, Problem>();
   const maxDepth = Math.min(effectiveLimits.maxDepth, MAX_SUPPORTED_DEPTH);
   const composer = new Composer(YAML_OPTIONS);
-  const tokens = withoutDeepDocuments(new Parser().parse(source), maxDepth, (index, offset) => {
+  // Kept for finding where an unclosed quote or bracket opened (the composer reports where it gave up).
+  const cst = Array.from(new Parser().parse(source));
+  const documentTokens = cst.filter((token): token is CST.Document => token.type === 'document');
+  const tokens = withoutDeepDocuments(cst, maxDepth, (index, offset) => {
     tooDeep.set(index, problemAt('nesting-too-deep', `nesting deeper than ${maxDepth} levels`, [offset, offset + 1]));
   });
   const stream = Array.from(composer.compose(tokens));
@@ -98,8 +101,9 @@ export function composeDefinitionSource(source: string, file: string, limits?: P
     }
     const documentProblems: Problem[] = [];
     let composable = true;
+    const openers = new UnclosedOpeners(documentTokens[index], source, locate);
     for (const error of yamlDocument.errors) {
-      const problem = yamlProblem(error, 'error', source, problemAt);
+      const problem = openers.problemFor(error, problemAt) ?? yamlProblem(error, 'error', source, problemAt);
       if (problem.code !== 'yaml-tag') composable = false;
       documentProblems.push(problem);
     }
@@ -192,6 +196,85 @@ function yamlProblem(error: YAMLError, severity: Severity, source: string, probl
       return problemAt('nesting-too-deep', `nesting too deep for the YAML parser (${error.message})`, error.pos);
     default:
       return problemAt('yaml-syntax', error.message, error.pos, '', severity);
+  }
+}
+
+type OpenerKind = 'double-quoted-scalar' | 'single-quoted-scalar' | '{' | '[';
+
+const OPENER_NAMES: Readonly<Record<OpenerKind, { name: string; closing: string }>> = {
+  'double-quoted-scalar': { name: 'double-quoted string', closing: 'add the closing " (a " inside the string is written \\")' },
+  'single-quoted-scalar': { name: 'single-quoted string', closing: "add the closing ' (a ' inside the string is written '')" },
+  '{': { name: 'flow mapping "{"', closing: 'add the closing }' },
+  '[': { name: 'flow sequence "["', closing: 'add the closing ]' },
+};
+
+/** Which opener a `yaml` error is about: an unclosed quote, or a flow collection without its end. */
+function openerKindOf(error: YAMLError): OpenerKind | undefined {
+  if (error.code === 'MISSING_CHAR' && error.message === 'Missing closing "quote') return 'double-quoted-scalar';
+  if (error.code === 'MISSING_CHAR' && error.message === "Missing closing 'quote") return 'single-quoted-scalar';
+  if (error.code !== 'MISSING_CHAR' && error.code !== 'BAD_INDENT') return undefined;
+  if (/^Flow map .*end with a \}$/.test(error.message)) return '{';
+  if (/^Flow sequence .*end with a \]$/.test(error.message)) return '[';
+  return undefined;
+}
+
+/**
+ * The quotes and brackets of one document that never close. The composer
+ * reports each where it gave up (for a quote, the end of the file); the
+ * problem belongs where it opened, with where the parser gave up in the message.
+ */
+class UnclosedOpeners {
+  private found: Array<{ kind: OpenerKind; offset: number }> | undefined;
+  private readonly reported = new Set<number>();
+
+  constructor(
+    private readonly document: CST.Document | undefined,
+    private readonly source: string,
+    private readonly locate: LineLocator,
+  ) {}
+
+  problemFor(error: YAMLError, problemAt: ProblemFactory): Problem | undefined {
+    const kind = openerKindOf(error);
+    if (kind === undefined) return undefined;
+    // Nested openers are reported innermost first: take the latest unclosed one before the error not yet reported.
+    const opener = this.openers()
+      .filter((candidate) => candidate.kind === kind && candidate.offset <= error.pos[0] && !this.reported.has(candidate.offset))
+      .at(-1);
+    if (opener === undefined) return undefined;
+    this.reported.add(opener.offset);
+    const contentEnd = trimmedEnd(this.source, 0, this.source.length);
+    const gaveUp = this.locate(error.pos[0]);
+    const where =
+      error.pos[0] >= contentEnd
+        ? `the parser reached the end of the file at line ${this.locate(Math.max(0, contentEnd - 1)).line}`
+        : `the parser gave up at line ${gaveUp.line}, column ${gaveUp.column}`;
+    const { name, closing } = OPENER_NAMES[kind];
+    const problem = problemAt('yaml-syntax', `unclosed ${name} opened here; ${where}`, [opener.offset, opener.offset + 1]);
+    problem.suggestion = closing;
+    return problem;
+  }
+
+  /** Walks the document's syntax tree once, with an explicit stack (nesting was bounded before composing). */
+  private openers(): Array<{ kind: OpenerKind; offset: number }> {
+    if (this.found !== undefined) return this.found;
+    const found: Array<{ kind: OpenerKind; offset: number }> = [];
+    const pending: Array<CST.Token | undefined> = [this.document?.value];
+    while (pending.length > 0) {
+      const token = pending.pop();
+      if (token === undefined) continue;
+      if (token.type === 'double-quoted-scalar' || token.type === 'single-quoted-scalar') {
+        const quote = token.type === 'double-quoted-scalar' ? '"' : "'";
+        if (token.source.length === 1 || !token.source.endsWith(quote)) found.push({ kind: token.type, offset: token.offset });
+      } else if (token.type === 'flow-collection' || token.type === 'block-map' || token.type === 'block-seq') {
+        if (token.type === 'flow-collection') {
+          const opening = token.start.source === '{' ? '{' : '[';
+          if (token.end[0]?.source !== (opening === '{' ? '}' : ']')) found.push({ kind: opening, offset: token.start.offset });
+        }
+        for (const item of token.items) pending.push('key' in item ? item.key ?? undefined : undefined, item.value);
+      }
+    }
+    this.found = found.sort((a, b) => a.offset - b.offset);
+    return this.found;
   }
 }
 

@@ -11,10 +11,11 @@ import { checkValue } from '../fieldtypes/check-value.js';
 import { constraintsAllowedFor, type ConstraintName } from '../fieldtypes/constraints.js';
 import { formatFieldType, type FieldType } from '../fieldtypes/field-type.js';
 import { parseFieldType } from '../fieldtypes/parse.js';
-import type { DefinitionDocument, DocumentLocation } from './document.js';
+import type { DefinitionDocument, DocumentLocation, SourcePosition } from './document.js';
 import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar, scalarCharOffset, spanPosition } from './locate.js';
 import type { Problem } from './problem.js';
-import { findSecretInText, isSecretKeyName, maskSecret } from './secrets.js';
+import { describeCharacter, findControlCharacter } from '../text/terminal-text.js';
+import { findSecretInText, isSecretKeyName, maskSecret, URL_PASSWORD_KIND } from './secrets.js';
 import { forbiddenOverrideReason, parseOverridePattern } from './session-overrides.js';
 import { didYouMean, toSnakeCase } from './suggest.js';
 import { DEFAULT_RESPONSE_FIELD, type FieldConstraints } from './types.js';
@@ -50,7 +51,9 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   }
   const promptConfig = definition['prompt_config'];
   if (isRecord(promptConfig)) checkPromptVariables(document, promptConfig, problems);
-  checkLiteralSecrets(document, definition, [], problems);
+  const pipelineConfig = definition['pipeline_config'];
+  if (isRecord(pipelineConfig)) checkTurnDetection(document, pipelineConfig, problems);
+  checkStrings(document, definition, [], problems);
   const sessionOverrides = definition['session_overrides'];
   if (isRecord(sessionOverrides) && Array.isArray(sessionOverrides['allow'])) checkOverrideAllowList(document, sessionOverrides['allow'], problems);
   return problems;
@@ -372,6 +375,18 @@ function checkOverrideAllowList(document: DefinitionDocument, allow: readonly un
   });
 }
 
+/** Turn detection by VAD needs the VAD; the agents framework would drop the setting silently and pick another mode. */
+function checkTurnDetection(document: DefinitionDocument, pipelineConfig: Record<string, unknown>, problems: Problem[]): void {
+  if (pipelineConfig['turn_detection'] !== 'vad' || pipelineConfig['vad_enabled'] !== false) return;
+  problems.push(
+    problemAtValue(document, '/pipeline_config/turn_detection', {
+      code: 'turn-detection-needs-vad',
+      message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
+      suggestion: 'set vad_enabled: true, or turn_detection: stt',
+    }),
+  );
+}
+
 /** `{{ name }}` with any spacing; the name is checked separately so that `{{ bad name }}` is reported too. */
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -405,12 +420,24 @@ function checkPromptVariables(document: DefinitionDocument, promptConfig: Record
 }
 
 /**
- * Walks the whole definition: secrets must not appear anywhere, at any depth.
- * The path is kept as a stack and turned into a pointer only for a finding.
+ * A control character, a bidi override, or any surrogate: one test per string
+ * rules most strings out; surrogates in pairs (emoji) are then let through.
  */
-function checkLiteralSecrets(document: DefinitionDocument, value: unknown, segments: Array<string | number>, problems: Problem[], key?: string): void {
+// eslint-disable-next-line no-control-regex
+const MAYBE_UNSAFE_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
+
+/**
+ * Walks the whole definition: secrets must not appear anywhere, at any depth,
+ * nor control characters or lone surrogates in any string or key. The path is
+ * kept as a stack and turned into a pointer only for a finding.
+ */
+function checkStrings(document: DefinitionDocument, value: unknown, segments: Array<string | number>, problems: Problem[], key?: string): void {
   if (typeof value === 'string') {
     if (value.length === 0) return;
+    if (MAYBE_UNSAFE_CHARACTER.test(value)) {
+      const pointer = pointerOf(segments);
+      checkCharacters(document, pointer, value, dottedPath(pointer), (index) => spanInScalar(document, pointer, index, index + 1), problems);
+    }
     if (key !== undefined && isSecretKeyName(key)) {
       const pointer = pointerOf(segments);
       problems.push(secretProblem(document, pointer, value, document.positionOf(pointer), key));
@@ -427,16 +454,70 @@ function checkLiteralSecrets(document: DefinitionDocument, value: unknown, segme
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       segments.push(index);
-      checkLiteralSecrets(document, value[index], segments, problems);
+      checkStrings(document, value[index], segments, problems);
       segments.pop();
     }
   } else if (isRecord(value)) {
     for (const childKey of Object.keys(value)) {
+      if (MAYBE_UNSAFE_CHARACTER.test(childKey)) {
+        const where = `a key of ${dottedPath(pointerOf(segments)) || 'the document'}`;
+        const pointer = childPointer(pointerOf(segments), childKey);
+        checkCharacters(document, pointer, childKey, where, () => document.keyPositionOf(pointer), problems);
+      }
       segments.push(childKey);
-      checkLiteralSecrets(document, value[childKey], segments, problems, childKey);
+      checkStrings(document, value[childKey], segments, problems, childKey);
       segments.pop();
     }
   }
+}
+
+/**
+ * `control-character`: C0 controls (but tab, line feed and carriage return),
+ * DEL, C1 controls and bidi overrides drive terminals or reorder what a
+ * reviewer reads. `invalid-string`: a lone surrogate (`"\ud800"`) is half a
+ * character, which MongoDB stores as U+FFFD, so the stored body never equals
+ * the file again. Both at the character, for a key at the key.
+ */
+function checkCharacters(
+  document: DefinitionDocument,
+  pointer: string,
+  text: string,
+  where: string,
+  at: (index: number) => SourcePosition,
+  problems: Problem[],
+): void {
+  const control = findControlCharacter(text);
+  if (control !== -1) {
+    problems.push(
+      problemAt(document, pointer, at(control), {
+        code: 'control-character',
+        message: `${where} holds the control character ${describeCharacter(text.charCodeAt(control))}, which can change what a terminal or a review shows`,
+        suggestion: 'remove it (tabs and line breaks are fine)',
+      }),
+    );
+  }
+  const lone = loneSurrogateIndex(text);
+  if (lone !== -1) {
+    problems.push(
+      problemAt(document, pointer, at(lone), {
+        code: 'invalid-string',
+        message: `${where} holds a lone surrogate (\\u${text.charCodeAt(lone).toString(16)}), half of a UTF-16 character pair, which MongoDB cannot store as written`,
+        suggestion: 'write the whole character, e.g. "\\ud83d\\ude00" or 😀, or remove the escape',
+      }),
+    );
+  }
+}
+
+/** Index of the first UTF-16 surrogate that is not half of a pair, or -1. */
+function loneSurrogateIndex(text: string): number {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(index + 1);
+    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) index++;
+    else return index;
+  }
+  return -1;
 }
 
 function pointerOf(segments: ReadonlyArray<string | number>): string {
@@ -456,6 +537,9 @@ function secretProblem(
   return problemAt(document, pointer, position, {
     code: 'literal-secret',
     message: `${dottedPath(pointer)} holds ${what} (${maskSecret(secret)}); secrets must not be written in definitions`,
-    suggestion: `read it from an environment variable instead (see .env.example)${apiKeyHint}`,
+    suggestion:
+      kind === URL_PASSWORD_KIND
+        ? 'take the user name and password out of the URL: credentials come from environment variables (see .env.example)'
+        : `read it from an environment variable instead (see .env.example)${apiKeyHint}`,
   });
 }

@@ -2,6 +2,7 @@
  * Recognising literal secrets, so that definitions (which are committed and
  * stored verbatim) never carry one, and so that no message ever echoes one.
  */
+import { urlUserInfoSpans } from '../text/url-credentials.js';
 
 export interface SecretMatch {
   /** What kind of credential it looks like, for the message. */
@@ -14,34 +15,86 @@ export interface SecretMatch {
 
 interface SecretShape {
   kind: string;
-  pattern: RegExp;
-  /** Extra check on the match, to keep ordinary words from looking like keys. */
-  accept?: (token: string) => boolean;
+  /** The first match at or after `from`, or null. */
+  find: (text: string, from: number) => { index: number; text: string } | null;
 }
 
 const hasDigitAndLetter = (token: string): boolean => /[0-9]/.test(token) && /[A-Za-z]/.test(token);
 
+/** A shape that a pattern describes; `accept` is an extra check on the match, to keep ordinary words from looking like keys. */
+function patternShape(kind: string, pattern: RegExp, accept?: (token: string) => boolean): SecretShape {
+  const global = new RegExp(pattern.source, `${pattern.flags}g`);
+  return {
+    kind,
+    find(text, from) {
+      global.lastIndex = from;
+      for (let match = global.exec(text); match !== null; match = global.exec(text)) {
+        if (accept === undefined || accept(match[0])) return { index: match.index, text: match[0] };
+      }
+      return null;
+    },
+  };
+}
+
+/** RSA, EC, OpenSSH, encrypted PKCS#8, PGP (`PRIVATE KEY BLOCK`). */
+const PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
+const PRIVATE_KEY_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/y;
+
+/**
+ * A PEM private key: the whole block from its BEGIN line to its END line, so
+ * that masking it hides the key material, not only the header. Without an END
+ * line, the rest of the text is taken as key material.
+ */
+function findPrivateKeyBlock(text: string, from: number): { index: number; text: string } | null {
+  PRIVATE_KEY_BEGIN.lastIndex = from;
+  const begin = PRIVATE_KEY_BEGIN.exec(text);
+  if (begin === null) return null;
+  for (let end = text.indexOf('-----END ', begin.index + begin[0].length); end !== -1; end = text.indexOf('-----END ', end + 1)) {
+    PRIVATE_KEY_END.lastIndex = end;
+    const endLine = PRIVATE_KEY_END.exec(text);
+    if (endLine !== null) return { index: begin.index, text: text.slice(begin.index, end + endLine[0].length) };
+  }
+  return { index: begin.index, text: text.slice(begin.index) };
+}
+
+export const URL_PASSWORD_KIND = 'a password in a URL';
+
+/** `scheme://user:password@host`: the password, of the first such URL at or after `from`. */
+function findUrlPassword(text: string, from: number): { index: number; text: string } | null {
+  for (const span of urlUserInfoSpans(text, from)) {
+    if (span.passwordStart !== undefined && span.passwordStart < span.end) {
+      return { index: span.passwordStart, text: text.slice(span.passwordStart, span.end) };
+    }
+  }
+  return null;
+}
+
 /** Langfuse comes before OpenAI because both start with `sk-`. */
 const SECRET_SHAPES: readonly SecretShape[] = [
-  { kind: 'a private key', pattern: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/ },
-  { kind: 'a Langfuse key', pattern: /\b[sp]k-lf-[A-Za-z0-9-]{8,}/, accept: hasDigitAndLetter },
-  { kind: 'an OpenAI key', pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/, accept: hasDigitAndLetter },
-  { kind: 'an AWS access key', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { kind: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/ },
-  { kind: 'a Slack token', pattern: /\bxox[bp]-[A-Za-z0-9-]{10,}/ },
+  { kind: 'a private key', find: findPrivateKeyBlock },
+  patternShape('a Langfuse key', /\b[sp]k-lf-[A-Za-z0-9-]{8,}/, hasDigitAndLetter),
+  patternShape('an OpenAI key', /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/, hasDigitAndLetter),
+  patternShape('an AWS access key', /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/),
+  patternShape('a GitHub token', /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/),
+  patternShape('a Slack token', /\bxox[bp]-[A-Za-z0-9-]{10,}/),
+  { kind: URL_PASSWORD_KIND, find: findUrlPassword },
 ];
 
-/** A Deepgram-style key: 40 hex digits. Only a secret when a key-like word sits next to it. */
-const HEX_KEY_NEAR_NAME = /\b(?:api[_ -]?key|key|token|secret|deepgram|auth(?:orization)?|credentials?)\b["' ]*[:=]?\s*["']?([0-9a-fA-F]{40})\b/i;
+/**
+ * A Deepgram-style key: 40 hex digits. Only a secret when a key-like word sits
+ * next to it. The gaps are bounded: unbounded, overlapping runs of spaces
+ * backtracked in quadratic time (20,000 spaces after "key": over a second).
+ */
+const HEX_KEY_NEAR_NAME = /\b(?:api[_ -]?key|key|token|secret|deepgram|auth(?:orization)?|credentials?)\b["' ]{0,8}[:=]?\s{0,8}["']?([0-9a-fA-F]{40})\b/gi;
 const HEX_KEY = /^[0-9a-fA-F]{40}$/;
 
 /**
  * What every credential shape above must match, but a run of 40 hex digits;
  * most strings stop here. Every string of every definition is checked.
  */
-const MAYBE_SECRET_PREFIX = /[sp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[bp]-|-----BEGIN/;
-/** The shortest text any shape matches: a Langfuse key, `sk-lf-` and 8 characters. */
-const SHORTEST_SECRET = 14;
+const MAYBE_SECRET_PREFIX = /[sp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[bp]-|-----BEGIN|:\/\//;
+/** The shortest text any shape matches: a URL with a password, `a://:p@`. */
+const SHORTEST_SECRET = 7;
 const HEX_RUN_LENGTH = 40;
 
 function isHexDigit(code: number): boolean {
@@ -70,23 +123,58 @@ function hasHexRun(text: string): boolean {
   return false;
 }
 
+function mayHoldSecret(text: string): boolean {
+  return text.length >= SHORTEST_SECRET && (MAYBE_SECRET_PREFIX.test(text) || hasHexRun(text));
+}
+
+/** A Deepgram-style key after a key-like word, at or after `from`. */
+function findHexKeyNearName(text: string, from: number): SecretMatch | null {
+  HEX_KEY_NEAR_NAME.lastIndex = from;
+  const near = HEX_KEY_NEAR_NAME.exec(text);
+  if (near === null || near[1] === undefined) return null;
+  return { kind: 'a Deepgram-style API key', index: near.index + near[0].length - near[1].length, text: near[1] };
+}
+
 /** The first thing in `text` shaped like a credential, or null. `keyName` is the mapping key holding the text. */
 export function findSecretInText(text: string, keyName?: string): SecretMatch | null {
-  if (text.length < SHORTEST_SECRET || (!MAYBE_SECRET_PREFIX.test(text) && !hasHexRun(text))) return null;
+  if (!mayHoldSecret(text)) return null;
   for (const shape of SECRET_SHAPES) {
-    const match = shape.pattern.exec(text);
-    if (match !== null && (shape.accept === undefined || shape.accept(match[0]))) {
-      return { kind: shape.kind, index: match.index, text: match[0] };
-    }
+    const match = shape.find(text, 0);
+    if (match !== null) return { kind: shape.kind, ...match };
   }
   if (keyName !== undefined && isKeyLikeName(keyName) && HEX_KEY.test(text.trim())) {
     return { kind: 'a Deepgram-style API key', index: text.indexOf(text.trim()), text: text.trim() };
   }
-  const near = HEX_KEY_NEAR_NAME.exec(text);
-  if (near !== null && near[1] !== undefined) {
-    return { kind: 'a Deepgram-style API key', index: near.index + near[0].length - near[1].length, text: near[1] };
+  return findHexKeyNearName(text, 0);
+}
+
+/** Every credential-shaped span of `text`, by the same shapes (they may overlap). */
+export function findSecretsInText(text: string): SecretMatch[] {
+  if (!mayHoldSecret(text)) return [];
+  const found: SecretMatch[] = [];
+  for (const shape of SECRET_SHAPES) {
+    for (let match = shape.find(text, 0); match !== null; match = shape.find(text, match.index + Math.max(match.text.length, 1))) {
+      found.push({ kind: shape.kind, ...match });
+    }
   }
-  return null;
+  for (let match = findHexKeyNearName(text, 0); match !== null; match = findHexKeyNearName(text, match.index + match.text.length)) found.push(match);
+  return found;
+}
+
+/**
+ * The text with every credential-shaped span starred out, white space kept:
+ * lines, indentation and columns stay where they were (for code frames).
+ */
+export function maskSecretsInText(text: string): string {
+  const secrets = findSecretsInText(text);
+  if (secrets.length === 0) return text;
+  const characters = text.split('');
+  for (const secret of secrets) {
+    for (let index = secret.index; index < secret.index + secret.text.length; index++) {
+      if (!/\s/.test(characters[index] ?? ' ')) characters[index] = '*';
+    }
+  }
+  return characters.join('');
 }
 
 const SECRET_NAME_TAIL = /(?:key|secret|password|passwd|token)$/i;

@@ -70,6 +70,9 @@ export interface SttConfig {
   model?: string;
   language?: string;
   interim_results?: boolean;
+  /** OpenAI-compatible server (openai: the transcriptions endpoint, not realtime) or Deepgram server root. */
+  base_url?: string;
+  api_key_env?: string;
 }
 
 export type TtsProvider = 'openai' | 'deepgram';
@@ -82,6 +85,9 @@ export interface TtsConfig {
   instruction_field?: string;
   streaming?: boolean;
   speed?: number;
+  /** OpenAI-compatible server (openai) or Deepgram server root. */
+  base_url?: string;
+  api_key_env?: string;
 }
 
 export interface TracingConfig {
@@ -93,10 +99,13 @@ export interface TracingConfig {
   metadata_fields?: string[];
 }
 
+export type TurnDetection = 'vad' | 'stt' | 'livekit_local' | 'livekit_cloud';
 export interface PipelineConfig {
   vad_enabled?: boolean;
   noise_cancellation?: boolean;
   transcription_enabled?: boolean;
+  /** Never a network model unless this names one (`livekit_cloud`). */
+  turn_detection?: TurnDetection;
   custom_nodes?: string[];
 }
 

@@ -108,9 +108,13 @@ function introducedProblems(before: readonly Problem[], after: readonly Problem[
 /**
  * Works out the new text of every file the edits touch, without writing:
  * each document is spliced (comments and formatting kept), the result is
- * re-parsed and checked to hold exactly the intended data, and the whole set
- * of definitions is validated. Edits that would add an error are refused with
- * the problems; the caller writes only what this returns.
+ * re-parsed and checked to hold exactly the intended data, and validated as
+ * `validate` would: the parse's own problems (key rules, nesting) and the
+ * schema and semantic rules. An edited file must come out with no error at
+ * all, so that nothing an edit writes fails `validate`; in files it does not
+ * touch, only errors the edit introduces (across documents) count. Refused
+ * edits throw with the problems, positioned in the edited text; the caller
+ * writes only what this returns.
  */
 export function planAgentEdits(documents: readonly DefinitionDocument[], requests: readonly AgentEditRequest[]): EditPlan {
   const targets = new Map<DefinitionDocument, { value: JsonValue; agentId: string }>();
@@ -136,45 +140,56 @@ export function planAgentEdits(documents: readonly DefinitionDocument[], request
 
   const files: FileEdit[] = [];
   const editedDocuments = new Map<string, DefinitionDocument[]>();
+  const parseErrors: Problem[] = [];
   for (const [file, entries] of byFile) {
     const source = (entries[0] as { document: DefinitionDocument }).document.source;
     const textEdits: TextEdit[] = entries.flatMap(({ document, value }) => spliceDocument(document.yaml, source, value));
     const after = applyTextEdits(source, textEdits);
     const reparsed = parseDefinitionSource(after, file);
-    verifySplice(file, documents, reparsed.documents, reparsed.problems, new Map(entries.map(({ document, value }) => [document.index, value])));
-    editedDocuments.set(file, reparsed.documents);
     files.push({ file, before: source, after, agentIds: entries.map(({ agentId }) => agentId) });
+    failOnBrokenSyntax(file, reparsed.problems);
+    // A value the loader refuses (a "$" or "__proto__" key, nesting too deep) is the user's to fix, not a splice failure; such a document may not hold the value at all, so the splice cannot be compared.
+    const fileParseErrors = reparsed.problems.filter((problem) => problem.severity === 'error');
+    if (fileParseErrors.length > 0) {
+      parseErrors.push(...fileParseErrors);
+      continue;
+    }
+    verifySplice(file, documents, reparsed.documents, new Map(entries.map(({ document, value }) => [document.index, value])));
+    editedDocuments.set(file, reparsed.documents);
   }
 
+  const sources = new Map(files.map(({ file, after }) => [file, after]));
+  if (parseErrors.length > 0) throw refusal(parseErrors, sources);
   const afterDocuments = documents.filter((document) => !editedDocuments.has(document.file)).concat([...editedDocuments.values()].flat());
-  const introduced = introducedProblems(validateDefinitions(documents), validateDefinitions(afterDocuments));
-  const errors = introduced.filter((problem) => problem.severity === 'error');
-  if (errors.length > 0) {
-    const sources = new Map(files.map(({ file, after }) => [file, after]));
-    const agents = [...new Set(errors.map((problem) => problem.agent_id ?? '?'))].join(', ');
-    throw new EditRefusedError(`refused: the edit would make ${agents} invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); nothing was written`, errors, sources);
-  }
+  const afterProblems = validateDefinitions(afterDocuments);
+  const introduced = introducedProblems(validateDefinitions(documents), afterProblems);
+  const errors = afterProblems.filter((problem) => problem.severity === 'error' && (editedDocuments.has(problem.file) || introduced.includes(problem)));
+  if (errors.length > 0) throw refusal(errors, sources);
   return { files, agents, unchanged, warnings: introduced };
 }
 
-/** The spliced text must hold exactly the intended data: the edited documents as planned, the others as they were. */
-function verifySplice(
-  file: string,
-  allDocuments: readonly DefinitionDocument[],
-  reparsed: readonly DefinitionDocument[],
-  problems: readonly Problem[],
-  intended: Map<number, JsonValue>,
-): void {
-  const original = allDocuments.filter((document) => document.file === file);
-  const fail = (reason: string): never => {
-    throw new UneditableYamlError('', `${file} cannot be changed in place (${reason}); the file was left untouched`);
-  };
+function refusal(errors: readonly Problem[], sources: Map<string, string>): EditRefusedError {
+  const names = [...new Set(errors.map((problem) => problem.agent_id ?? problem.file))].join(', ');
+  return new EditRefusedError(`refused: the edit would make ${names} invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); nothing was written`, [...errors], sources);
+}
+
+function uneditable(file: string, reason: string): UneditableYamlError {
+  return new UneditableYamlError('', `${file} cannot be changed in place (${reason}); the file was left untouched`);
+}
+
+/** Spliced text that no longer parses as YAML is a splice that went wrong, never the user's value. */
+function failOnBrokenSyntax(file: string, problems: readonly Problem[]): void {
   const syntax = problems.find((problem) => problem.severity === 'error' && problem.code.startsWith('yaml'));
-  if (syntax !== undefined) fail(`the edited YAML does not parse: ${syntax.message}`);
-  if (reparsed.length !== original.length) fail('the number of documents changed');
+  if (syntax !== undefined) throw uneditable(file, `the edited YAML does not parse: ${syntax.message}`);
+}
+
+/** The spliced text must hold exactly the intended data: the edited documents as planned, the others as they were. */
+function verifySplice(file: string, allDocuments: readonly DefinitionDocument[], reparsed: readonly DefinitionDocument[], intended: Map<number, JsonValue>): void {
+  const original = allDocuments.filter((document) => document.file === file);
+  if (reparsed.length !== original.length) throw uneditable(file, 'the number of documents changed');
   original.forEach((document, position) => {
     const now = reparsed[position];
     const expected = intended.has(document.index) ? intended.get(document.index) : document.value;
-    if (now === undefined || now.index !== document.index || !sameJson(now.value, expected)) fail(`document ${document.index + 1} would not hold the intended data`);
+    if (now === undefined || now.index !== document.index || !sameJson(now.value, expected)) throw uneditable(file, `document ${document.index + 1} would not hold the intended data`);
   });
 }

@@ -2,9 +2,13 @@
  * Finds the definition files under the paths a user gave: `*.yaml`/`*.yml`,
  * recursively, in a deterministic order. Symlinks are followed only while they
  * stay inside the tree given; loops end because each real directory is read once.
+ * Only regular files are definitions: a FIFO, socket or device (given, found
+ * in a directory with a definition name, or behind a link) is reported as
+ * `not-a-regular-file` and never opened; the reader checks again on the
+ * descriptor it reads from (read-file.ts), in case the name is swapped meanwhile.
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../definition/problem.js';
 
@@ -49,17 +53,18 @@ class DefinitionTreeWalk {
     const absolutePath = path.resolve(this.cwd, given);
     const displayPath = displayPathOf(absolutePath, this.cwd);
     let realPath: string;
-    let isDirectory: boolean;
+    let stats: Stats;
     try {
       realPath = await realpath(absolutePath);
-      isDirectory = (await stat(realPath)).isDirectory();
+      stats = await stat(realPath);
     } catch (error) {
       this.reportFsError(error, displayPath, given);
       return;
     }
+    if (stats.isDirectory()) await this.walkDirectory(absolutePath, realPath, realPath);
     // A file named explicitly is read whatever its extension: the user asked for it.
-    if (!isDirectory) this.addFile(absolutePath, displayPath, realPath);
-    else await this.walkDirectory(absolutePath, realPath, realPath);
+    else if (stats.isFile()) this.addFile(absolutePath, displayPath, realPath);
+    else this.problems.push(notRegularFileProblem(displayPath, stats));
   }
 
   result(): Discovery {
@@ -86,9 +91,10 @@ class DefinitionTreeWalk {
       const entryPath = childPath(directory, entry.name);
       if (entry.isSymbolicLink()) await this.followLink(entryPath, entry.name, treeRoot);
       else if (entry.isDirectory()) await this.walkDirectory(entryPath, childPath(realDirectory, entry.name), treeRoot);
-      else if (entry.isFile() && isDefinitionFileName(entry.name)) {
+      else if (isDefinitionFileName(entry.name)) {
         const displayPath = directoryDisplayPath === '.' ? entry.name : `${directoryDisplayPath}/${entry.name}`;
-        this.addFile(entryPath, displayPath, childPath(realDirectory, entry.name));
+        if (entry.isFile()) this.addFile(entryPath, displayPath, childPath(realDirectory, entry.name));
+        else this.problems.push(notRegularFileProblem(displayPath, entry));
       }
     }
   }
@@ -96,10 +102,10 @@ class DefinitionTreeWalk {
   private async followLink(linkPath: string, name: string, treeRoot: string): Promise<void> {
     const displayPath = displayPathOf(linkPath, this.cwd);
     let target: string;
-    let isDirectory: boolean;
+    let stats: Stats;
     try {
       target = await realpath(linkPath);
-      isDirectory = (await stat(target)).isDirectory();
+      stats = await stat(target);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // A dangling link matters only when it looks like a definition file.
@@ -108,6 +114,7 @@ class DefinitionTreeWalk {
       } else this.reportFsError(error, displayPath, displayPath);
       return;
     }
+    const isDirectory = stats.isDirectory();
     if (!isDirectory && !isDefinitionFileName(name)) return;
     if (target !== treeRoot && !target.startsWith(treeRoot + path.sep)) {
       this.problems.push(
@@ -116,7 +123,8 @@ class DefinitionTreeWalk {
       return;
     }
     if (isDirectory) await this.walkDirectory(linkPath, target, treeRoot);
-    else this.addFile(linkPath, displayPath, target);
+    else if (stats.isFile()) this.addFile(linkPath, displayPath, target);
+    else this.problems.push(notRegularFileProblem(displayPath, stats));
   }
 
   private addFile(absolutePath: string, displayPath: string, realPath: string): void {
@@ -141,6 +149,23 @@ class DefinitionTreeWalk {
 /** A problem about a whole file: positioned at its start. */
 export function fileProblem(file: string, code: string, message: string, severity: Problem['severity'] = 'error'): Problem {
   return { file, line: 1, column: 1, severity, code, message, agent_id: null, path: '' };
+}
+
+type FileKind = Pick<Stats, 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isSymbolicLink'>;
+
+/** A path that is not a regular file (stats or a directory entry say what it is): reading it could hang (a FIFO) or never end (/dev/zero). */
+export function notRegularFileProblem(displayPath: string, kind: FileKind): Problem {
+  return fileProblem(displayPath, 'not-a-regular-file', `${displayPath} is not a regular file (${describeKind(kind)}); not read`);
+}
+
+function describeKind(kind: FileKind): string {
+  if (kind.isFIFO()) return 'a FIFO';
+  if (kind.isSocket()) return 'a socket';
+  if (kind.isCharacterDevice()) return 'a character device';
+  if (kind.isBlockDevice()) return 'a block device';
+  if (kind.isDirectory()) return 'a directory';
+  if (kind.isSymbolicLink()) return 'a symlink';
+  return 'an unknown kind of file';
 }
 
 /** `path.join` of a directory and a name read from it (never `.`, `..` or with a separator), which needs no normalising. */

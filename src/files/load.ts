@@ -1,9 +1,9 @@
 /**
  * Loads definition files from disk into parsed documents. Only loads: schema and
- * semantic checks are `validateDefinitions`' job. Every file is size-checked
- * before it is read and must be UTF-8; all problems are collected, none thrown.
+ * semantic checks are `validateDefinitions`' job. Every file is read through
+ * the bounded reader (read-file.ts: regular files only, never more than the
+ * size limit) and must be UTF-8; all problems are collected, none thrown.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DefinitionDocument } from '../definition/document.js';
 import { createLineLocator } from '../definition/line-index.js';
@@ -13,6 +13,7 @@ import { compareProblems } from '../definition/problem.js';
 import type { Problem } from '../definition/problem.js';
 import { discoverDefinitionFiles, displayPathOf, fileProblem } from './discover.js';
 import type { DiscoveredFile } from './discover.js';
+import { readRegularFile } from './read-file.js';
 
 export interface LoadOptions {
   /** Base for relative paths and for the file names in problems; defaults to `process.cwd()`. */
@@ -93,42 +94,19 @@ export function noDefinitionsProblem(paths: readonly string[], cwd: string): Pro
 
 /** One file found by discovery, read and parsed; problems are collected, never thrown. */
 export function loadDefinitionFile(file: DiscoveredFile, limits: ParseLimits = DEFAULT_PARSE_LIMITS): LoadedFile {
-  const read = readDefinitionFile(file, limits.maxFileBytes);
+  const read = readDefinitionText(file.absolutePath, file.displayPath, limits.maxFileBytes);
   if ('problem' in read) return { documents: [], problems: [read.problem] };
   return parseDefinitionSource(read.text, file.displayPath, limits);
 }
 
 export type DecodeOutcome = { text: string } | { problem: Problem };
 
-/**
- * Synchronous on purpose: definition files are small and local, and an
- * asynchronous open, stat, read and close per file cost several times the
- * parse itself (10,000 files: ~0.7 s, against ~0.1 s synchronously).
- */
-function readDefinitionFile(file: DiscoveredFile, maxBytes: number): DecodeOutcome {
-  const tooLarge = (size: number): DecodeOutcome => ({
-    problem: fileProblem(file.displayPath, 'file-too-large', `file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; not read`),
-  });
-  let descriptor: number | undefined;
-  try {
-    descriptor = openSync(file.absolutePath, 'r');
-    const { size } = fstatSync(descriptor);
-    if (size > maxBytes) return tooLarge(size);
-    const bytes = readFileSync(descriptor);
-    // The file may have grown between stat and read.
-    if (bytes.length > maxBytes) return tooLarge(bytes.length);
-    return decodeDefinitionBytes(bytes, file.displayPath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      problem:
-        code === 'ENOENT'
-          ? fileProblem(file.displayPath, 'path-not-found', `${file.displayPath} disappeared while loading`)
-          : fileProblem(file.displayPath, 'unreadable', `cannot read ${file.displayPath}: ${code ?? String(error)}`),
-    };
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
-  }
+/** A definition file's text, through the bounded read; `bom` says whether the bytes began with a UTF-8 BOM (dropped from `text`; an edit writes it back). */
+export function readDefinitionText(absolutePath: string, displayPath: string, maxBytes: number): { text: string; bom: boolean } | { problem: Problem } {
+  const read = readRegularFile(absolutePath, displayPath, maxBytes);
+  if ('problem' in read) return read;
+  const decoded = decodeDefinitionBytes(read.bytes, displayPath);
+  return 'problem' in decoded ? decoded : { text: decoded.text, bom: startsWithBom(read.bytes) };
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -161,7 +139,7 @@ export function decodeDefinitionBytes(bytes: Uint8Array, file: string): DecodeOu
 function firstInvalidUtf8(bytes: Uint8Array): { offset: number; textIndex: number; text: string } {
   const text = lenientUtf8.decode(bytes);
   const encoder = new TextEncoder();
-  const bomLength = UTF8_BOM.every((value, index) => bytes[index] === value) ? UTF8_BOM.length : 0;
+  const bomLength = startsWithBom(bytes) ? UTF8_BOM.length : 0;
   for (let textIndex = text.indexOf('\uFFFD'); textIndex !== -1; textIndex = text.indexOf('\uFFFD', textIndex + 1)) {
     const offset = bomLength + encoder.encode(text.slice(0, textIndex)).length;
     const isLiteralReplacementCharacter = bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd;
@@ -170,8 +148,6 @@ function firstInvalidUtf8(bytes: Uint8Array): { offset: number; textIndex: numbe
   return { offset: 0, textIndex: 0, text };
 }
 
-function formatBytes(size: number): string {
-  if (size >= 1024 * 1024) return `${(size / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
-  if (size >= 1024) return `${(size / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
-  return `${size} bytes`;
+function startsWithBom(bytes: Uint8Array): boolean {
+  return UTF8_BOM.every((value, index) => bytes[index] === value);
 }

@@ -2,6 +2,7 @@
  * Store URIs: which store to open, and how to name it without credentials.
  * The environment is passed in, never read here, so callers and tests decide.
  */
+import { redactUrls } from '../text/url-credentials.js';
 
 export const DEFAULT_STORE_URI = 'sqlite:.agentctl/agentctl.db';
 export const DEFAULT_DATABASE = 'agent_configs';
@@ -24,7 +25,7 @@ export type ParsedStoreUri =
 
 export class StoreUriError extends Error {
   constructor(uri: string, reason: string) {
-    super(`invalid store URI ${JSON.stringify(redactUserInfo(uri))}: ${reason}; accepted forms: ${ACCEPTED_FORMS}`);
+    super(`invalid store URI ${JSON.stringify(redactUrls(uri))}: ${reason}; accepted forms: ${ACCEPTED_FORMS}`);
     this.name = 'StoreUriError';
   }
 }
@@ -71,8 +72,4 @@ export function describeStoreUri(uri: string, database?: string): string {
   const parsed = parseStoreUri(uri);
   if (parsed.kind === 'sqlite') return `sqlite:${parsed.path}`;
   return `${parsed.scheme}://${parsed.hosts}/${database ?? parsed.database ?? DEFAULT_DATABASE}`;
-}
-
-function redactUserInfo(uri: string): string {
-  return uri.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1***@');
 }

@@ -10,10 +10,10 @@
  */
 import type { ReadableStream } from 'node:stream/web';
 import { STATUS_CODES } from 'node:http';
-import { APIStatusError, APITimeoutError, isAPIError, llm as agentsLlm, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
+import { APIStatusError, APITimeoutError, inference, isAPIError, llm as agentsLlm, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
-import type { AgentDefinition, LlmConfig, SttConfig, TtsConfig } from '../definition/types.js';
+import type { AgentDefinition, LlmConfig, PipelineConfig, SttConfig, TtsConfig } from '../definition/types.js';
 import type { LiveSession } from './job.js';
 import type { WorkerLog } from './log.js';
 import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
@@ -53,17 +53,27 @@ export function llmRequestOptions(config: LlmConfig, contract: OutputContract): 
   return options;
 }
 
+/** Deepgram's plugin streams speech in over a WebSocket and speaks over HTTP; a base URL may be given in either scheme. */
+function withScheme(url: string, kind: 'ws' | 'http'): string {
+  return kind === 'ws' ? url.replace(/^http(s?):/i, 'ws$1:') : url.replace(/^ws(s?):/i, 'http$1:');
+}
+
 export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv): deepgram.STT | openai.STT {
   const credential = sttCredential(config);
   if (credential.provider === 'openai') {
+    const apiKey = requiredKey(env, credential, 'stt_config (openai)');
+    const baseURL = config?.base_url ?? env.OPENAI_BASE_URL;
     return new openai.STT({
-      apiKey: requiredKey(env, credential, 'stt_config (openai)'),
+      apiKey,
+      // The realtime API's URL ignores OPENAI_BASE_URL; an OpenAI-compatible server gets the transcriptions endpoint.
+      ...(baseURL ? { baseURL, useRealtime: false } : {}),
       ...(config?.model ? { model: config.model } : {}),
       ...(config?.language ? { language: config.language } : {}),
     });
   }
   return new deepgram.STT({
     apiKey: requiredKey(env, credential, 'stt_config (deepgram)'),
+    ...(config?.base_url ? { baseUrl: withScheme(config.base_url, 'ws') } : {}),
     ...(config?.model ? { model: config.model as deepgram.STTModels } : {}),
     ...(config?.language ? { language: config.language } : {}),
     ...(config?.interim_results !== undefined ? { interimResults: config.interim_results } : {}),
@@ -75,13 +85,16 @@ export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv)
   if (credential.provider === 'deepgram') {
     return new deepgram.TTS({
       apiKey: requiredKey(env, credential, 'tts_config (deepgram)'),
+      ...(config?.base_url ? { baseUrl: withScheme(config.base_url, 'http') } : {}),
       // Deepgram names the voice in the model (e.g. aura-2-andromeda-en).
       ...(config?.model ?? config?.voice ? { model: (config?.model ?? config?.voice) as string } : {}),
       ...(config?.speed !== undefined ? { speed: config.speed } : {}),
     });
   }
+  const baseURL = config?.base_url ?? env.OPENAI_BASE_URL;
   return new openai.TTS({
     apiKey: requiredKey(env, credential, 'tts_config (openai)'),
+    ...(baseURL ? { baseURL } : {}),
     model: config?.model ?? 'gpt-4o-mini-tts',
     ...(config?.voice ? { voice: config.voice as openai.TTSVoices } : {}),
     ...(config?.speed !== undefined ? { speed: config.speed } : {}),
@@ -224,6 +237,49 @@ export function createVoiceModels(definition: AgentDefinition, env: NodeJS.Proce
     stt: createStt(definition.stt_config, env),
     tts: createTts(definition.tts_config, env),
     vad: definition.pipeline_config?.vad_enabled === false ? undefined : prewarmedVad,
+  };
+}
+
+type TurnDetectionMode = NonNullable<voice.AgentSessionOptions['turnDetection']>;
+
+/**
+ * `pipeline_config.turn_detection` as the agents framework takes it. Left to
+ * itself, agents-js picks LiveKit Cloud's turn detector in dev mode (a
+ * network call); here a network model runs only when the config names it.
+ */
+export function turnDetectionFor(pipeline: PipelineConfig | undefined, vadAvailable: boolean): TurnDetectionMode {
+  switch (pipeline?.turn_detection) {
+    case 'vad':
+      return 'vad';
+    case 'stt':
+      return 'stt';
+    case 'livekit_local':
+      return new inference.TurnDetector({ version: 'v1-mini' });
+    case 'livekit_cloud':
+      try {
+        return new inference.TurnDetector({ version: 'v1' });
+      } catch (error) {
+        throw new AgentConfigError(`pipeline_config.turn_detection livekit_cloud: ${(error as Error).message}`);
+      }
+    case undefined:
+      return vadAvailable ? 'vad' : 'stt';
+  }
+}
+
+/**
+ * The AgentSession's options for a session's models: everything explicit, so
+ * that no framework default reaches for a network model (the default VAD, the
+ * cloud turn detector, the adaptive interruption detector).
+ */
+export function sessionOptions(definition: AgentDefinition, models: VoiceModels): voice.AgentSessionOptions {
+  return {
+    stt: models.stt,
+    tts: models.tts,
+    vad: models.vad ?? null,
+    turnHandling: {
+      turnDetection: turnDetectionFor(definition.pipeline_config, models.vad !== undefined),
+      interruption: { mode: 'vad' },
+    },
   };
 }
 

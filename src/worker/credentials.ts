@@ -54,12 +54,12 @@ export function llmCredential(config: LlmConfig): RequiredCredential {
 
 export function sttCredential(config: SttConfig | undefined): RequiredCredential {
   const provider = sttProvider(config);
-  return { role: 'stt', section: 'stt_config', provider, env: keyEnv(provider, undefined) };
+  return { role: 'stt', section: 'stt_config', provider, env: keyEnv(provider, config?.api_key_env) };
 }
 
 export function ttsCredential(config: TtsConfig | undefined): RequiredCredential {
   const provider = ttsProvider(config);
-  return { role: 'tts', section: 'tts_config', provider, env: keyEnv(provider, undefined) };
+  return { role: 'tts', section: 'tts_config', provider, env: keyEnv(provider, config?.api_key_env) };
 }
 
 /** Langfuse takes a key pair; nothing is needed while tracing is off. */

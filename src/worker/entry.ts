@@ -15,10 +15,10 @@ import { defineAgent, log as agentsLog, voice, type JobContext, type JobProcess,
 import * as silero from '@livekit/agents-plugin-silero';
 import { openStore } from '../store/open.js';
 import { resolveStoreUri } from '../store/uri.js';
-import { ConfiguredAgent, createVoiceModels } from './agent-factory.js';
+import { ConfiguredAgent, createVoiceModels, sessionOptions } from './agent-factory.js';
 import { ConfigResolver } from './config-resolver.js';
 import { readJobMetadata, refuseSession, startJob } from './job.js';
-import type { LogFields, WorkerLog } from './log.js';
+import { redactingLog, type LogFields, type WorkerLog } from './log.js';
 import type { RoomPublisher } from './room-messages.js';
 
 interface ProcessData extends Record<string, unknown> {
@@ -27,11 +27,11 @@ interface ProcessData extends Record<string, unknown> {
 
 function frameworkLog(): WorkerLog {
   const logger = agentsLog();
-  return {
+  return redactingLog({
     info: (message: string, fields: LogFields = {}) => logger.info(fields, message),
     warn: (message: string, fields: LogFields = {}) => logger.warn(fields, message),
     error: (message: string, fields: LogFields = {}) => logger.error(fields, message),
-  };
+  });
 }
 
 async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<void> {
@@ -68,7 +68,7 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
   const definition = session.definition;
   const models = createVoiceModels(definition, process.env, ctx.proc.userData.vad);
   const agent = new ConfiguredAgent(session, models, process.env, log);
-  const agentSession = new voice.AgentSession({ stt: models.stt, tts: models.tts, ...(models.vad ? { vad: models.vad } : {}) });
+  const agentSession = new voice.AgentSession(sessionOptions(definition, models));
   await agentSession.start({
     agent,
     room: ctx.room,

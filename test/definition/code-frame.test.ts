@@ -30,3 +30,47 @@ describe('codeFrame', () => {
     expect(codeFrame('a: 1\nb: 2', 9, 1, undefined, 0)).toBe(['> 2 | b: 2', '    | ^'].join('\n'));
   });
 });
+
+describe('codeFrame: what a file holds cannot leak or drive the terminal', () => {
+  it('masks a secret in a comment on a context line, with the same detector as the secret check', () => {
+    const withComment = ['llm_config:', '  # old key: sk-proj-Abc123def456ghi789jkl012mno345', '  tempo: 1', ''].join('\n');
+    expect(codeFrame(withComment, 3, 3, 8, 1)).toBe(
+      ['  2 |   # old key: **************************************', '> 3 |   tempo: 1', '    |   ^^^^^', '  4 |'].join('\n'),
+    );
+  });
+
+  it('masks all of a private key block, even when its BEGIN line is above the frame', () => {
+    const pem = [
+      'prompt_config:',
+      '  # -----BEGIN RSA PRIVATE KEY-----',
+      '  # MIIEowIBAAKCAQEAx4f2kq7lB3s9',
+      '  # 0Jx8mF2nq4Zt7vW1yR6pLk3aQe',
+      '  # -----END RSA PRIVATE KEY-----',
+      '  instructons: hi',
+    ].join('\n');
+    // Lines 4 and 5 hold key material and the END line; the BEGIN line (2) is what tells.
+    expect(codeFrame(pem, 6, 3, 14, 2)).toBe(
+      ['  4 |   * **************************', '  5 |   * ******** *** ******* ********', '> 6 |   instructons: hi', '    |   ^^^^^^^^^^^'].join('\n'),
+    );
+  });
+
+  it('escapes ESC, C1 controls and bidi overrides, and keeps the carets under the escaped text', () => {
+    const hostile = 'a: "x"\nb: \u001b[2Jred\u202eok\u009b\n';
+    // Column 11 is the override itself: six carets under its escape; "ok" comes after the escape.
+    const shown = 'b: \\x1b[2Jred\\u202eok\\x9b';
+    const before = 'b: \\x1b[2Jred';
+    expect(codeFrame(hostile, 2, 11, 12, 0)).toBe([`> 2 | ${shown}`, `    | ${' '.repeat(before.length)}^^^^^^`].join('\n'));
+    expect(codeFrame(hostile, 2, 12, 14, 0)).toBe([`> 2 | ${shown}`, `    | ${' '.repeat(before.length + 6)}^^`].join('\n'));
+  });
+});
+
+describe('codeFrame on hostile lines', () => {
+  it('masks 100,000 URL passwords on one line in linear time', () => {
+    const line = `a: ${'x://u:p@h '.repeat(100_000)}`;
+    const started = performance.now();
+    const frame = codeFrame(`${line}\nb: 1\n`, 2, 1, 2, 1);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(frame.split('\n')[0]?.startsWith('  1 | a: x://u:*@h x://u:*@h ')).toBe(true);
+    expect(frame).not.toContain(':p@');
+  });
+});

@@ -14,6 +14,7 @@ import { generateAgents } from '../../bench/validate/generate.js';
 import type { DefinitionDocument, ParseResult } from '../../src/definition/document.js';
 import { parseCleanDefinitionSource } from '../../src/definition/fast-parse.js';
 import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/parse.js';
+import { validateDefinitions } from '../../src/definition/validate.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const FILE = 'agents/test.yaml';
@@ -329,6 +330,45 @@ describe('fast parse path: same result as composing with yaml', () => {
     expect(result?.documents[0]?.keyPositionOf('/agent_id')).toEqual({ line: 1, column: 1, endLine: 1, endColumn: 9 });
     expect(String(result?.documents[1]?.yaml.get('agent_id'))).toBe('b');
     expect(composed).toBe(1);
+  });
+});
+
+describe('checks on string values: the same problems whichever path parsed the file', () => {
+  const agent = (prompt: string, extra = ''): string =>
+    `agent_id: a\nagent_type: t\nversion: 1.0.0\nprompt_config:\n${prompt}\nschema_config:\n  schema_id: s\n  fields:\n    - field_name: system_response\n      field_type: str\n      description: d\nllm_config:\n  provider: openai\n  model: m\n${extra}`;
+  /** Each input, and the codes of the problems validate finds in it. */
+  const HOSTILE: Record<string, [source: string, codes: string[]]> = {
+    'lone surrogate escape': [agent('  instructions: "Smile \\ud800 now"'), ['invalid-string']],
+    'low surrogate escape': [agent('  instructions: "\\udc00"'), ['invalid-string']],
+    'surrogate pair escape (fine)': [agent('  instructions: "\\ud83d\\ude00"'), []],
+    'ESC escape': [agent('  instructions: "Say \\e[31m"'), ['control-character']],
+    'NUL escape': [agent('  instructions: "a\\0b"'), ['control-character']],
+    'NEL escape': [agent('  instructions: "a\\Nb"'), ['control-character']],
+    'C1 escape': [agent('  instructions: "a\\x9bb"'), ['control-character']],
+    'raw C1': [agent('  instructions: a\u009bb'), ['control-character']],
+    'raw NUL': [agent('  instructions: a\u0000b'), ['control-character']],
+    'raw ESC': [agent('  instructions: a\u001bb'), ['control-character']],
+    'raw bidi override': [agent('  instructions: admin\u202e txt'), ['control-character']],
+    'raw bidi isolate in a block scalar': [agent('  instructions: |\n    a \u2066b\u2069 c'), ['control-character']],
+    'tab and CRLF in a block scalar (fine)': [agent('  instructions: |\r\n    a\tb\r\n    c'), []],
+    'bidi override in a key': [agent('  instructions: x\n  dynamic_vars:\n    "k\\u202e": v'), ['control-character', 'invalid-format']],
+    'private key block': [agent('  instructions: |\n    -----BEGIN PRIVATE KEY-----\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n    -----END PRIVATE KEY-----'), ['literal-secret']],
+    'password in a URL': [agent('  instructions: x', '  base_url: https://u:pw@h/v1\n'), ['literal-secret']],
+  };
+
+  it('validating what the fast path gave equals validating what composing gave, for every hostile string', () => {
+    const differences: string[] = [];
+    let fast = 0;
+    for (const [name, [source, codes]] of Object.entries(HOSTILE)) {
+      if (parseCleanDefinitionSource(source, FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, FILE)) !== undefined) fast++;
+      const viaFastPath = validateDefinitions(parseDefinitionSource(source, FILE).documents);
+      const viaComposer = validateDefinitions(composeDefinitionSource(source, FILE).documents);
+      expect([name, viaComposer.map((problem) => problem.code)]).toEqual([name, codes]);
+      if (!isDeepStrictEqual(viaFastPath, viaComposer)) differences.push(`${name}:\n  fast path: ${JSON.stringify(viaFastPath)}\n  composed:  ${JSON.stringify(viaComposer)}`);
+    }
+    expect(differences).toEqual([]);
+    // The checks run on values, after either parser: most of these take the fast path, so the comparison means something.
+    expect(fast).toBeGreaterThan(10);
   });
 });
 

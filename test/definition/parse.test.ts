@@ -110,6 +110,81 @@ describe('parseDefinitionSource: YAML errors', () => {
   });
 });
 
+describe('parseDefinitionSource: unclosed quotes and brackets, at the character that opened them', () => {
+  const tail = Array.from({ length: 36 }, (_, index) => `key_${index}: value ${index}`).join('\n');
+  const detail = (problems: readonly Problem[]) => problems.map(({ code, line, column, endLine, endColumn, message, suggestion }) => ({ code, line, column, endLine, endColumn, message, suggestion }));
+
+  it('an unclosed double quote on line 3 of a 40-line file: at the quote, naming where the parser gave up', () => {
+    const { documents, problems } = parse(`agent_id: a\nllm_config:\n  model: "gpt-4o\n${tail}\n`);
+    expect(documents).toEqual([]);
+    expect(detail(problems)).toEqual([
+      {
+        code: 'yaml-syntax',
+        line: 3,
+        column: 10,
+        endLine: 3,
+        endColumn: 11,
+        message: 'unclosed double-quoted string opened here; the parser reached the end of the file at line 39',
+        suggestion: 'add the closing " (a " inside the string is written \\")',
+      },
+    ]);
+  });
+
+  it("an unclosed single quote, and one in a file without a final line break", () => {
+    expect(detail(parse(`agent_id: a\nversion: 'one\n${tail}`).problems)).toEqual([
+      {
+        code: 'yaml-syntax',
+        line: 2,
+        column: 10,
+        endLine: 2,
+        endColumn: 11,
+        message: 'unclosed single-quoted string opened here; the parser reached the end of the file at line 38',
+        suggestion: "add the closing ' (a ' inside the string is written '')",
+      },
+    ]);
+  });
+
+  it('an unclosed { and [ in a block mapping: at the bracket; the parser gave up at the next key', () => {
+    expect(detail(parse('agent_id: a\nllm_config: {model: x, temperature: 0.2\nversion: 1.0.0\n').problems)).toEqual([
+      {
+        code: 'yaml-syntax',
+        line: 2,
+        column: 13,
+        endLine: 2,
+        endColumn: 14,
+        message: 'unclosed flow mapping "{" opened here; the parser gave up at line 3, column 1',
+        suggestion: 'add the closing }',
+      },
+    ]);
+    expect(detail(parse('agent_id: a\ncustom_nodes: [vad, stt\nversion: 1.0.0\n').problems)).toEqual([
+      {
+        code: 'yaml-syntax',
+        line: 2,
+        column: 15,
+        endLine: 2,
+        endColumn: 16,
+        message: 'unclosed flow sequence "[" opened here; the parser gave up at line 3, column 1',
+        suggestion: 'add the closing ]',
+      },
+    ]);
+  });
+
+  it('nested openers: each problem at its own opener', () => {
+    const { problems } = parse('agent_id: a\nnodes: [vad, {name: "stt\n');
+    expect(detail(problems).map(({ line, column, message }) => [line, column, message])).toEqual([
+      [2, 21, 'unclosed double-quoted string opened here; the parser reached the end of the file at line 2'],
+      [2, 14, 'unclosed flow mapping "{" opened here; the parser reached the end of the file at line 2'],
+      [2, 8, 'unclosed flow sequence "[" opened here; the parser reached the end of the file at line 2'],
+    ]);
+  });
+
+  it('a flow mapping that is the whole document', () => {
+    expect(detail(parse('{agent_id: a,\n  version: 1\n').problems).map(({ line, column, message }) => [line, column, message])).toEqual([
+      [1, 1, 'unclosed flow mapping "{" opened here; the parser reached the end of the file at line 2'],
+    ]);
+  });
+});
+
 describe('parseDefinitionSource: duplicate keys', () => {
   it('points at the second occurrence and names the line of the first', () => {
     const source = 'agent_id: a\nllm_config:\n  model: x\n  temperature: 1\n  model: y\n';

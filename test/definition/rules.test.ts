@@ -469,3 +469,142 @@ describe('override-not-allowed', () => {
     expect(fast).toEqual(composed);
   });
 });
+
+describe('literal-secret: private key blocks and passwords in URLs', () => {
+  it('a PEM private key in a prompt spans from its BEGIN line to its END line', () => {
+    const key = ['-----BEGIN PRIVATE KEY-----', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'BKcwggSjAgEAAoIBAQC7', '-----END PRIVATE KEY-----'];
+    const source = definition({ prompt: `  instructions: |\n    Sign with this key:\n${key.map((line) => `    ${line}\n`).join('')}    Then answer.` });
+    const problem = only(validate(source));
+    const end = locate(source, '-----END');
+    expect(problem).toMatchObject({
+      code: 'literal-secret',
+      path: '/prompt_config/instructions',
+      ...locate(source, '-----BEGIN'),
+      endLine: end.line,
+      endColumn: end.column + key[3]!.length,
+      message: 'prompt_config.instructions holds what looks like a private key (********----); secrets must not be written in definitions',
+    });
+  });
+
+  it('a PGP private key block, BEGIN to END', () => {
+    const source = definition({ prompt: '  instructions: "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBGX\\n-----END PGP PRIVATE KEY BLOCK----- Then answer."' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'literal-secret', line: 5, column: 18, endLine: 5, endColumn: 18 + 37 + 2 + 7 + 2 + 35 });
+  });
+
+  it('a key with no END line: the rest of the string is key material', () => {
+    const source = definition({ prompt: '  instructions: "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIBkg"' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({ code: 'literal-secret', line: 5, column: 18, endLine: 5, endColumn: 62 });
+  });
+
+  it('https://user:pw@host in base_url or a tracing host, positioned at the password', () => {
+    const source = definition({
+      extra: '  base_url: https://deployer:hunter2@llm.internal/v1\ntracing_config:\n  enabled: true\n  endpoints:\n    host: "https://lf:s3cret@langfuse.internal"\n',
+    });
+    const problems = validate(source);
+    expect(problems.map((p) => [p.code, p.path, p.line, p.column, p.endColumn, p.message])).toEqual([
+      [
+        'literal-secret',
+        '/llm_config/base_url',
+        locate(source, 'hunter2').line,
+        locate(source, 'hunter2').column,
+        locate(source, 'hunter2').column + 7,
+        'llm_config.base_url holds what looks like a password in a URL (*******); secrets must not be written in definitions',
+      ],
+      [
+        'literal-secret',
+        '/tracing_config/endpoints/host',
+        locate(source, 's3cret').line,
+        locate(source, 's3cret').column,
+        locate(source, 's3cret').column + 6,
+        'tracing_config.endpoints.host holds what looks like a password in a URL (******); secrets must not be written in definitions',
+      ],
+    ]);
+    expect(problems[0]?.suggestion).toBe('take the user name and password out of the URL: credentials come from environment variables (see .env.example)');
+  });
+
+  it('a user name alone, or an @ in the path or query, is not a password', () => {
+    const source = definition({ extra: '  base_url: https://proxy-user@llm.internal/v1/@team?owner=a@b.example\n' });
+    expect(validate(source)).toEqual([]);
+  });
+});
+
+describe('control-character', () => {
+  it('NUL, ESC, C1 controls and bidi overrides in string values, at the character', () => {
+    const source = definition({
+      prompt: '  instructions: "Say \\e[31m"\n  dynamic_vars:\n    nul: "a\\0b"\n    csi: "x\u009b"\n    next_line: "\\N"\n    rlo: admin\u202e txt\n    isolate: \u2066hidden\u2069\n',
+    });
+    expect(validate(source).map((p) => [p.code, p.path, p.line, p.column, p.message])).toEqual([
+      ['control-character', '/prompt_config/instructions', 5, 22, 'prompt_config.instructions holds the control character U+001B (ESCAPE), which can change what a terminal or a review shows'],
+      ['control-character', '/prompt_config/dynamic_vars/nul', 7, 12, 'prompt_config.dynamic_vars.nul holds the control character U+0000 (NUL), which can change what a terminal or a review shows'],
+      ['control-character', '/prompt_config/dynamic_vars/csi', 8, 12, 'prompt_config.dynamic_vars.csi holds the control character U+009B, which can change what a terminal or a review shows'],
+      ['control-character', '/prompt_config/dynamic_vars/next_line', 9, 17, 'prompt_config.dynamic_vars.next_line holds the control character U+0085, which can change what a terminal or a review shows'],
+      ['control-character', '/prompt_config/dynamic_vars/rlo', 10, 15, 'prompt_config.dynamic_vars.rlo holds the control character U+202E (RIGHT-TO-LEFT OVERRIDE), which can change what a terminal or a review shows'],
+      ['control-character', '/prompt_config/dynamic_vars/isolate', 11, 14, 'prompt_config.dynamic_vars.isolate holds the control character U+2066 (LEFT-TO-RIGHT ISOLATE), which can change what a terminal or a review shows'],
+    ]);
+  });
+
+  it('in a key, at the key (beside the schema\'s own complaint about the name)', () => {
+    const source = definition({ prompt: '  instructions: Hello.\n  dynamic_vars:\n    "na\\u202eme": x\n' });
+    const problem = only(validate(source).filter((candidate) => candidate.code === 'control-character'));
+    expect(problem).toMatchObject({ code: 'control-character', path: '/prompt_config/dynamic_vars/na\u202eme', line: 7, column: 5 });
+    expect(problem.message).toBe('a key of prompt_config.dynamic_vars holds the control character U+202E (RIGHT-TO-LEFT OVERRIDE), which can change what a terminal or a review shows');
+  });
+
+  it('tabs, line feeds and carriage returns in block and quoted scalars are fine', () => {
+    const source = definition({ prompt: '  instructions: |\r\n    Step one:\tlisten.\r\n    Step two:\tanswer.\r\n  dynamic_vars:\n    quoted: "a\\tb\\r\\nc"\n' });
+    expect(validate(source)).toEqual([]);
+  });
+});
+
+describe('invalid-string', () => {
+  it('a lone surrogate in a double-quoted string, at its escape', () => {
+    const source = definition({ prompt: '  instructions: "Smile \\ud800 now"\n  dynamic_vars:\n    low: "\\udc00"\n    pair: "\\ud83d\\ude00 😀"\n' });
+    expect(validate(source).map((p) => [p.code, p.path, p.line, p.column, p.message, p.suggestion])).toEqual([
+      [
+        'invalid-string',
+        '/prompt_config/instructions',
+        5,
+        24,
+        'prompt_config.instructions holds a lone surrogate (\\ud800), half of a UTF-16 character pair, which MongoDB cannot store as written',
+        'write the whole character, e.g. "\\ud83d\\ude00" or 😀, or remove the escape',
+      ],
+      [
+        'invalid-string',
+        '/prompt_config/dynamic_vars/low',
+        7,
+        11,
+        'prompt_config.dynamic_vars.low holds a lone surrogate (\\udc00), half of a UTF-16 character pair, which MongoDB cannot store as written',
+        'write the whole character, e.g. "\\ud83d\\ude00" or 😀, or remove the escape',
+      ],
+    ]);
+  });
+});
+
+describe('literal-secret on hostile text', () => {
+  it('a long run of spaces after a key-like word costs linear time', () => {
+    const hex = '0123456789abcdef0123456789abcdef01234567';
+    const source = definition({ prompt: `  instructions: "key${' '.repeat(100_000)}x ${hex}"` });
+    const started = performance.now();
+    expect(validate(source)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('turn-detection-needs-vad', () => {
+  it('turn detection by VAD with the VAD off, at the turn_detection value', () => {
+    const source = definition({ extra: 'pipeline_config:\n  vad_enabled: false\n  turn_detection: vad\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'turn-detection-needs-vad',
+      severity: 'error',
+      path: '/pipeline_config/turn_detection',
+      message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
+      suggestion: 'set vad_enabled: true, or turn_detection: stt',
+      ...locate(source, 'vad\n'),
+    });
+    expect(validate(definition({ extra: 'pipeline_config:\n  vad_enabled: false\n  turn_detection: stt\n' }))).toEqual([]);
+    expect(validate(definition({ extra: 'pipeline_config:\n  turn_detection: vad\n' }))).toEqual([]);
+  });
+});

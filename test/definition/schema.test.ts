@@ -310,6 +310,31 @@ describe('schema problems', () => {
     expect(validate(VALID.replace('agent_id: test-agent', `agent_id: ${'a'.repeat(64)}`))).toEqual([]);
   });
 
+  it('stt_config and tts_config take base_url and api_key_env, checked like llm_config\'s', () => {
+    const good = VALID.concat(
+      'stt_config:\n  provider: openai\n  base_url: http://127.0.0.1:9000/v1\n  api_key_env: STT_KEY\n',
+      'tts_config:\n  provider: deepgram\n  base_url: https://tts.example\n  api_key_env: TTS_KEY\n',
+    );
+    expect(validate(good)).toEqual([]);
+    const bad = VALID.concat('stt_config:\n  provider: openai\n  base_url: not a url\n', 'tts_config:\n  provider: openai\n  api_key_env: tts key\n');
+    expect(validate(bad).map((p) => [p.code, p.path, p.line, p.message])).toEqual([
+      ['invalid-format', '/stt_config/base_url', 17, 'stt_config.base_url must be an absolute URL like https://api.openai.com/v1 (got "not a url")'],
+      ['invalid-format', '/tts_config/api_key_env', 20, 'tts_config.api_key_env must be an environment variable name like OPENAI_API_KEY (got "tts key")'],
+    ]);
+  });
+
+  it('invalid-value: pipeline_config.turn_detection is one of the named modes', () => {
+    expect(validate(VALID.concat('pipeline_config:\n  turn_detection: livekit_local\n'))).toEqual([]);
+    const problem = only(validate(VALID.concat('pipeline_config:\n  turn_detection: vda\n')));
+    expect(problem).toMatchObject({
+      code: 'invalid-value',
+      path: '/pipeline_config/turn_detection',
+      line: 16,
+      message: 'pipeline_config.turn_detection must be one of "vad", "stt", "livekit_local", "livekit_cloud" (got "vda")',
+      suggestion: 'did you mean "vad"?',
+    });
+  });
+
   it('invalid-format: a dynamic_vars key that is not a variable name, at the key', () => {
     const source = VALID.replace('  instructions: Hello.\n', '  instructions: Hello.\n  dynamic_vars:\n    company-name: Acme\n');
     const problem = only(validate(source));

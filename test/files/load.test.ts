@@ -207,7 +207,8 @@ describe('loadDefinitions: reading', () => {
     expect(result.problems.map((problem) => [problem.file, problem.line, problem.code])).toEqual([
       ['agents/b.yaml', 1, 'unsafe-key'],
       ['agents/b.yaml', 3, 'invalid-key'],
-      ['agents/m.yaml', 2, 'yaml-syntax'],
+      // The unclosed [ is reported where it opens, not at the end of the file.
+      ['agents/m.yaml', 1, 'yaml-syntax'],
       ['agents/z.yaml', 2, 'duplicate-key'],
     ]);
   });

@@ -202,6 +202,9 @@ describe('credentials', () => {
     expect(requiredCredentials(testAgent({ llm_config: { provider: 'openai', model: 'm', api_key_env: 'GROQ_KEY' } }), TEXT_ROLES)).toEqual([
       { role: 'llm', section: 'llm_config', provider: 'openai', env: 'GROQ_KEY' },
     ]);
+    // STT and TTS take api_key_env like the LLM.
+    const keyed = testAgent({ stt_config: { provider: 'deepgram', api_key_env: 'MY_STT_KEY' }, tts_config: { provider: 'openai', api_key_env: 'MY_TTS_KEY' } });
+    expect(requiredCredentials(keyed).map((credential) => credential.env)).toEqual(['OPENAI_API_KEY', 'MY_STT_KEY', 'MY_TTS_KEY']);
   });
 });
 

@@ -116,6 +116,13 @@ describe("an agent's session_overrides.allow", () => {
     ]);
     expect(merged.definition.llm_config.base_url).toBeUndefined();
     expect(merged.definition.llm_config.api_key_env).toBeUndefined();
+    // The same for STT and TTS, which take base_url and api_key_env too.
+    const voice = mergeOverrides(withAllow(['stt_config.*', 'tts_config.*']), {
+      stt_config: { language: 'de', base_url: 'http://attacker.example', api_key_env: 'LIVEKIT_API_SECRET' },
+      tts_config: { voice: 'nova', base_url: 'http://attacker.example', api_key_env: 'LIVEKIT_API_SECRET' },
+    });
+    expect(voice.applied).toEqual(['stt_config.language', 'tts_config.voice']);
+    expect(voice.rejected.map((rejected) => rejected.path)).toEqual(['stt_config.base_url', 'stt_config.api_key_env', 'tts_config.base_url', 'tts_config.api_key_env']);
   });
 
   it('a stored list tampered to name endpoints, credentials, closed sections or everything opens none of them', () => {

@@ -46,6 +46,52 @@ describe('agentctl worker', () => {
     expect(run.stderr).toContain('unknown worker mode "serve": use one of dev, start, connect');
   });
 
+  it('refuses a --max-jobs that is not a whole number of jobs, in one line', async () => {
+    for (const value of ['0', '-1', 'two', '1.5']) {
+      const run = await agentctl(cwd, 'worker', 'dev', '--max-jobs', value, '--url', 'ws://127.0.0.1:9', '--api-key', 'k', '--api-secret', 's');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`agentctl: --max-jobs must be a whole number of jobs, at least 1 (got "${value}")\n`);
+    }
+  });
+
+  it('with --max-jobs, reports its load as running jobs over the limit (0 when idle), not host CPU', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((ready) => server.once('listening', ready));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const update = new Promise<WorkerMessage>((resolve) => {
+      server.once('connection', (socket) => {
+        socket.on('message', (data: Buffer) => {
+          const message = WorkerMessage.fromBinary(new Uint8Array(data));
+          if (message.message.case === 'updateWorker') resolve(message);
+        });
+      });
+    });
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', LIVEKIT_URL: `ws://127.0.0.1:${port}`, LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET };
+    delete env.AGENTCTL_STORE;
+    delete env.MONGO_URI;
+    // Spin a core meanwhile, so that a CPU-based load could not read 0.
+    const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    const worker = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', 'dev', '--store', 'sqlite:store.db', '--max-jobs', '3'], { cwd, env, stdio: 'ignore' });
+    const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+    try {
+      const message = await Promise.race([
+        update,
+        exited.then(() => {
+          throw new Error('the worker exited before it reported its load');
+        }),
+      ]);
+      expect(message.message.case === 'updateWorker' && message.message.value.load).toBe(0);
+    } finally {
+      busy.kill('SIGKILL');
+      worker.kill('SIGTERM');
+      const killLater = setTimeout(() => worker.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killLater);
+      await new Promise((closed) => server.close(closed));
+    }
+  }, 60_000);
+
   it('connects to the LiveKit URL with a token signed by the API secret and registers as an agent worker', async () => {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((ready) => server.once('listening', ready));

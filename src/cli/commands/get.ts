@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { StoredAgent } from '../../store/types.js';
+import { escapeControlCharacters, stringifyJsonForTerminal } from '../../text/terminal-text.js';
+import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
@@ -45,13 +47,15 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: GetOptions) => {
       const text = await withStore(options, async (store) => {
-        const agent = await store.getAgent(agentId);
-        if (agent === null) throw await unknownAgentError(store, agentId);
-        if (options.json) return `${JSON.stringify(storedAgentJson(agent), null, 2)}\n`;
+        const stored = await store.getAgent(agentId);
+        if (stored === null) throw await unknownAgentError(store, agentId);
+        // A stored body may hold what validate refuses (written before, or outside agentctl): never print a URL's password or raw control characters.
+        const agent = { ...stored, definition: redactUrlsInJson(stored.definition) };
+        if (options.json) return `${stringifyJsonForTerminal(storedAgentJson(agent))}\n`;
         const { renderDefinitionYaml } = await import('../../sync/export.js');
         const { meta } = agent;
         const comment = `${agentId} in ${store.displayName}: revision ${meta.revision}, updated ${meta.updated_at.toISOString()}, source ${sourceText(meta.source)}`;
-        return renderDefinitionYaml(agent.definition, { comment });
+        return escapeControlCharacters(renderDefinitionYaml(agent.definition, { comment }));
       });
       process.stdout.write(text);
     });

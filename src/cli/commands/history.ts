@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { HistoryEntry } from '../../store/types.js';
 import { diffJson } from '../../sync/json-diff.js';
+import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
+import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { formatTable } from '../formatters/table.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 import { sourceText } from './get.js';
@@ -69,7 +71,7 @@ export function register(program: Command): void {
           note: entry.note ?? null,
           paths,
         }));
-        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        process.stdout.write(`${stringifyJsonForTerminal(redactUrlsInJson(json))}\n`);
         return;
       }
       process.stdout.write(

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
+import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { formatTable } from '../formatters/table.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { sourceText } from './get.js';
@@ -35,7 +37,7 @@ export function register(program: Command): void {
           managed_by: meta.managed_by ?? null,
           source: meta.source ?? null,
         }));
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        process.stdout.write(`${stringifyJsonForTerminal(redactUrlsInJson(rows))}\n`);
         return;
       }
       if (agents.length === 0) {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { CliError } from '../errors.js';
 
@@ -6,6 +6,7 @@ const MODES = ['dev', 'start', 'connect'] as const;
 
 interface WorkerCommandOptions {
   store?: string;
+  maxJobs?: string;
 }
 
 async function runWorker(mode: string, passThrough: string[], options: WorkerCommandOptions): Promise<void> {
@@ -18,11 +19,16 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   if ((!process.env.LIVEKIT_API_KEY && !hasFlag('--api-key')) || (!process.env.LIVEKIT_API_SECRET && !hasFlag('--api-secret'))) {
     throw new CliError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
   }
+  const { parseMaxJobs, workerLoadOptions } = await import('../../worker/load.js');
+  const maxJobs = options.maxJobs === undefined ? undefined : parseMaxJobs(options.maxJobs);
+  if (options.maxJobs !== undefined && maxJobs === undefined) {
+    throw new CliError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
+  }
   const { cli, ServerOptions } = await import('@livekit/agents');
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));
   // The agents CLI parses process.argv itself: hand it `<mode> [its options]`.
   process.argv = [process.argv[0] as string, process.argv[1] as string, mode, ...passThrough];
-  cli.runApp(new ServerOptions({ agent }));
+  cli.runApp(new ServerOptions({ agent, ...workerLoadOptions(mode, maxJobs) }));
   // runApp keeps the process alive with the worker; this command returns only when it stops.
   await new Promise<never>(() => undefined);
 }
@@ -34,6 +40,9 @@ export function register(program: Command): void {
     .argument('<mode>', `dev (local development), start (production) or connect (join one room: --room NAME)`)
     .argument('[options...]', 'passed to the LiveKit agents CLI (e.g. --log-level debug, --room NAME)')
     .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
+    .addOption(
+      new Option('--max-jobs <n>', 'report load as running jobs / n instead of host CPU, and take at most n jobs').env('AGENTCTL_WORKER_MAX_JOBS'),
+    )
     .allowUnknownOption()
     .addHelpText(
       'after',

@@ -1,9 +1,11 @@
 import type { Problem } from '../../definition/problem.js';
+import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { summaryLine, type ValidationReport } from './report.js';
 
 // https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
+// Annotations are rendered on the pull request: the other control characters and bidi overrides are shown as escapes.
 function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return escapeControlCharacters(text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 
 function escapeProperty(text: string): string {

@@ -1,4 +1,5 @@
 import { hasErrors } from '../../definition/problem.js';
+import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import type { ValidationReport } from './report.js';
 
 /** DESIGN.md's `validate --format json` object: exactly these keys, in this order. */
@@ -18,5 +19,5 @@ export function formatJson(report: ValidationReport): string {
       path: problem.path,
     })),
   };
-  return `${JSON.stringify(output, null, 2)}\n`;
+  return `${stringifyJsonForTerminal(output)}\n`;
 }

@@ -1,13 +1,17 @@
 import type { Problem } from '../../definition/problem.js';
+import { escapeControlCharacters } from '../../text/terminal-text.js';
 import type { CheckedDocument, ValidationReport } from './report.js';
 
 // Characters XML 1.0 cannot carry at all, even escaped.
 // eslint-disable-next-line no-control-regex
 const INVALID_XML_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
-/** For element text: quotes may stay as they are, which keeps messages readable in the raw report. */
+/**
+ * For element text: quotes may stay as they are, which keeps messages readable in the raw report.
+ * CI dashboards render the report: the control characters XML can hold, and bidi overrides, become escapes.
+ */
 function escapeXmlText(text: string): string {
-  return text.replace(INVALID_XML_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escapeControlCharacters(text.replace(INVALID_XML_CHARACTERS, '')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function escapeXml(text: string): string {

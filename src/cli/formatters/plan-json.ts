@@ -1,4 +1,5 @@
 import { planSucceeded, summarize, type SyncPlan } from '../../sync/plan.js';
+import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 
 /** DESIGN.md's `diff --json` / `apply --json` object, exactly. */
 export function planToJson(plan: SyncPlan): {
@@ -22,5 +23,5 @@ export function planToJson(plan: SyncPlan): {
 }
 
 export function formatPlanJson(plan: SyncPlan): string {
-  return `${JSON.stringify(planToJson(plan), null, 2)}\n`;
+  return `${stringifyJsonForTerminal(planToJson(plan))}\n`;
 }

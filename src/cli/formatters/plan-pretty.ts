@@ -1,6 +1,8 @@
 import type { JsonValue } from '../../definition/types.js';
 import type { ValueChange } from '../../sync/json-diff.js';
 import { summarize, type PlannedChange, type SyncPlan } from '../../sync/plan.js';
+import { escapeControlCharacters } from '../../text/terminal-text.js';
+import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { plainColors, type Colors } from './colors.js';
 
 const VALUE_WIDTH = 60;
@@ -15,9 +17,14 @@ function renderValue(value: JsonValue | undefined): string {
   return value === undefined ? '(absent)' : clip(JSON.stringify(value), VALUE_WIDTH);
 }
 
-/** `old → new`; two long strings are shown from just before where they start to differ. */
+/**
+ * `old → new`; two long strings are shown from just before where they start
+ * to differ. Passwords in URLs are taken out first (a stored body may hold
+ * one), before any clipping could cut a URL apart.
+ */
 export function renderValueChange(change: ValueChange): string {
-  const { before, after } = change;
+  const before = redactUrlsInJson(change.before);
+  const after = redactUrlsInJson(change.after);
   if (typeof before === 'string' && typeof after === 'string' && Math.max(before.length, after.length) > VALUE_WIDTH - 2) {
     let common = 0;
     while (common < before.length && common < after.length && before[common] === after[common]) common += 1;
@@ -69,12 +76,14 @@ function detail(change: PlannedChange, applied: boolean): string {
   }
 }
 
+/** Agent ids, paths and values come from files and the store: escaped before any color is added. */
 function renderChange(change: PlannedChange, applied: boolean, colors: Colors): string {
   const style = (applied ? APPLIED : PLANNED)[change.action];
   const paint = colors[style.color];
-  const lines = [`${paint(`${style.mark} ${style.label}`)}  ${colors.bold(change.agent_id)}  ${colors.dim(detail(change, applied))}`];
+  const safe = escapeControlCharacters;
+  const lines = [`${paint(`${style.mark} ${style.label}`)}  ${colors.bold(safe(change.agent_id))}  ${colors.dim(safe(detail(change, applied)))}`];
   for (const diff of change.diffs) {
-    lines.push(`    ${colors.cyan(diff.path)}: ${renderValueChange(diff)}`);
+    lines.push(`    ${colors.cyan(safe(diff.path))}: ${safe(renderValueChange(diff))}`);
   }
   return lines.join('\n');
 }

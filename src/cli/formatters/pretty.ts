@@ -1,5 +1,6 @@
 import { codeFrame } from '../../definition/code-frame.js';
 import type { Problem } from '../../definition/problem.js';
+import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { plainColors, type Colors } from './colors.js';
 import { summaryLine, type ValidationReport } from './report.js';
 
@@ -11,16 +12,17 @@ function indent(text: string, prefix: string): string {
 }
 
 function renderProblem(problem: Problem, source: string | undefined, colors: Colors): string {
-  const location = problem.line >= 1 ? `${problem.file}:${problem.line}:${problem.column}` : problem.file;
+  // File names and messages echo what the files hold: escaped before any color is added.
+  const location = escapeControlCharacters(problem.line >= 1 ? `${problem.file}:${problem.line}:${problem.column}` : problem.file);
   const severity = problem.severity === 'error' ? colors.red('error  ') : colors.yellow('warning');
-  const lines = [`${colors.bold(location)}  ${severity}  ${problem.message}  ${colors.dim(problem.code)}`];
+  const lines = [`${colors.bold(location)}  ${severity}  ${escapeControlCharacters(problem.message)}  ${colors.dim(problem.code)}`];
   if (source !== undefined && problem.line >= 1) {
     // An underline only makes sense when the node ends on the line it starts.
     const endColumn = problem.endLine === problem.line ? problem.endColumn : undefined;
     const frame = codeFrame(source, problem.line, problem.column, endColumn).replace(/\n+$/, '');
     if (frame.length > 0) lines.push(indent(frame, '  '));
   }
-  if (problem.suggestion) lines.push(`  ${colors.cyan(problem.suggestion)}`);
+  if (problem.suggestion) lines.push(`  ${colors.cyan(escapeControlCharacters(problem.suggestion))}`);
   return lines.join('\n');
 }
 

@@ -1,0 +1,56 @@
+/**
+ * The layer rules of src/ (ARCHITECTURE.md): each folder is a layer, listed
+ * here from the bottom up, and a module may import only its own layer and
+ * the layers below it. The pure layers do no I/O. `npm run lint` runs this.
+ */
+const LAYERS = ['json', 'fieldtypes', 'definition', 'files', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
+const PURE_LAYERS = ['json', 'fieldtypes', 'definition'];
+const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'dgram', 'worker_threads', 'os', 'readline', 'tls'];
+
+const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
+  name: `layer-${layer}`,
+  comment: `src/${layer}/ sits below ${LAYERS.slice(index + 1).join(', ')} and must not import them`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: { path: `^src/(${LAYERS.slice(index + 1).join('|')})/` },
+}));
+
+export default {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'no-circular',
+      comment: 'an import cycle makes two modules one; split out what both need',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'pure-layers-no-io',
+      comment: `${PURE_LAYERS.join(', ')} are pure: files, network and processes belong to the I/O layers`,
+      severity: 'error',
+      from: { path: `^src/(${PURE_LAYERS.join('|')})/` },
+      to: { dependencyTypes: ['core'], path: `^(node:)?(${IO_MODULES.join('|')})$` },
+    },
+    {
+      name: 'plan-is-pure',
+      comment: 'the plan half of sync is pure: it compares values; stores are opened and read elsewhere',
+      severity: 'error',
+      from: { path: '^src/sync/plan' },
+      to: { path: `^(src/files/|src/store/(sqlite|mongodb|open)|(node:)?(${IO_MODULES.join('|')})$)` },
+    },
+    {
+      name: 'library-root-is-top',
+      comment: 'src/index.ts re-exports the layers; nothing inside them imports it',
+      severity: 'error',
+      from: { path: '^src/.+/' },
+      to: { path: '^src/index\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|node_modules)/' },
+  },
+};

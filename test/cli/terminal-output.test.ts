@@ -1,0 +1,203 @@
+/**
+ * What the human formats print when files or the store hold something
+ * hostile: secrets (a PEM block, a password in a URL, a key in a comment),
+ * control characters and bidi overrides. Real files go through the real
+ * parse and validate; the plan printer and tables get hostile stored values.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatGithub } from '../../src/cli/formatters/github.js';
+import { formatJunit } from '../../src/cli/formatters/junit.js';
+import { formatPlanPretty } from '../../src/cli/formatters/plan-pretty.js';
+import { formatPretty } from '../../src/cli/formatters/pretty.js';
+import type { ValidationReport } from '../../src/cli/formatters/report.js';
+import { formatTable } from '../../src/cli/formatters/table.js';
+import { parseDefinitionSource } from '../../src/definition/parse.js';
+import { validateDefinitions } from '../../src/definition/validate.js';
+import type { SyncPlan } from '../../src/sync/plan.js';
+import { lineLog, redactingLog, recordingLog } from '../../src/worker/log.js';
+
+const FILE = 'agents/a.yaml';
+
+/** A valid agent; `prompt` replaces the prompt_config body, `extra` is appended to llm_config. */
+function agent(prompt: string, extra = ''): string {
+  return `agent_id: a\nagent_type: t\nversion: 1.0.0\nprompt_config:\n${prompt}\nschema_config:\n  schema_id: s\n  fields:\n    - field_name: system_response\n      field_type: str\n      description: d\nllm_config:\n  provider: openai\n  model: m\n${extra}`;
+}
+
+function reportFor(source: string): ValidationReport {
+  const parsed = parseDefinitionSource(source, FILE);
+  const problems = [...parsed.problems, ...validateDefinitions(parsed.documents)];
+  return { files: 1, agents: parsed.documents.length, problems, sources: new Map([[FILE, source]]), documents: [] };
+}
+
+/** Any character the output must not carry raw: C0 controls but tab and LF, DEL, C1, bidi overrides. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('pretty: a PEM private key in a prompt', () => {
+  const source = agent(
+    [
+      '  instructions: |',
+      '    Sign with this key:',
+      '    -----BEGIN PRIVATE KEY-----',
+      '    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+      '    BKcwggSjAgEAAoIBAQC7',
+      '    -----END PRIVATE KEY-----',
+      '    Then answer.',
+      '  tempo: 1',
+    ].join('\n'),
+  );
+
+  it('is masked from its BEGIN line to its END line, in its own frame and in a neighbour\'s', () => {
+    const output = formatPretty(reportFor(source));
+    expect(output).toBe(
+      [
+        'agents/a.yaml:7:5  error    prompt_config.instructions holds what looks like a private key (********----); secrets must not be written in definitions  literal-secret',
+        '    5 |   instructions: |',
+        '    6 |     Sign with this key:',
+        '  > 7 |     ***************************',
+        '      |     ^',
+        '    8 |     ********************************',
+        '    9 |     ********************',
+        '  read it from an environment variable instead (see .env.example)',
+        '',
+        'agents/a.yaml:12:3  error    unknown key "tempo" in prompt_config  unknown-key',
+        '    10 |     *************************',
+        '    11 |     Then answer.',
+        '  > 12 |   tempo: 1',
+        '       |   ^^^^^',
+        '    13 | schema_config:',
+        '    14 |   schema_id: s',
+        '',
+        '✖ 2 problems (2 errors, 0 warnings) in 1 file',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('pretty: passwords in URLs', () => {
+  it('https://user:pw@host in base_url and a tracing host: literal-secret, the password starred out', () => {
+    const source = agent('  instructions: x', '  base_url: https://deployer:hunter2@llm.internal/v1\ntracing_config:\n  enabled: true\n  endpoints:\n    host: "https://lf:s3cret@langfuse.internal"\n');
+    const output = formatPretty(reportFor(source));
+    expect(output).not.toContain('hunter2');
+    expect(output).not.toContain('s3cret');
+    expect(output.split('\n').slice(0, 6)).toEqual([
+      'agents/a.yaml:15:30  error    llm_config.base_url holds what looks like a password in a URL (*******); secrets must not be written in definitions  literal-secret',
+      '    13 |   provider: openai',
+      '    14 |   model: m',
+      '  > 15 |   base_url: https://deployer:*******@llm.internal/v1',
+      '       |                              ^^^^^^^',
+      '    16 | tracing_config:',
+    ]);
+    expect(output).toContain('  > 19 |     host: "https://lf:******@langfuse.internal"\n');
+    expect(output).toContain('  take the user name and password out of the URL: credentials come from environment variables (see .env.example)\n');
+  });
+});
+
+describe('pretty and github: control characters and bidi overrides', () => {
+  const source = agent('  instructions: "Say \\e[31m"\n  dynamic_vars:\n    role: admin\u202e \u2066txt\u2069\n  # \u001b]0;owned\u0007 in a comment\n  tempo: \u009b1');
+
+  it('are control-character problems at the character, and every one is printed escaped', () => {
+    const report = reportFor(source);
+    expect(report.problems.map((problem) => [problem.code, problem.line, problem.column])).toEqual([
+      ['control-character', 5, 22],
+      ['control-character', 7, 16],
+      ['unknown-key', 9, 3],
+      ['control-character', 9, 10],
+    ]);
+    const output = formatPretty(report);
+    expect(output).not.toMatch(RAW_CONTROL);
+    expect(output).toContain('agents/a.yaml:7:16  error    prompt_config.dynamic_vars.role holds the control character U+202E (RIGHT-TO-LEFT OVERRIDE), which can change what a terminal or a review shows  control-character\n');
+    expect(output).toContain('  > 7 |     role: admin\\u202e \\u2066txt\\u2069\n      |                ^^^^^^\n');
+    expect(output).toContain('    8 |   # \\x1b]0;owned\\x07 in a comment\n');
+    expect(output).toContain('  >  9 |   tempo: \\x9b1\n       |          ^^^^\n');
+  });
+
+  it('GitHub annotations carry the escapes, never the raw characters', () => {
+    const output = formatGithub(reportFor(source));
+    expect(output).not.toMatch(RAW_CONTROL);
+    const hostileFile: ValidationReport = {
+      files: 1,
+      agents: 0,
+      problems: [{ file: 'agents/\u202eevil.yaml', line: 1, column: 1, severity: 'error', code: 'yaml-syntax', message: 'bad \u001b[31m', agent_id: null, path: '' }],
+      sources: new Map(),
+      documents: [],
+    };
+    expect(formatGithub(hostileFile).split('\n')[0]).toBe('::error file=agents/\\u202eevil.yaml,line=1,col=1,title=yaml-syntax::bad \\x1b[31m');
+  });
+});
+
+describe('the plan printer (diff, apply)', () => {
+  it('never prints a stored password in a URL, and escapes control characters in ids, paths and values', () => {
+    const plan: SyncPlan = {
+      dry_run: true,
+      changes: [
+        {
+          agent_id: 'a\u202eb',
+          action: 'drift',
+          revision: 2,
+          stored_revision: 2,
+          diffs: [
+            { path: '/llm_config/base_url', before: 'https://deployer:hunter2@evil.example/v1', after: 'https://llm.internal/v1' },
+            { path: '/tracing_config', before: { endpoints: { host: 'https://lf:s3cret@lf.example' } } },
+            { path: '/prompt_config/instructions', before: `${'long prompt text '.repeat(4)}https://u:longpassword@h and more`, after: `${'long prompt text '.repeat(4)}https://u:longpassword2@h and more` },
+            { path: '/x\u001b', before: 'v\u009b', after: 'w' },
+          ],
+          drift_reason: 'stored body no longer matches the hash agentctl recorded',
+        },
+      ],
+    };
+    const output = formatPlanPretty(plan, { applied: false });
+    expect(output).toBe(
+      [
+        '! drift  a\\u202eb  changed outside agentctl: stored body no longer matches the hash agentctl recorded; apply refuses it (--force overwrites)',
+        '    /llm_config/base_url: "https://***@evil.example/v1" → "https://llm.internal/v1"',
+        '    /tracing_config: {"endpoints":{"host":"https://***@lf.example"}} → (absent)',
+        // The two differ only in the password, which neither side shows.
+        '    /prompt_config/instructions: …//***@h and more" → …//***@h and more"',
+        '    /x\\x1b: "v\\x9b" → "w"',
+        '✖ 1 drifted',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('tables (list, history, tracing, schema)', () => {
+  it('escape control characters and line breaks in cells, and redact URL passwords', () => {
+    expect(formatTable(['AGENT', 'SOURCE'], [['a\u001b[2J', 'https://u:pw@git.example/x.yaml\nforged line']])).toBe(
+      'AGENT     SOURCE\na\\x1b[2J  https://***@git.example/x.yaml\\nforged line\n',
+    );
+  });
+});
+
+describe('worker logs', () => {
+  it('a line log redacts URL passwords and escapes control characters and line breaks', () => {
+    const lines: string[] = [];
+    const log = lineLog((line) => lines.push(line));
+    log.warn('job failed: connect https://u:pw@llm.example/v1 refused\ninfo forged', { rejected: 'x\u001b[31m', config: { base_url: 'http://a:b@c' } });
+    expect(lines).toEqual(['warn job failed: connect https://***@llm.example/v1 refused\\ninfo forged rejected=x\\x1b[31m config={"base_url":"http://***@c"}\n']);
+  });
+
+  it('the framework log (through redactingLog) gets messages and fields without URL passwords', () => {
+    const inner = recordingLog();
+    redactingLog(inner).error('cannot reach https://user:pw@langfuse.example', { host: 'https://user:pw@langfuse.example', count: 2 });
+    expect(inner.records).toEqual([{ level: 'error', message: 'cannot reach https://***@langfuse.example', fields: { host: 'https://***@langfuse.example', count: 2 } }]);
+  });
+});
+
+describe('JUnit (rendered by CI dashboards)', () => {
+  it('drops what XML cannot hold and escapes C1 controls and bidi overrides', () => {
+    const report: ValidationReport = {
+      files: 1,
+      agents: 0,
+      problems: [{ file: 'agents/\u202eevil.yaml', line: 1, column: 1, severity: 'error', code: 'yaml-syntax', message: 'bad\u0007 \u009b31m', agent_id: null, path: '' }],
+      sources: new Map(),
+      documents: [],
+    };
+    const xml = formatJunit(report);
+    expect(xml).not.toMatch(RAW_CONTROL);
+    expect(xml).toContain('<testsuite name="agents/\\u202eevil.yaml" tests="1" failures="1" errors="0" skipped="0">');
+    expect(xml).toContain('message="yaml-syntax: bad \\x9b31m"');
+  });
+});
