@@ -50,7 +50,8 @@ export { createAgentFile, initProject, renderNewAgent } from './edit/new-agent.j
 export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
 export { StructuredStreamExtractor } from './worker/structured-stream.js';
 export type { MergedOverrides, RejectedOverride, SessionDefinition } from './worker/overrides.js';
-export { OVERRIDABLE_SECTIONS, mergeOverrides, applySessionOverrides, validateDefinitionValue } from './worker/overrides.js';
+export { mergeOverrides, applySessionOverrides, validateDefinitionValue } from './worker/overrides.js';
+export { DEFAULT_SESSION_OVERRIDE_ALLOW } from './definition/session-overrides.js';
 export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';
 export type * from './worker/room-messages.js';

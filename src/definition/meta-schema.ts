@@ -209,6 +209,7 @@ const PATTERN_EXPECTATIONS: Readonly<Record<string, string>> = {
   semver: 'semver like 1.2.0',
   envVarName: 'an environment variable name like OPENAI_API_KEY',
   identifier: 'a variable name like company_name (letters, digits and underscores)',
+  overridePath: 'a dotted path like llm_config.temperature, or prefix.* for every leaf below it',
 };
 
 const FORMAT_EXPECTATIONS: Readonly<Record<string, string>> = {

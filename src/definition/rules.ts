@@ -17,6 +17,7 @@ import { childPointer, dottedPath, isRecord, problemAt, problemAtKey, problemAtV
 import type { Problem } from './problem.js';
 import { describeCharacter, findControlCharacter } from '../text/terminal-text.js';
 import { findSecretInText, isSecretKeyName, maskSecret, URL_PASSWORD_KIND } from './secrets.js';
+import { forbiddenOverrideReason, parseOverridePattern } from './session-overrides.js';
 import { didYouMean, toSnakeCase } from './suggest.js';
 import { DEFAULT_RESPONSE_FIELD, type FieldConstraints } from './types.js';
 
@@ -54,6 +55,8 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   const pipelineConfig = definition['pipeline_config'];
   if (isRecord(pipelineConfig)) checkTurnDetection(document, pipelineConfig, problems);
   checkStrings(document, definition, [], problems);
+  const sessionOverrides = definition['session_overrides'];
+  if (isRecord(sessionOverrides) && Array.isArray(sessionOverrides['allow'])) checkOverrideAllowList(document, sessionOverrides['allow'], problems);
   return problems;
 }
 
@@ -355,6 +358,23 @@ function checkInstructionField(document: DefinitionDocument, configured: unknown
       }),
     );
   }
+}
+
+/** An allow-list entry that would let a session choose an endpoint, a credential, a provider, or touch a closed section. */
+function checkOverrideAllowList(document: DefinitionDocument, allow: readonly unknown[], problems: Problem[]): void {
+  allow.forEach((entry, index) => {
+    // An entry that is not a dotted path is the schema's problem.
+    const segments = typeof entry === 'string' ? parseOverridePattern(entry) : null;
+    const reason = segments === null ? null : forbiddenOverrideReason(segments);
+    if (reason === null) return;
+    problems.push(
+      problemAtValue(document, `/session_overrides/allow/${index}`, {
+        code: 'override-not-allowed',
+        message: `session_overrides.allow cannot include "${String(entry)}": ${reason}, which a session may never change`,
+        suggestion: 'remove it: only the definition itself (as applied from git) may set this',
+      }),
+    );
+  });
 }
 
 /** Turn detection by VAD needs the VAD; the agents framework would drop the setting silently and pick another mode. */

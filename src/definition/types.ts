@@ -116,6 +116,14 @@ export interface TenantConfig {
   quotas?: { max_concurrent_sessions?: number } & Record<string, number>;
 }
 
+/** What a session may change for itself; see src/definition/session-overrides.ts. */
+export interface SessionOverridesConfig {
+  /** Dotted leaf paths (`x.*` for every leaf below x); replaces the default list when given. */
+  allow?: string[];
+  /** Refuse the session (`invalid_overrides`) instead of dropping overrides that are not allowed. */
+  strict?: boolean;
+}
+
 export interface AgentDefinition {
   agent_id: string;
   agent_type: string;
@@ -129,6 +137,7 @@ export interface AgentDefinition {
   tracing_config?: TracingConfig;
   pipeline_config?: PipelineConfig;
   tenant_config?: TenantConfig;
+  session_overrides?: SessionOverridesConfig;
 }
 
 export const DEFAULT_RESPONSE_FIELD = 'system_response';
@@ -147,4 +156,5 @@ export const DEFINITION_KEYS = [
   'tracing_config',
   'pipeline_config',
   'tenant_config',
+  'session_overrides',
 ] as const;

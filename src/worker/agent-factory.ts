@@ -9,13 +9,15 @@
  * `agentctl chat` import it, lazily.
  */
 import type { ReadableStream } from 'node:stream/web';
-import { llm as agentsLlm, inference, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
+import { STATUS_CODES } from 'node:http';
+import { APIStatusError, APITimeoutError, inference, isAPIError, llm as agentsLlm, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentDefinition, LlmConfig, PipelineConfig, SttConfig, TtsConfig } from '../definition/types.js';
 import type { LiveSession } from './job.js';
 import type { WorkerLog } from './log.js';
 import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
+import { llmCredential, sttCredential, ttsCredential, ttsProvider, type RequiredCredential } from './credentials.js';
 import { fewShotTurns } from './few-shot.js';
 
 /** A required setting is missing (e.g. an API key); the message names the environment variable. */
@@ -23,18 +25,22 @@ export class AgentConfigError extends Error {
   override name = 'AgentConfigError';
 }
 
-function requiredKey(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new AgentConfigError(`${what} needs an API key: set ${name}`);
+function requiredKey(env: NodeJS.ProcessEnv, credential: RequiredCredential, what: string): string {
+  const value = env[credential.env];
+  if (value === undefined || value === '') throw new AgentConfigError(`${what} needs an API key: set ${credential.env}`);
   return value;
 }
 
+/** Where LLM requests go: the definition's base_url, else the worker's OPENAI_BASE_URL, else OpenAI. Never chosen by a session. */
+function llmBaseUrl(config: LlmConfig, env: NodeJS.ProcessEnv): string | undefined {
+  return config.base_url ?? env.OPENAI_BASE_URL;
+}
+
 export function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): openai.LLM {
-  const keyEnv = config.api_key_env ?? 'OPENAI_API_KEY';
   return new openai.LLM({
     model: config.model,
-    baseURL: config.base_url ?? env.OPENAI_BASE_URL,
-    apiKey: requiredKey(env, keyEnv, `llm_config (model ${config.model})`),
+    baseURL: llmBaseUrl(config, env),
+    apiKey: requiredKey(env, llmCredential(config), `llm_config (model ${config.model})`),
   });
 }
 
@@ -47,31 +53,26 @@ export function llmRequestOptions(config: LlmConfig, contract: OutputContract): 
   return options;
 }
 
-/** The STT's or TTS's API key: from the config's `api_key_env`, else the provider's usual variable. */
-function providerKey(env: NodeJS.ProcessEnv, config: { api_key_env?: string } | undefined, provider: 'openai' | 'deepgram', what: string): string {
-  const name = config?.api_key_env ?? (provider === 'openai' ? 'OPENAI_API_KEY' : 'DEEPGRAM_API_KEY');
-  return requiredKey(env, name, `${what} (${provider})`);
-}
-
 /** Deepgram's plugin streams speech in over a WebSocket and speaks over HTTP; a base URL may be given in either scheme. */
 function withScheme(url: string, kind: 'ws' | 'http'): string {
   return kind === 'ws' ? url.replace(/^http(s?):/i, 'ws$1:') : url.replace(/^ws(s?):/i, 'http$1:');
 }
 
 export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv): deepgram.STT | openai.STT {
-  if (config?.provider === 'openai') {
-    const apiKey = providerKey(env, config, 'openai', 'stt_config');
-    const baseURL = config.base_url ?? env.OPENAI_BASE_URL;
+  const credential = sttCredential(config);
+  if (credential.provider === 'openai') {
+    const apiKey = requiredKey(env, credential, 'stt_config (openai)');
+    const baseURL = config?.base_url ?? env.OPENAI_BASE_URL;
     return new openai.STT({
       apiKey,
       // The realtime API's URL ignores OPENAI_BASE_URL; an OpenAI-compatible server gets the transcriptions endpoint.
       ...(baseURL ? { baseURL, useRealtime: false } : {}),
-      ...(config.model ? { model: config.model } : {}),
-      ...(config.language ? { language: config.language } : {}),
+      ...(config?.model ? { model: config.model } : {}),
+      ...(config?.language ? { language: config.language } : {}),
     });
   }
   return new deepgram.STT({
-    apiKey: providerKey(env, config, 'deepgram', 'stt_config'),
+    apiKey: requiredKey(env, credential, 'stt_config (deepgram)'),
     ...(config?.base_url ? { baseUrl: withScheme(config.base_url, 'ws') } : {}),
     ...(config?.model ? { model: config.model as deepgram.STTModels } : {}),
     ...(config?.language ? { language: config.language } : {}),
@@ -80,18 +81,19 @@ export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv)
 }
 
 export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv): openai.TTS | deepgram.TTS {
-  if (config?.provider === 'deepgram') {
+  const credential = ttsCredential(config);
+  if (credential.provider === 'deepgram') {
     return new deepgram.TTS({
-      apiKey: providerKey(env, config, 'deepgram', 'tts_config'),
-      ...(config.base_url ? { baseUrl: withScheme(config.base_url, 'http') } : {}),
+      apiKey: requiredKey(env, credential, 'tts_config (deepgram)'),
+      ...(config?.base_url ? { baseUrl: withScheme(config.base_url, 'http') } : {}),
       // Deepgram names the voice in the model (e.g. aura-2-andromeda-en).
-      ...(config.model ?? config.voice ? { model: (config.model ?? config.voice) as string } : {}),
-      ...(config.speed !== undefined ? { speed: config.speed } : {}),
+      ...(config?.model ?? config?.voice ? { model: (config?.model ?? config?.voice) as string } : {}),
+      ...(config?.speed !== undefined ? { speed: config.speed } : {}),
     });
   }
   const baseURL = config?.base_url ?? env.OPENAI_BASE_URL;
   return new openai.TTS({
-    apiKey: providerKey(env, config, 'openai', 'tts_config'),
+    apiKey: requiredKey(env, credential, 'tts_config (openai)'),
     ...(baseURL ? { baseURL } : {}),
     model: config?.model ?? 'gpt-4o-mini-tts',
     ...(config?.voice ? { voice: config.voice as openai.TTSVoices } : {}),
@@ -102,9 +104,8 @@ export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv)
 
 /** OpenAI's gpt-4o-mini-tts (and later) take free-text voice instructions; tts-1 and Deepgram do not. */
 export function ttsTakesInstructions(config: TtsConfig | undefined): boolean {
-  const provider = config?.provider ?? 'openai';
   const model = config?.model ?? 'gpt-4o-mini-tts';
-  return provider === 'openai' && !model.startsWith('tts-1');
+  return ttsProvider(config) === 'openai' && !model.startsWith('tts-1');
 }
 
 function applyTtsInstructions(tts: openai.TTS | deepgram.TTS, config: TtsConfig | undefined, instructions: string | undefined, log: WorkerLog): void {
@@ -114,8 +115,58 @@ function applyTtsInstructions(tts: openai.TTS | deepgram.TTS, config: TtsConfig 
   if (instructions !== undefined) log.info('applied TTS instructions', { instructions });
 }
 
-/** The text of the model's reply, delta by delta. */
-export async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, options: Record<string, unknown>): AsyncGenerator<string> {
+/** The LLM request failed: the server's HTTP status, or no connection at all. The message names the host, never a credential. */
+export class LlmRequestError extends Error {
+  override name = 'LlmRequestError';
+}
+
+/** Where a turn's request goes and which variable its key came from, for error messages. */
+interface LlmTarget {
+  /** host[:port] of the base URL (no user info, no path). */
+  host: string;
+  keyEnv: string;
+}
+
+function llmTarget(config: LlmConfig, env: NodeJS.ProcessEnv): LlmTarget {
+  let host: string;
+  try {
+    host = new URL(llmBaseUrl(config, env) ?? DEFAULT_OPENAI_BASE_URL).host;
+  } catch {
+    host = 'an invalid base URL';
+  }
+  return { host, keyEnv: llmCredential(config).env };
+}
+
+const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The plugin reports a failed request only as an `error` event and then ends
+ * the stream as if the model had said nothing. After retries the last event
+ * says only "failed after N attempts", so the status comes from the latest
+ * event that carries one.
+ */
+function describeLlmFailure(errors: readonly Error[], target: LlmTarget): string {
+  const withStatus = [...errors].reverse().find((error) => error instanceof APIStatusError && error.statusCode > 0) as APIStatusError | undefined;
+  if (withStatus) {
+    const { statusCode } = withStatus;
+    const hint = statusCode === 401 || statusCode === 403 ? ` (check the key in ${target.keyEnv})` : '';
+    return `the LLM at ${target.host} answered HTTP ${statusCode}${STATUS_CODES[statusCode] ? ` ${STATUS_CODES[statusCode]}` : ''}${hint}`;
+  }
+  if (errors.some((error) => error instanceof APITimeoutError)) return `the LLM at ${target.host} did not answer in time`;
+  // The plugin's connection failures are API errors without a status; anything else is not about the network.
+  if (errors.every((error) => isAPIError(error))) return `cannot connect to ${target.host}`;
+  return `the LLM request to ${target.host} failed: ${errors.find((error) => !isAPIError(error))?.message ?? 'unknown error'}`;
+}
+
+/** The text of the model's reply, delta by delta; throws LlmRequestError when the request failed. */
+export async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, options: Record<string, unknown>, target: LlmTarget): AsyncGenerator<string> {
+  const errors: Error[] = [];
+  let failed = false;
+  const onError = (event: { error: Error; recoverable: boolean }) => {
+    errors.push(event.error);
+    if (!event.recoverable) failed = true;
+  };
+  model.on('error', onError);
   const stream = model.chat({ chatCtx, extraKwargs: options });
   try {
     for await (const chunk of stream) {
@@ -124,14 +175,16 @@ export async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatCont
     }
   } finally {
     stream.close();
+    model.off('error', onError);
   }
+  if (failed) throw new LlmRequestError(describeLlmFailure(errors, target));
 }
 
 /** Caches the LLM client per llm_config, so a hot-reloaded config gets a new one and others reuse theirs. */
 class LlmCache {
   private key = '';
   private model: openai.LLM | null = null;
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  constructor(readonly env: NodeJS.ProcessEnv) {}
   for(definition: AgentDefinition): openai.LLM {
     const key = JSON.stringify(definition.llm_config);
     if (!this.model || key !== this.key) {
@@ -155,7 +208,8 @@ async function* structuredTurn(
   const model = models.for(definition);
   const startTime = new Date();
   const input = chatCtx.items.map((item) => (item.type === 'message' ? { role: item.role, content: item.textContent ?? '' } : { type: item.type }));
-  yield* speakStructuredReply(llmContent(model, chatCtx, llmRequestOptions(definition.llm_config, contract)), contract, {
+  const content = llmContent(model, chatCtx, llmRequestOptions(definition.llm_config, contract), llmTarget(definition.llm_config, models.env));
+  yield* speakStructuredReply(content, contract, {
     onInstruction: handlers.onInstruction,
     onVerdict: async (verdict) => {
       handlers.onVerdict?.(verdict);

@@ -6,8 +6,9 @@
  * `overrides` from the dispatch metadata, else the room metadata; loads the
  * agent from the store named by AGENTCTL_STORE / MONGO_URI (the worker command
  * sets it); and runs a voice session with the configured agent. A job that
- * cannot start (no agent_id, unknown or disabled agent, quota, bad overrides,
- * store down) logs one line, tells the room on `llm-structured-response`
+ * cannot start (no agent_id, unknown or disabled agent, another tenant, quota,
+ * metadata too large or deep, bad overrides, missing API keys, store down)
+ * logs one line, tells the room on `llm-structured-response`
  * (`{"type":"session_refused",...}`) and ends; the worker itself keeps running.
  */
 import { defineAgent, log as agentsLog, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
@@ -16,7 +17,7 @@ import { openStore } from '../store/open.js';
 import { resolveStoreUri } from '../store/uri.js';
 import { ConfiguredAgent, createVoiceModels, sessionOptions } from './agent-factory.js';
 import { ConfigResolver } from './config-resolver.js';
-import { readJobMetadata, startJob } from './job.js';
+import { readJobMetadata, refuseSession, startJob } from './job.js';
 import { redactingLog, type LogFields, type WorkerLog } from './log.js';
 import type { RoomPublisher } from './room-messages.js';
 
@@ -50,8 +51,9 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
     await store.close();
   };
 
-  const metadata = readJobMetadata(ctx.job.metadata, ctx.room.metadata, log);
-  const started = await startJob(metadata, { store, resolver, room: publisher, log, env: process.env });
+  const environment = { store, resolver, room: publisher, log, env: process.env };
+  const read = readJobMetadata(ctx.job.metadata, ctx.room.metadata, log);
+  const started = read.ok ? await startJob(read.metadata, environment) : await refuseSession(read, null, environment);
   if (!started.ok) {
     await closeStore();
     ctx.shutdown(started.reason);

@@ -7,12 +7,14 @@
  * the same in a LiveKit job, in `agentctl chat` and in tests.
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_PARSE_LIMITS } from '../definition/parse.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { ConfigChange, ConfigStore, StoredAgent } from '../store/types.js';
 import { diffJson } from '../sync/json-diff.js';
 import type { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
-import { applySessionOverrides } from './overrides.js';
+import { missingCredentials, describeMissing, type ProviderRole } from './credentials.js';
+import { applySessionOverrides, type RejectedOverride } from './overrides.js';
 import { renderPrompt } from './prompt.js';
 import {
   CONFIG_UPDATE_TOPIC,
@@ -21,7 +23,7 @@ import {
   type RefusalReason,
   type RoomPublisher,
 } from './room-messages.js';
-import { classifyChanges, openSessionRecord, tenantOf, type SessionIdentity } from './sessions.js';
+import { classifyChanges, openSessionRecord, servesTenant, sessionTenant, type SessionIdentity } from './sessions.js';
 import { buildOutputContract, schemaInstructions, type OutputContract, type ReplyVerdict } from './structured-reply.js';
 import { createSessionTracer, type SessionTracer } from './tracing.js';
 
@@ -31,37 +33,117 @@ export interface JobMetadata {
   user_id?: string;
   tenant_id?: string;
   user_details?: Record<string, unknown>;
-  overrides?: Record<string, unknown>;
+  /** An object of leaves to set; anything else is rejected like any override the agent does not allow. */
+  overrides?: unknown;
 }
 
 const METADATA_KEYS = ['agent_id', 'user_id', 'tenant_id', 'user_details', 'overrides'] as const;
 
-function parseMetadata(text: string | undefined, origin: string, log: WorkerLog): Record<string, unknown> {
-  if (text === undefined || text.trim() === '') return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-    log.warn(`${origin} metadata is not a JSON object; ignoring it`);
-  } catch {
-    log.warn(`${origin} metadata is not valid JSON; ignoring it`);
-  }
-  return {};
+/** Each metadata text, and the keys a session takes from them together, at most this many UTF-8 bytes. */
+const MAX_METADATA_BYTES = 64 * 1024;
+/** Nesting of objects and arrays, the metadata object being level 1: the same limit as definition files. */
+const MAX_METADATA_DEPTH = DEFAULT_PARSE_LIMITS.maxDepth;
+
+/** A session that does not start: what the room is told. */
+export interface JobRefusal {
+  ok: false;
+  reason: RefusalReason;
+  message: string;
 }
 
-/** Each key from the dispatch metadata when it has it, else from the room metadata; wrong types are dropped with a log line. */
-export function readJobMetadata(dispatchMetadata: string | undefined, roomMetadata: string | undefined, log: WorkerLog): JobMetadata {
-  const dispatch = parseMetadata(dispatchMetadata, 'dispatch', log);
-  const room = parseMetadata(roomMetadata, 'room', log);
+export type MetadataRead = { ok: true; metadata: JobMetadata } | JobRefusal;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True when objects and arrays nest deeper than `maxDepth`; iterative, so any depth is safe to ask about. */
+function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth > maxDepth) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
+}
+
+function invalidMetadata(message: string): JobRefusal {
+  return { ok: false, reason: 'invalid_metadata', message };
+}
+
+/** The parsed metadata text: an object (`{}` for what is ignored: no text, not JSON, not an object), or a refusal when it is too large or too deep. */
+function parseMetadata(text: string | undefined, origin: string, log: WorkerLog): { ok: true; value: Record<string, unknown> } | JobRefusal {
+  const ignored = { ok: true as const, value: {} };
+  if (text === undefined || text.trim() === '') return ignored;
+  // The size first: a huge text is never parsed.
+  if (Buffer.byteLength(text, 'utf8') > MAX_METADATA_BYTES) return invalidMetadata(`${origin} metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    log.warn(`${origin} metadata is not valid JSON; ignoring it`);
+    return ignored;
+  }
+  if (!isPlainObject(value)) {
+    log.warn(`${origin} metadata is not a JSON object; ignoring it`);
+    return ignored;
+  }
+  if (nestsDeeperThan(value, MAX_METADATA_DEPTH)) return invalidMetadata(`${origin} metadata nests deeper than ${MAX_METADATA_DEPTH} levels`);
+  return { ok: true, value };
+}
+
+/** The known keys, each from the first of `sources` that has it, with the right types; the rest are dropped with a log line. */
+function pickMetadata(sources: ReadonlyArray<Record<string, unknown>>, log: WorkerLog): JobMetadata {
   const metadata: Record<string, unknown> = {};
   for (const key of METADATA_KEYS) {
-    const value = key in dispatch ? dispatch[key] : room[key];
+    const source = sources.find((candidate) => Object.hasOwn(candidate, key));
+    const value = source?.[key];
     if (value === undefined) continue;
-    const wantsObject = key === 'user_details' || key === 'overrides';
-    const ok = wantsObject ? typeof value === 'object' && value !== null && !Array.isArray(value) : typeof value === 'string' && value !== '';
+    // Overrides of any shape go on to be judged (and, for a strict agent, refused) like any other.
+    if (key === 'overrides') {
+      metadata[key] = value;
+      continue;
+    }
+    const wantsObject = key === 'user_details';
+    const ok = wantsObject ? isPlainObject(value) : typeof value === 'string' && value !== '';
     if (ok) metadata[key] = value;
     else log.warn(`metadata ${key} must be ${wantsObject ? 'an object' : 'a non-empty string'}; ignoring it`);
   }
   return metadata as JobMetadata;
+}
+
+/** The bounds a session's metadata must keep, checked on the value (after the texts were checked before parsing). */
+function checkMetadataBounds(metadata: JobMetadata): JobRefusal | null {
+  if (nestsDeeperThan(metadata, MAX_METADATA_DEPTH)) return invalidMetadata(`metadata nests deeper than ${MAX_METADATA_DEPTH} levels`);
+  let text: string;
+  try {
+    text = JSON.stringify(metadata);
+  } catch (error) {
+    // A value handed over directly (a BigInt, say) that no room could have sent.
+    return invalidMetadata(`metadata is not JSON: ${messageOf(error)}`);
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_METADATA_BYTES) return invalidMetadata(`metadata is larger than ${MAX_METADATA_BYTES / 1024} KiB`);
+  return null;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Each key from the dispatch metadata when it has it, else from the room
+ * metadata; wrong types, text that is not JSON and JSON that is not an object
+ * are dropped with a log line. Metadata over the size or depth limit is a
+ * refusal (`invalid_metadata`), for `refuseSession` to tell the room. Never throws.
+ */
+export function readJobMetadata(dispatchMetadata: string | undefined, roomMetadata: string | undefined, log: WorkerLog): MetadataRead {
+  const dispatch = parseMetadata(dispatchMetadata, 'dispatch', log);
+  if (!dispatch.ok) return dispatch;
+  const room = parseMetadata(roomMetadata, 'room', log);
+  if (!room.ok) return room;
+  const metadata = pickMetadata([dispatch.value, room.value], log);
+  return checkMetadataBounds(metadata) ?? { ok: true, metadata };
 }
 
 export interface JobEnvironment {
@@ -70,26 +152,49 @@ export interface JobEnvironment {
   room: RoomPublisher;
   log: WorkerLog;
   env: NodeJS.ProcessEnv;
+  /** The providers the session will use, whose keys must be set: all of them (voice) unless told otherwise. */
+  providerRoles?: readonly ProviderRole[];
   now?: () => Date;
   newSessionId?: () => string;
 }
 
-export type JobStart = { ok: true; session: LiveSession } | { ok: false; reason: RefusalReason; message: string };
+export type JobStart = { ok: true; session: LiveSession } | JobRefusal;
 
-/** Starts the session, or refuses it: the refusal is logged and sent to the room on `llm-structured-response`. */
+/** Logs the refusal and tells the room on `llm-structured-response`. Never throws. */
+export async function refuseSession(refusal: JobRefusal, agentId: string | null, environment: JobEnvironment): Promise<JobRefusal> {
+  // Info, not a warning: a refusal is the system working as configured (the room is told why).
+  environment.log.info(`session refused: ${refusal.message}`, { agent_id: agentId, reason: refusal.reason });
+  await publishJson(environment.room, STRUCTURED_RESPONSE_TOPIC, { type: 'session_refused', agent_id: agentId, reason: refusal.reason, message: refusal.message }).catch(
+    (error: unknown) => environment.log.error('could not tell the room why the session was refused', { reason: (error as Error).message }),
+  );
+  return { ok: false, reason: refusal.reason, message: refusal.message };
+}
+
+/**
+ * Starts the session, or refuses it (see `refuseSession`). Never throws:
+ * metadata of any shape is checked here too, for callers that did not get it
+ * from `readJobMetadata`.
+ */
 export async function startJob(metadata: JobMetadata, environment: JobEnvironment): Promise<JobStart> {
-  const result = await admit(metadata, environment);
-  if (!result.ok) {
-    // Info, not a warning: a refusal is the system working as configured (the room is told why).
-    environment.log.info(`session refused: ${result.message}`, { agent_id: metadata.agent_id ?? null, reason: result.reason });
-    await publishJson(environment.room, STRUCTURED_RESPONSE_TOPIC, {
-      type: 'session_refused',
-      agent_id: metadata.agent_id ?? null,
-      reason: result.reason,
-      message: result.message,
-    }).catch((error: unknown) => environment.log.error('could not tell the room why the session was refused', { reason: (error as Error).message }));
+  let result: JobStart;
+  let agentId: string | null = null;
+  try {
+    const checked = isPlainObject(metadata) ? pickMetadata([metadata], environment.log) : {};
+    agentId = checked.agent_id ?? null;
+    result = checkMetadataBounds(checked) ?? (await admit(checked, environment));
+  } catch (error) {
+    result = { ok: false, reason: 'invalid_config', message: `cannot start a session${agentId === null ? '' : ` of agent "${agentId}"`}: ${messageOf(error)}` };
   }
+  if (!result.ok) return refuseSession(result, agentId, environment);
   return result;
+}
+
+/** At most this many rejected overrides are logged one by one. */
+const LOGGED_REJECTIONS = 20;
+
+function logRejectedOverrides(rejected: readonly RejectedOverride[], agentId: string, log: WorkerLog): void {
+  for (const item of rejected.slice(0, LOGGED_REJECTIONS)) log.warn(`override ${item.path || '(all)'} rejected: ${item.reason}`, { agent_id: agentId });
+  if (rejected.length > LOGGED_REJECTIONS) log.warn(`${rejected.length - LOGGED_REJECTIONS} more overrides rejected`, { agent_id: agentId });
 }
 
 async function admit(metadata: JobMetadata, environment: JobEnvironment): Promise<JobStart> {
@@ -106,14 +211,29 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
   }
   if (!stored) return { ok: false, reason: 'agent_not_found', message: `no agent "${agentId}" in store ${store.displayName}` };
   if (stored.definition.enabled === false) return { ok: false, reason: 'agent_disabled', message: `agent "${agentId}" is disabled` };
+  if (!servesTenant(stored.definition, metadata.tenant_id)) {
+    return { ok: false, reason: 'tenant_mismatch', message: `agent "${agentId}" does not serve tenant "${metadata.tenant_id}"` };
+  }
+  const tenantId = sessionTenant(stored.definition);
+  if (metadata.tenant_id !== undefined && metadata.tenant_id !== tenantId) {
+    log.info(`metadata tenant_id "${metadata.tenant_id}" ignored: agent "${agentId}" has no tenant_config, so its sessions count under "${tenantId}"`, { agent_id: agentId });
+  }
 
-  const overrides = metadata.overrides ?? {};
-  const merged = applySessionOverrides(stored.definition, overrides);
-  for (const rejected of merged.rejected) log.warn(`override ${rejected.path} rejected: ${rejected.reason}`, { agent_id: agentId });
+  const merged = applySessionOverrides(stored.definition, metadata.overrides);
+  logRejectedOverrides(merged.rejected, agentId, log);
+  if (merged.rejected.length > 0 && stored.definition.session_overrides?.strict === true) {
+    const listed = merged.rejected.slice(0, 5).map((item) => `${item.path || '(all)'} (${item.reason})`);
+    const more = merged.rejected.length > listed.length ? `, and ${merged.rejected.length - listed.length} more` : '';
+    return { ok: false, reason: 'invalid_overrides', message: `agent "${agentId}" takes only the overrides it allows (session_overrides.strict): ${listed.join(', ')}${more}` };
+  }
   if (!merged.ok) {
     const first = merged.problems[0];
     const detail = first ? `${first.path || '/'}: ${first.message}` : 'invalid';
     return { ok: false, reason: 'invalid_config', message: `agent "${agentId}" with these session overrides is invalid (${detail})` };
+  }
+  const missing = missingCredentials(merged.definition, environment.env, environment.providerRoles);
+  if (missing.length > 0) {
+    return { ok: false, reason: 'missing_credentials', message: `agent "${agentId}" cannot start: ${describeMissing(missing)}` };
   }
 
   const now = (environment.now ?? (() => new Date()))();
@@ -121,9 +241,9 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
     sessionId: (environment.newSessionId ?? randomUUID)(),
     agentId,
     userId: metadata.user_id ?? 'anonymous',
-    tenantId: tenantOf(merged.definition, metadata.tenant_id),
+    tenantId,
     userDetails: metadata.user_details ?? {},
-    overrides,
+    overrides: isPlainObject(metadata.overrides) ? metadata.overrides : {},
   };
   let admitted: boolean;
   try {
@@ -138,8 +258,15 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
       message: `tenant "${identity.tenantId}" already has its maximum of ${merged.definition.tenant_config?.quotas?.max_concurrent_sessions} concurrent sessions; try again later`,
     };
   }
-  const session = new LiveSession(identity, stored, merged.definition, now, environment);
-  await session.start();
+  let session: LiveSession;
+  try {
+    session = new LiveSession(identity, stored, merged.definition, now, environment);
+    await session.start();
+  } catch (error) {
+    // The record would hold a quota slot until it expires.
+    await store.endSession(identity.sessionId).catch(() => undefined);
+    return { ok: false, reason: 'invalid_config', message: `cannot start a session of agent "${agentId}": ${messageOf(error)}` };
+  }
   return { ok: true, session };
 }
 
@@ -281,10 +408,12 @@ export class LiveSession {
     const changed = diffJson(this.base, stored?.definition ?? {}).map((difference) => difference.path);
     let { applied, reconnectRequired } = classifyChanges(changed);
     const merged = stored ? applySessionOverrides(stored.definition, this.identity.overrides) : null;
-    if (!stored || stored.definition.enabled === false || !merged?.ok) {
+    // A config that became strict would have refused these overrides: it is not taken in place either.
+    const strictRefuses = merged !== null && merged.rejected.length > 0 && stored?.definition.session_overrides?.strict === true;
+    if (!stored || stored.definition.enabled === false || !merged?.ok || strictRefuses) {
       applied = [];
       reconnectRequired = true;
-      if (merged && !merged.ok) this.environment.log.warn('changed config is invalid with this session\'s overrides; keeping the running config', { agent_id: agentId });
+      if (merged && (!merged.ok || strictRefuses)) this.environment.log.warn('changed config is invalid with this session\'s overrides; keeping the running config', { agent_id: agentId });
     } else {
       const before = this.currentDefinition;
       this.base = stored.definition;

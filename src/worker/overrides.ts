@@ -1,21 +1,27 @@
 /**
  * Session overrides: a session (dispatch/room metadata, or `agentctl chat
- * --override`) may tune the model, the voice, tracing and prompt variables,
- * never the schema, the prompt itself or tenant limits. Allowed parts are
- * deep-merged into a copy of the stored definition; everything else is
- * rejected with a reason, and the merged result is validated again with the
- * same schema and rules as a file.
+ * --override`) may set only the leaves on its agent's allow-list
+ * (`session_overrides.allow`, else the default list), and never one that
+ * chooses an endpoint, a credential or a provider, nor anything in
+ * tenant_config, schema_config or session_overrides, whatever the stored
+ * list says. Allowed leaves are set on a copy of the stored definition;
+ * everything else is rejected with a reason, and the merged result is
+ * validated again with the same schema and rules as a file.
  */
-import { parseDefinitionSource } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
+import {
+  DEFAULT_SESSION_OVERRIDE_ALLOW,
+  forbiddenOverrideReason,
+  parseOverridePattern,
+  patternMatches,
+  patternReachesBelow,
+} from '../definition/session-overrides.js';
 import type { AgentDefinition } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
 
-/** Sections a session may change, as dotted paths; prompt_config only through its variables. */
-export const OVERRIDABLE_SECTIONS = ['llm_config', 'tts_config', 'tracing_config', 'prompt_config.dynamic_vars'] as const;
-
 export interface RejectedOverride {
-  /** Dotted path of the rejected key (e.g. `schema_config`, `prompt_config.instructions`). */
+  /** Dotted path of the rejected key (e.g. `schema_config`, `llm_config.base_url`); '' for the whole overrides value. */
   path: string;
   reason: string;
 }
@@ -36,21 +42,67 @@ function isPlainObject(value: unknown): value is PlainObject {
 }
 
 /** Merges `patch` into `target` in place: objects recurse, everything else replaces. */
-function deepMerge(target: PlainObject, patch: PlainObject, path: string, applied: string[]): void {
+function deepMerge(target: PlainObject, patch: PlainObject): void {
   for (const [key, value] of Object.entries(patch)) {
-    // Metadata comes from clients: never let a key reach an object's prototype.
+    // Never let a key reach an object's prototype.
     if (UNSAFE_KEYS.has(key)) continue;
-    const childPath = `${path}.${key}`;
     const existing = target[key];
-    if (isPlainObject(value) && isPlainObject(existing)) {
-      deepMerge(existing, value, childPath, applied);
-    } else {
-      target[key] = structuredClone(value);
-      applied.push(childPath);
-    }
+    if (isPlainObject(value) && isPlainObject(existing)) deepMerge(existing, value);
+    else target[key] = structuredClone(value);
   }
 }
 
+interface AllowList {
+  patterns: string[][];
+  /** How a rejection names the list. */
+  name: string;
+}
+
+/**
+ * The allow-list of a definition's sessions: its own `session_overrides.allow`
+ * when it has one, else the default. Entries that are not dotted paths or that
+ * name a forbidden path are left out: validate refuses them, so only a stored
+ * document changed behind agentctl's back can hold one.
+ */
+function allowListOf(definition: AgentDefinition): AllowList {
+  const configured: unknown = isPlainObject(definition.session_overrides) ? definition.session_overrides.allow : undefined;
+  const own = Array.isArray(configured);
+  const patterns: string[][] = [];
+  for (const entry of own ? (configured as unknown[]) : DEFAULT_SESSION_OVERRIDE_ALLOW) {
+    const segments = typeof entry === 'string' ? parseOverridePattern(entry) : null;
+    if (segments !== null && forbiddenOverrideReason(segments) === null) patterns.push(segments);
+  }
+  return { patterns, name: own ? "this agent's session_overrides.allow" : 'the default allow-list (an agent changes it with session_overrides.allow)' };
+}
+
+/** Sets the leaf at `segments` (whose keys were checked) on `target`, making the objects on the way. */
+function setLeaf(target: PlainObject, segments: readonly string[], value: unknown): void {
+  let cursor = target;
+  for (const segment of segments.slice(0, -1)) {
+    const next = Object.hasOwn(cursor, segment) ? cursor[segment] : undefined;
+    if (isPlainObject(next)) cursor = next;
+    else cursor = cursor[segment] = {};
+  }
+  cursor[segments[segments.length - 1] as string] = structuredClone(value);
+}
+
+/** Why no allow-list can make a session set this path (a reserved or dotted key, an endpoint, a credential...), or null. */
+function neverSettableReason(segments: readonly string[]): string | null {
+  const key = segments[segments.length - 1] as string;
+  if (UNSAFE_KEYS.has(key)) return 'a reserved key, never set';
+  if (key === '' || key.includes('.')) return 'not a key of the definition';
+  const forbidden = forbiddenOverrideReason(segments);
+  return forbidden === null ? null : `${forbidden}, which a session may never change`;
+}
+
+/**
+ * No setting of a definition lies deeper than the loader's nesting limit; a
+ * deeper override is cut off there, which also keeps the walk linear (each
+ * node costs at most this many segment comparisons).
+ */
+const MAX_OVERRIDE_PATH = DEFAULT_PARSE_LIMITS.maxDepth;
+
+/** Sets the allowed leaves of `overrides` on a copy of `base`; `base` is never changed. */
 export function mergeOverrides(base: AgentDefinition, overrides: unknown): MergedOverrides {
   const definition = structuredClone(base);
   const applied: string[] = [];
@@ -59,36 +111,33 @@ export function mergeOverrides(base: AgentDefinition, overrides: unknown): Merge
   if (!isPlainObject(overrides)) {
     return { definition, applied, rejected: [{ path: '', reason: 'overrides must be an object' }] };
   }
-  const target = definition as unknown as PlainObject;
-  for (const [section, value] of Object.entries(overrides)) {
-    if (section === 'prompt_config') {
-      if (!isPlainObject(value)) {
-        rejected.push({ path: section, reason: 'must be an object' });
-        continue;
-      }
-      for (const [key, inner] of Object.entries(value)) {
-        if (key !== 'dynamic_vars') {
-          rejected.push({ path: `prompt_config.${key}`, reason: 'a session may change only prompt_config.dynamic_vars' });
-        } else if (!isPlainObject(inner)) {
-          rejected.push({ path: 'prompt_config.dynamic_vars', reason: 'must be an object' });
-        } else {
-          const prompt = target.prompt_config as PlainObject;
-          if (!isPlainObject(prompt.dynamic_vars)) prompt.dynamic_vars = {};
-          deepMerge(prompt.dynamic_vars as PlainObject, inner, 'prompt_config.dynamic_vars', applied);
-        }
-      }
-      continue;
+  const allow = allowListOf(base);
+  // Depth first, in document order, without recursion, so no input depth can overflow the stack.
+  const pending: Array<{ segments: string[]; value: unknown }> = [];
+  const pushChildren = (segments: readonly string[], object: PlainObject): void => {
+    const keys = Object.keys(object);
+    for (let index = keys.length - 1; index >= 0; index--) {
+      const key = keys[index] as string;
+      pending.push({ segments: [...segments, key], value: object[key] });
     }
-    if (!(OVERRIDABLE_SECTIONS as readonly string[]).includes(section)) {
-      rejected.push({ path: section, reason: `a session may change only ${OVERRIDABLE_SECTIONS.join(', ')}` });
-      continue;
+  };
+  pushChildren([], overrides);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { segments, value } = next;
+    const path = segments.join('.');
+    const reason = neverSettableReason(segments);
+    if (reason !== null) {
+      rejected.push({ path, reason });
+    } else if (isPlainObject(value)) {
+      if (segments.length >= MAX_OVERRIDE_PATH) rejected.push({ path, reason: `nests deeper than any setting of a definition (${MAX_OVERRIDE_PATH} levels)` });
+      else if (allow.patterns.some((pattern) => patternReachesBelow(pattern, segments))) pushChildren(segments, value);
+      else rejected.push({ path, reason: `not on ${allow.name}` });
+    } else if (allow.patterns.some((pattern) => patternMatches(pattern, segments))) {
+      setLeaf(definition as unknown as PlainObject, segments, value);
+      applied.push(path);
+    } else {
+      rejected.push({ path, reason: `not on ${allow.name}` });
     }
-    if (!isPlainObject(value)) {
-      rejected.push({ path: section, reason: 'must be an object' });
-      continue;
-    }
-    if (!isPlainObject(target[section])) target[section] = {};
-    deepMerge(target[section] as PlainObject, value, section, applied);
   }
   return { definition, applied, rejected };
 }
@@ -142,6 +191,6 @@ export function parseOverrideAssignment(assignment: string): PlainObject {
 /** Combines several patches (later ones win) into one overrides object. */
 export function combineOverrides(patches: readonly PlainObject[]): PlainObject {
   const combined: PlainObject = {};
-  for (const patch of patches) deepMerge(combined, patch, '', []);
+  for (const patch of patches) deepMerge(combined, patch);
   return combined;
 }

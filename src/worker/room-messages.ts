@@ -30,7 +30,21 @@ export interface InvalidResponseMessage {
   errors: string[];
 }
 
-export type RefusalReason = 'missing_agent_id' | 'agent_not_found' | 'agent_disabled' | 'quota_exceeded' | 'invalid_config' | 'store_unavailable';
+export type RefusalReason =
+  | 'missing_agent_id'
+  | 'agent_not_found'
+  | 'agent_disabled'
+  | 'quota_exceeded'
+  | 'invalid_config'
+  | 'store_unavailable'
+  /** The metadata is over 64 KiB or nests too deep. */
+  | 'invalid_metadata'
+  /** The overrides include a path the agent does not allow, and the agent has `session_overrides.strict`. */
+  | 'invalid_overrides'
+  /** The agent has a tenant, and the metadata names another. */
+  | 'tenant_mismatch'
+  /** A key the agent's providers need is not set on this worker; the message names the variable. */
+  | 'missing_credentials';
 
 /** The session could not start; the job ends after sending this. */
 export interface SessionRefusedMessage {

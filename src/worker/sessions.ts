@@ -22,9 +22,21 @@ export interface SessionIdentity {
   overrides: Record<string, unknown>;
 }
 
-/** The session's tenant: the one the job names, else the agent's, else `default`. */
-export function tenantOf(definition: AgentDefinition, requested: string | undefined): string {
-  return requested ?? definition.tenant_config?.tenant_id ?? DEFAULT_TENANT_ID;
+/**
+ * The tenant a session belongs to and counts under: the agent's
+ * `tenant_config.tenant_id`, else `default`. Never the job's metadata: the
+ * store counts live sessions per tenant, so a tenant named by a room could
+ * dodge its own agent's quota or spend another tenant's.
+ */
+export function sessionTenant(definition: AgentDefinition): string {
+  const own = definition.tenant_config?.tenant_id;
+  return typeof own === 'string' ? own : DEFAULT_TENANT_ID;
+}
+
+/** An agent with a tenant serves only that tenant; one without serves every job (its sessions count under `default`). */
+export function servesTenant(definition: AgentDefinition, requested: string | undefined): boolean {
+  const own = definition.tenant_config?.tenant_id;
+  return requested === undefined || typeof own !== 'string' || requested === own;
 }
 
 export function maxConcurrentSessions(definition: AgentDefinition): number | null {

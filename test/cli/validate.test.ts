@@ -203,6 +203,26 @@ describe('agentctl validate', () => {
     });
   });
 
+  it('refuses a session_overrides.allow entry naming an endpoint or a credential, at its line and column (override-not-allowed)', async () => {
+    const source = `${agentYaml('open-agent')}session_overrides:\n  allow:\n    - llm_config.temperature\n    - llm_config.base_url\n  strict: true\n`;
+    const dir = await writeFiles('override-allow', { 'agents/open.yaml': source });
+    const result = agentctl(dir, ['validate', '--format', 'json', 'agents/']);
+    expect(result.status).toBe(1);
+    const line = source.split('\n').indexOf('    - llm_config.base_url') + 1;
+    expect(JSON.parse(result.stdout).problems).toEqual([
+      {
+        file: 'agents/open.yaml',
+        line,
+        column: 7,
+        severity: 'error',
+        code: 'override-not-allowed',
+        message: 'session_overrides.allow cannot include "llm_config.base_url": base_url chooses where requests are sent, which a session may never change',
+        agent_id: 'open-agent',
+        path: '/session_overrides/allow/1',
+      },
+    ]);
+  });
+
   it('rejects an unknown --format with the allowed choices', () => {
     const result = agentctl(join(workDir, 'valid'), ['validate', '--format', 'xml']);
     expect(result.status).toBe(1);

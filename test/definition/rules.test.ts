@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DefinitionDocument } from '../../src/definition/document.js';
-import { parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseCleanDefinitionSource } from '../../src/definition/fast-parse.js';
+import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 
@@ -478,6 +479,68 @@ describe('literal-secret', () => {
       prompt: '  instructions: Assess the risk-free task-management skills of the candidate; ask for no password.',
     });
     expect(validate(source)).toEqual([]);
+  });
+});
+
+describe('override-not-allowed', () => {
+  const allowList = `session_overrides:
+  allow:
+    - llm_config.temperature
+    - llm_config.base_url
+    - tracing_config.endpoints.host
+    - "stt_config.provider"
+    - tenant_config.quotas.max_concurrent_sessions
+    - schema_config.*
+    - "*"
+    - session_overrides.strict
+    - prompt_config.dynamic_vars.provider
+    - llm_config.*
+  strict: true
+`;
+
+  it('flags every allow entry naming an endpoint, a credential, a provider or a closed section, at the entry', () => {
+    const source = definition({ extra: allowList });
+    const problems = validate(source);
+    expect(problems.map((problem) => [problem.code, problem.path, problem.line, problem.column, problem.message])).toEqual([
+      ['override-not-allowed', '/session_overrides/allow/1', locate(source, 'llm_config.base_url').line, 7, 'session_overrides.allow cannot include "llm_config.base_url": base_url chooses where requests are sent, which a session may never change'],
+      ['override-not-allowed', '/session_overrides/allow/2', locate(source, 'tracing_config.endpoints').line, 7, 'session_overrides.allow cannot include "tracing_config.endpoints.host": endpoints chooses where requests are sent, which a session may never change'],
+      ['override-not-allowed', '/session_overrides/allow/3', locate(source, '"stt_config.provider"').line, 7, 'session_overrides.allow cannot include "stt_config.provider": provider chooses which provider is used, which a session may never change'],
+      ['override-not-allowed', '/session_overrides/allow/4', locate(source, 'tenant_config.quotas').line, 7, "session_overrides.allow cannot include \"tenant_config.quotas.max_concurrent_sessions\": tenant_config holds the agent's tenant and its quotas, which a session may never change"],
+      ['override-not-allowed', '/session_overrides/allow/5', locate(source, 'schema_config.*').line, 7, 'session_overrides.allow cannot include "schema_config.*": schema_config holds the structured output the room relies on, which a session may never change'],
+      ['override-not-allowed', '/session_overrides/allow/6', locate(source, '"*"').line, 7, 'session_overrides.allow cannot include "*": it covers every section, including tenant_config, schema_config, session_overrides, which a session may never change'],
+      ['override-not-allowed', '/session_overrides/allow/7', locate(source, 'session_overrides.strict').line, 7, 'session_overrides.allow cannot include "session_overrides.strict": session_overrides holds what sessions may change, which a session may never change'],
+    ]);
+    expect(problems[0]?.suggestion).toBe('remove it: only the definition itself (as applied from git) may set this');
+  });
+
+  it('points at the entry inside a flow sequence too, and leaves a credential name inside dynamic_vars alone', () => {
+    const source = definition({ extra: 'session_overrides: {allow: [llm_config.model, prompt_config.dynamic_vars.api_key_env, llm_config.api_key_env]}\n' });
+    const problem = only(validate(source));
+    expect(problem).toMatchObject({
+      code: 'override-not-allowed',
+      path: '/session_overrides/allow/2',
+      ...locate(source, 'llm_config.api_key_env'),
+      message: 'session_overrides.allow cannot include "llm_config.api_key_env": api_key_env chooses which credential is sent, which a session may never change',
+    });
+  });
+
+  it('an entry that is not a dotted path is the schema\'s invalid-format, not a second problem', () => {
+    const source = definition({ extra: 'session_overrides:\n  allow: [llm_config..temperature, "*.base_url", llm_config.*.x]\n  strict: yes\n' });
+    expect(validate(source).map((problem) => [problem.code, problem.path, problem.message])).toEqual([
+      ['invalid-format', '/session_overrides/allow/0', 'session_overrides.allow[0] must be a dotted path like llm_config.temperature, or prefix.* for every leaf below it (got "llm_config..temperature")'],
+      ['invalid-format', '/session_overrides/allow/1', 'session_overrides.allow[1] must be a dotted path like llm_config.temperature, or prefix.* for every leaf below it (got "*.base_url")'],
+      ['invalid-format', '/session_overrides/allow/2', 'session_overrides.allow[2] must be a dotted path like llm_config.temperature, or prefix.* for every leaf below it (got "llm_config.*.x")'],
+      ['invalid-type', '/session_overrides/strict', expect.stringContaining('session_overrides.strict') as unknown as string],
+    ]);
+  });
+
+  it('gives the same problems on the fast path (js-yaml) as when composed', () => {
+    const source = definition({ extra: allowList });
+    expect(parseCleanDefinitionSource(source, 'agent.yaml', DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, 'agent.yaml'))).toBeDefined();
+    const fast = validateDefinitions(parseDefinitionSource(source, 'agent.yaml').documents);
+    const composed = validateDefinitions(composeDefinitionSource(source, 'agent.yaml').documents);
+    expect(fast.filter((problem) => problem.code === 'override-not-allowed')).toHaveLength(7);
+    expect(fast).toEqual(composed);
   });
 });
 

@@ -8,6 +8,11 @@
  * transcript, recording the form it was sent) and `/v1/audio/speech` (a sine
  * tone as 24 kHz 16-bit mono PCM, the format the OpenAI TTS plugin asks for,
  * or WAV; recording the request body).
+ *
+ * Every request to any path (WebSocket upgrades too) is kept in `received`
+ * with its headers and body, so a test can prove what reached this host;
+ * `failWith(status)` answers chat completions with an OpenAI-style error
+ * instead. It also takes Langfuse ingestion posts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,9 +85,23 @@ function wavOf(pcm: Buffer, sampleRate: number): Buffer {
   return Buffer.concat([header, pcm]);
 }
 
+/** One request as it arrived, headers and body included. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
 export interface FakeOpenAI {
   /** Base URL including `/v1`, for OPENAI_BASE_URL. */
   baseUrl: string;
+  /** `http://127.0.0.1:<port>`, e.g. for a Langfuse host. */
+  origin: string;
+  /** Every request, to any path (upgrades too), in order. */
+  received: ReceivedRequest[];
+  /** Answer chat completions with this HTTP status and an error body (null: reply normally again). */
+  failWith(status: number | null): void;
   /** Every chat-completions request body, in order. */
   requests: Array<Record<string, unknown>>;
   /** Every `/audio/transcriptions` request, in order. */
@@ -114,10 +133,6 @@ async function readRaw(request: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of request) parts.push(part as Buffer);
   return Buffer.concat(parts);
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  return (await readRaw(request)).toString('utf8');
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -156,14 +171,16 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const transcriptions: TranscriptionRequest[] = [];
   const speech: SpeechRequest[] = [];
   const calls: RecordedCall[] = [];
-  const record = (request: IncomingMessage, upgrade: boolean): void => {
+  const received: ReceivedRequest[] = [];
+  let failStatus: number | null = null;
+  const record = (request: IncomingMessage, upgrade: boolean, raw: Buffer): void => {
     calls.push({ method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, upgrade });
+    received.push({ method: request.method ?? '', url: request.url ?? '', headers: { ...request.headers }, body: raw.toString('utf8') });
   };
   let transcript = 'Hello.';
   let speechDurationMs = 400;
 
-  async function answerTranscription(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readRaw(request);
+  async function answerTranscription(request: IncomingMessage, raw: Buffer, response: ServerResponse): Promise<void> {
     // Node's fetch Response parses multipart/form-data, as the plugin's OpenAI client builds it.
     const form = await new Response(raw, { headers: { 'content-type': request.headers['content-type'] ?? '' } }).formData();
     const fields: Record<string, string> = {};
@@ -183,8 +200,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     response.end(JSON.stringify({ text: transcript }));
   }
 
-  async function answerSpeech(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+  async function answerSpeech(request: IncomingMessage, raw: Buffer, response: ServerResponse): Promise<void> {
+    const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     speech.push({ body, authorization: request.headers.authorization, at: Date.now() });
     const pcm = sineTone(speechDurationMs);
     const format = body.response_format ?? 'mp3';
@@ -202,13 +219,20 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
   const server = createServer((request, response) => {
     void (async () => {
-      record(request, false);
+      // Read once: the record keeps the body, and the handlers take it from here.
+      const raw = await readRaw(request);
+      record(request, false, raw);
+      if (request.method === 'POST' && request.url?.startsWith('/api/public/ingestion')) {
+        response.writeHead(207, { 'content-type': 'application/json' });
+        response.end('{"successes":[],"errors":[]}');
+        return;
+      }
       if (request.method === 'POST' && request.url?.startsWith('/v1/audio/transcriptions')) {
-        await answerTranscription(request, response);
+        await answerTranscription(request, raw, response);
         return;
       }
       if (request.method === 'POST' && request.url?.startsWith('/v1/audio/speech')) {
-        await answerSpeech(request, response);
+        await answerSpeech(request, raw, response);
         return;
       }
       if (request.method === 'GET' && request.url?.startsWith('/v1/models')) {
@@ -220,15 +244,20 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         response.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+      const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       requests.push(body);
+      if (failStatus !== null) {
+        response.writeHead(failStatus, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { message: `fake failure ${failStatus}`, type: 'invalid_request_error', code: null } }));
+        return;
+      }
       const reply = replies.length > 1 ? (replies.shift() as ScriptedReply) : (replies[0] as ScriptedReply);
       await streamReply(response, reply, String(body.model));
     })();
   });
   // A WebSocket client (a realtime API, an inference gateway) pointed here is recorded and refused.
   server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
-    record(request, true);
+    record(request, true, Buffer.alloc(0));
     socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -236,7 +265,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
     requests,
+    received,
+    failWith(status) {
+      failStatus = status;
+    },
     transcriptions,
     speech,
     calls,

@@ -30,6 +30,7 @@ afterAll(async () => {
 beforeEach(async () => {
   testStore = await createTestStore();
   openai.requests.length = 0;
+  openai.received.length = 0;
   openai.script({ content: JSON.stringify(REPLY) });
 });
 afterEach(async () => {
@@ -51,7 +52,7 @@ function agentctl(args: string[], options: { stdin?: string; onStdout?: (soFar: 
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args, '--store', testStore.uri], {
       cwd: testStore.dir,
-      env: { PATH: process.env.PATH, HOME: testStore.dir, NO_COLOR: '1', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl },
+      env: { PATH: process.env.PATH, HOME: testStore.dir, NO_COLOR: '1', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl, LIVEKIT_API_SECRET: 'livekit-secret' },
     });
     let stdout = '';
     let stderr = '';
@@ -132,11 +133,19 @@ describe('agentctl chat', () => {
   });
 
   it('applies --override to the session only', async () => {
-    await sync(testAgent());
+    await sync(testAgent({ session_overrides: { allow: ['llm_config.temperature', 'llm_config.model'] } }));
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--override', 'llm_config.temperature=0.2', '--override', 'llm_config.model=gpt-4o']);
     expect(run.code).toBe(0);
     expect(openai.requests[0]).toMatchObject({ temperature: 0.2, model: 'gpt-4o' });
     expect((await testStore.store.getAgent('visa-officer'))?.definition.llm_config.temperature).toBe(0.7);
+  });
+
+  it('drops an --override the agent does not allow, with a warning naming its path; the model stays', async () => {
+    await sync(testAgent());
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}', '--override', 'llm_config.model=gpt-4o']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('agentctl: warn override llm_config.model rejected: not on the default allow-list (an agent changes it with session_overrides.allow) agent_id=visa-officer\n');
+    expect(openai.requests[0]).toMatchObject({ model: 'gpt-4o-mini' });
   });
 
   it('refuses an override that breaks the schema, naming the path', async () => {
@@ -171,6 +180,63 @@ describe('agentctl chat', () => {
     await sync(testAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', api_key_env: 'MY_LLM_KEY' } }));
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('agentctl: llm_config (model gpt-4o-mini) needs an API key: set MY_LLM_KEY\n');
+    expect(run.stderr).toBe('agentctl: agent "visa-officer" cannot start: MY_LLM_KEY (llm_config, openai) is not set\n');
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('reports a 401 from the LLM with its status and host, and exits 1', async () => {
+    await sync(testAgent());
+    openai.failWith(401);
+    try {
+      const host = new URL(openai.baseUrl).host;
+      const pretty = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
+      expect(pretty).toEqual({ code: 1, stdout: '', stderr: `agentctl: the LLM at ${host} answered HTTP 401 Unauthorized (check the key in OPENAI_API_KEY)\n` });
+      const json = await agentctl(['chat', 'visa-officer', '--json', '--user-details', '{"name":"Ada"}'], { stdin: 'Hello\nAgain\n' });
+      expect(json.code).toBe(1);
+      expect(json.stderr).toBe('');
+      // One line: chat stops at a failed request, since the next turn would fail the same way.
+      expect(json.stdout).toBe(`${JSON.stringify({ user: 'Hello', text: '', structured: null, errors: [`the LLM at ${host} answered HTTP 401 Unauthorized (check the key in OPENAI_API_KEY)`] })}\n`);
+      expect(openai.requests).toHaveLength(2);
+    } finally {
+      openai.failWith(null);
+    }
+  });
+
+  it('says it cannot connect when nobody listens at the base URL, and exits 1', async () => {
+    // Port 9 (discard) on loopback: nothing listens there.
+    await sync(testAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', base_url: 'http://user:pw@127.0.0.1:9/v1' } }));
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'agentctl: cannot connect to 127.0.0.1:9\n' });
+  }, 30_000);
+
+  it('--json exits 1 whenever errors is not empty, e.g. a reply that fails its schema', async () => {
+    await sync(testAgent());
+    openai.script({ content: JSON.stringify({ ...REPLY, credibility_score: 99 }) });
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--json', '--user-details', '{"name":"Ada"}']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ user: 'Hello', text: REPLY.system_response, structured: null, errors: ['/credibility_score must be <= 10'] });
+    const pretty = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
+    expect(pretty.code).toBe(1);
+    expect(pretty.stderr.split('\n').at(-2)).toBe('agentctl: the reply failed its schema: /credibility_score must be <= 10');
+  });
+
+  it('an --override of the base URL or the key variable never reaches another host', async () => {
+    const attacker = await startFakeOpenAI();
+    try {
+      await sync(testAgent({ session_overrides: { allow: ['llm_config.*'] } }));
+      const run = await agentctl([
+        'chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}',
+        '--override', `llm_config.base_url=${attacker.baseUrl}`, '--override', 'llm_config.api_key_env=LIVEKIT_API_SECRET',
+      ]);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe(
+        'agentctl: warn override llm_config.base_url rejected: base_url chooses where requests are sent, which a session may never change agent_id=visa-officer\n' +
+          'agentctl: warn override llm_config.api_key_env rejected: api_key_env chooses which credential is sent, which a session may never change agent_id=visa-officer\n',
+      );
+      expect(attacker.received).toEqual([]);
+      expect(openai.received.filter((request) => request.url.startsWith('/v1/chat/completions')).map((request) => request.headers.authorization)).toEqual(['Bearer test-key']);
+    } finally {
+      await attacker.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TextConversation } from '../../src/worker/agent-factory.js';
 import { ConfigResolver } from '../../src/worker/config-resolver.js';
+import { TEXT_ROLES } from '../../src/worker/credentials.js';
 import { readJobMetadata, startJob, type JobEnvironment, type JobMetadata, type LiveSession } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } from '../../src/worker/room-messages.js';
@@ -29,6 +30,8 @@ function environment(): JobEnvironment {
     room,
     log,
     env: { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl },
+    // These sessions are text conversations: no STT or TTS keys needed.
+    providerRoles: TEXT_ROLES,
   };
 }
 
@@ -75,13 +78,13 @@ describe('job metadata', () => {
       JSON.stringify({ agent_id: 'from-room', user_id: 'u-1', tenant_id: 't-1', user_details: { name: 'Ada' } }),
       records,
     );
-    expect(metadata).toEqual({ agent_id: 'from-dispatch', user_id: 'u-1', tenant_id: 't-1' });
+    expect(metadata).toEqual({ ok: true, metadata: { agent_id: 'from-dispatch', user_id: 'u-1', tenant_id: 't-1' } });
     expect(records.records.map((r) => r.message)).toContain('metadata user_details must be an object; ignoring it');
   });
 
   it('ignores metadata that is not a JSON object, with a log line', () => {
     const records = recordingLog();
-    expect(readJobMetadata('not json', '[1]', records)).toEqual({});
+    expect(readJobMetadata('not json', '[1]', records)).toEqual({ ok: true, metadata: {} });
     expect(records.records.map((r) => r.message)).toEqual(['dispatch metadata is not valid JSON; ignoring it', 'room metadata is not a JSON object; ignoring it']);
   });
 });
@@ -160,11 +163,15 @@ describe('a session turn against an OpenAI-compatible server', () => {
     await turn(session, 'Hello');
     const request = openai.requests[0] as Record<string, unknown>;
     expect(request.temperature).toBe(0.2);
-    expect(request.model).toBe('gpt-4o');
+    // The model is not on the default allow-list: the stored one is paid for.
+    expect(request.model).toBe('gpt-4o-mini');
     expect((request.messages as Array<{ content: string }>)[0]?.content).toContain('visa officer at the Embassy.');
-    const warnings = log.records.filter((r) => r.level === 'warn').map((r) => r.message);
-    expect(warnings).toContain('override schema_config rejected: a session may change only llm_config, tts_config, tracing_config, prompt_config.dynamic_vars');
-    expect(warnings).toContain('override prompt_config.instructions rejected: a session may change only prompt_config.dynamic_vars');
+    const warnings = log.records.filter((r) => r.level === 'warn' && r.message.startsWith('override ')).map((r) => r.message);
+    expect(warnings).toEqual([
+      'override llm_config.model rejected: not on the default allow-list (an agent changes it with session_overrides.allow)',
+      'override schema_config rejected: schema_config holds the structured output the room relies on, which a session may never change',
+      'override prompt_config.instructions rejected: not on the default allow-list (an agent changes it with session_overrides.allow)',
+    ]);
   });
 
   it('refuses overrides that make the config invalid, naming the path', async () => {

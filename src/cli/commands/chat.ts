@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RoomMessage } from '../../worker/room-messages.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT_FAILURE } from '../errors.js';
 
 interface ChatOptions {
   say?: string;
@@ -41,6 +41,7 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
   const { openStore } = await import('../../store/open.js');
   const { ConfigResolver } = await import('../../worker/config-resolver.js');
   const { startJob } = await import('../../worker/job.js');
+  const { TEXT_ROLES } = await import('../../worker/credentials.js');
   const { lineLog } = await import('../../worker/log.js');
   const { combineOverrides, parseOverrideAssignment } = await import('../../worker/overrides.js');
   const { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } = await import('../../worker/room-messages.js');
@@ -79,12 +80,14 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
         ...(userDetails ? { user_details: userDetails } : {}),
         overrides,
       },
-      { store, resolver, room, log, env: process.env },
+      // Text only: the session needs the LLM's key (and tracing's), not STT's or TTS's.
+      { store, resolver, room, log, env: process.env, providerRoles: TEXT_ROLES },
     );
     if (!started.ok) throw new CliError(started.message);
     const session = started.session;
+    let failed = false;
     try {
-      const { TextConversation } = await import('../../worker/agent-factory.js');
+      const { LlmRequestError, TextConversation } = await import('../../worker/agent-factory.js');
       let conversation;
       try {
         conversation = new TextConversation(session, process.env, log);
@@ -95,25 +98,36 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
       for await (const userText of turns) {
         published.length = 0;
         const spoken: string[] = [];
-        if (!json) process.stdout.write('agent: ');
-        for await (const text of conversation.reply(userText)) {
-          spoken.push(text);
-          if (!json) process.stdout.write(text);
+        let requestError: string | null = null;
+        try {
+          for await (const text of conversation.reply(userText)) {
+            if (!json && spoken.length === 0) process.stdout.write('agent: ');
+            spoken.push(text);
+            if (!json) process.stdout.write(text);
+          }
+        } catch (error) {
+          if (!(error instanceof LlmRequestError)) throw error;
+          requestError = error.message;
         }
         const message = published.find((item) => item.type === 'structured_response' || item.type === 'structured_response_invalid');
+        const errors = requestError !== null ? [requestError] : message?.type === 'structured_response_invalid' ? message.errors : [];
+        if (errors.length > 0) failed = true;
         if (json) {
           const structured = message?.type === 'structured_response' ? message.data : null;
-          const errors = message?.type === 'structured_response_invalid' ? message.errors : [];
           process.stdout.write(`${JSON.stringify({ user: userText, text: spoken.join(''), structured, errors })}\n`);
         } else {
-          process.stdout.write('\n');
-          if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
+          if (spoken.length > 0) process.stdout.write('\n');
+          if (requestError !== null) process.stderr.write(`agentctl: ${requestError}\n`);
+          else if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
           else if (message?.type === 'structured_response_invalid') process.stderr.write(`agentctl: the reply failed its schema: ${message.errors.join('; ')}\n`);
         }
+        // The next turn would fail the same way.
+        if (requestError !== null) break;
       }
     } finally {
       await session.end();
     }
+    if (failed) process.exitCode = EXIT_FAILURE;
   } finally {
     await resolver.close();
     await store.close();
@@ -128,7 +142,7 @@ export function register(program: Command): void {
     .option('--say <text>', 'send one message and exit (otherwise each stdin line is a turn)')
     .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
     .option('--json', 'print one JSON object per turn: {user, text, structured, errors}')
-    .option('--override <path=value>', 'session override, e.g. llm_config.temperature=0.2 (repeatable)', collect, [])
+    .option('--override <path=value>', 'session override, e.g. llm_config.temperature=0.2 (repeatable; only paths the agent allows)', collect, [])
     .option('--user-id <id>', 'user_id for the session')
     .option('--tenant-id <id>', 'tenant_id for the session (quota)')
     .option('--user-details <json>', 'user_details object for the session, as JSON')
@@ -137,6 +151,8 @@ export function register(program: Command): void {
       `
 The LLM is the one in the agent's llm_config; OPENAI_BASE_URL points it at any
 OpenAI-compatible server, and the key comes from llm_config.api_key_env or OPENAI_API_KEY.
+Exit status 1 when a turn fails: the LLM request failed (HTTP status or no connection;
+chat stops there) or a reply failed its schema (--json: whenever "errors" is not empty).
 
 Examples:
   $ agentctl chat interview-agent --say "Hello, I am here for my visa interview"
