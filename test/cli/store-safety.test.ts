@@ -186,6 +186,28 @@ describe('agentctl store safety (embedded store)', () => {
       expect(await readdir(join(dir, '.agentctl'))).toEqual(['agentctl.db']);
     });
 
+    it('refuses, naming the log, to read a read-only directory whose write-ahead log holds unmerged changes', async () => {
+      // A writer that has not checkpointed yet: its changes are only in the -wal file.
+      const writer = new Database(dbPath());
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.prepare("INSERT INTO session_configurations VALUES ('s1', 'sales-agent-v1', 'u1', 't1', '{}', '{}', 0, 0)").run();
+      const copy = join(dir, 'copy');
+      await mkdir(copy);
+      await cp(dbPath(), join(copy, 'agentctl.db'));
+      await cp(`${dbPath()}-wal`, join(copy, 'agentctl.db-wal'));
+      writer.close();
+      expect((await stat(join(copy, 'agentctl.db-wal'))).size).toBeGreaterThan(0);
+      await chmod(copy, 0o555);
+      const result = await agentctlUnprivileged(dir, 'list', '--store', 'sqlite:copy/agentctl.db');
+      await chmod(copy, 0o755);
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr:
+          'agentctl: store sqlite:copy/agentctl.db: its directory is read-only and copy/agentctl.db-wal holds changes not yet merged into the database; open it once where it can be written (any agentctl apply), then read it here\n',
+      });
+    });
+
     it('creates nothing where there is no store: read commands see an empty one', async () => {
       await rm(join(dir, '.agentctl'), { recursive: true });
       expect(await run('list')).toMatchObject({ code: 0, stdout: 'no agents in sqlite:.agentctl/agentctl.db (agentctl apply syncs agents/ there)\n' });
