@@ -75,7 +75,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 async function applyStep(store: ConfigStore, name: string, step: string, desired: DesiredAgent[]): Promise<number> {
   const before = store.roundTrips;
   const { value: plan, ms } = await timed(async (): Promise<SyncPlan> => {
-    const planned = await planAgainstStore(store, desired, { prune: false, allBodies: false });
+    const planned = await planAgainstStore(store, desired, { prune: false });
     return applyPlan(store, planned, { force: false, dryRun: false, holder: 'bench', now: () => new Date() });
   });
   const summary = summarize(plan);

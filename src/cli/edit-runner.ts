@@ -171,7 +171,7 @@ async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: C
     return { definition, content_hash: contentHash(definition), source: { file } };
   });
   const { applied, storeName } = await withStore(options, async (store) => {
-    const planned = await planAgainstStore(store, desired, { prune: false, allBodies: false });
+    const planned = await planAgainstStore(store, desired, { prune: false });
     const result = await applyPlan(store, planned, { force: false, dryRun: false, holder: lockHolder(), now: () => new Date() });
     return { applied: result, storeName: store.displayName };
   });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openStore } from '../store/open.js';
-import { LockHeldError, StoreUnavailableError, type ConfigStore } from '../store/types.js';
+import { LockHeldError, StoreError, StoreUnavailableError, type ConfigStore } from '../store/types.js';
 import { resolveStoreUri, StoreUriError } from '../store/uri.js';
 import { CliError } from './errors.js';
 
@@ -24,17 +24,21 @@ export function addStoreOptions(command: Command): Command {
 
 /** Errors users can act on, as one line; anything else is left to main's handler. */
 function asCliError(error: unknown): unknown {
-  if (error instanceof StoreUnavailableError || error instanceof StoreUriError || error instanceof LockHeldError) {
+  if (error instanceof StoreUnavailableError || error instanceof StoreError || error instanceof StoreUriError || error instanceof LockHeldError) {
     return new CliError(error.message);
   }
   return error;
 }
 
-/** Opens the store the flags and environment name, runs `action`, and closes it. */
-export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStore) => Promise<T>): Promise<T> {
+/**
+ * Opens the store the flags and environment name, runs `action`, and closes
+ * it. Commands that only read pass `readOnly`: they then work on a read-only
+ * SQLite file or directory, and create no store where there is none.
+ */
+export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStore) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   let store: ConfigStore;
   try {
-    store = await openStore(resolveStoreUri(flags.store, process.env), flags.database === undefined ? {} : { database: flags.database });
+    store = await openStore(resolveStoreUri(flags.store, process.env), { ...(flags.database === undefined ? {} : { database: flags.database }), readOnly: options.readOnly === true });
   } catch (error) {
     throw asCliError(error);
   }

@@ -1,18 +1,20 @@
 import {
   MongoBulkWriteError,
   MongoClient,
+  MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
-import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, ObjectId, WithId } from 'mongodb';
+import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, MongoClientOptions, ObjectId, WithId } from 'mongodb';
 import type { AgentDefinition } from '../definition/types.js';
 import { watchByPolling } from './poll-watch.js';
-import { APPLY_LOCK_NAME, MANAGED_BY, historyAction, nextRevision } from './revisions.js';
+import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from './revisions.js';
 import type {
   AgentDelete,
+  AgentSnapshot,
   AgentState,
   AgentWrite,
   ConfigChange,
@@ -24,7 +26,7 @@ import type {
   StoredAgent,
   WriteResult,
 } from './types.js';
-import { LockHeldError, StoreUnavailableError } from './types.js';
+import { LockHeldError, StoreError, StoreUnavailableError } from './types.js';
 import type { ParsedStoreUri } from './uri.js';
 import { describeStoreUri } from './uri.js';
 
@@ -47,6 +49,8 @@ const FERRETDB_UPDATE_BATCH = 50;
 const FERRETDB_ID_LOOKUPS = 20;
 /** How often a session start re-tries after backing out of a race it may have lost. */
 const SESSION_ATTEMPTS = 25;
+/** How long to look for a server when neither the caller nor the URI says. */
+const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000;
 
 /** Fields the store keeps beside the definition's own keys in agent_configurations. */
 const META_KEYS = new Set(['_id', 'revision', 'content_hash', 'created_at', 'updated_at', 'applied_at', 'managed_by', 'source']);
@@ -71,11 +75,26 @@ interface HistoryDoc {
   note?: string;
 }
 
-/** A configuration write that passed the revision check, with the revision it will take and its place in the results. */
-interface PlannedWrite {
-  write: AgentWrite;
+/** A write or deletion that passed the revision check: the history entry it needs, the revision it will take, its place in the results. */
+interface PlannedEntry {
+  agentId: string;
+  /** The revision the plan saw; null for a create. */
+  expected: number | null;
   revision: number;
   index: number;
+  /** Whether this call inserted its history entry (false: an identical entry left by an interrupted run was adopted). */
+  inserted: boolean;
+  recreatedAfter?: number;
+  /** The history entry at `revision`. */
+  entry(revision: number): HistoryDoc;
+}
+
+interface PlannedWrite extends PlannedEntry {
+  write: AgentWrite;
+}
+
+interface PlannedDelete extends PlannedEntry {
+  del: AgentDelete;
 }
 
 interface SessionDoc extends Omit<SessionRecord, 'session_id'> {
@@ -91,7 +110,25 @@ interface LockDoc {
 
 export interface MongoStoreOptions {
   database: string;
-  serverSelectionTimeoutMs: number;
+  /** Overrides the URI's `serverSelectionTimeoutMS`; without either, 5000. */
+  serverSelectionTimeoutMs?: number;
+  /** Create no indexes (a read-only user cannot). */
+  readOnly?: boolean;
+}
+
+/**
+ * The driver lets options passed in code override the URI's, so agentctl's
+ * defaults are passed only for what the URI leaves unset: a URI with
+ * `serverSelectionTimeoutMS=500` gives up after half a second. The connect
+ * timeout follows the server selection timeout unless the URI sets it.
+ */
+function clientOptions(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions): MongoClientOptions {
+  const settings: MongoClientOptions = { monitorCommands: true, appName: 'agentctl' };
+  const fromUri = Number(uri.options.get('serverselectiontimeoutms'));
+  const selection = options.serverSelectionTimeoutMs ?? (Number.isFinite(fromUri) ? fromUri : undefined);
+  if (options.serverSelectionTimeoutMs !== undefined || selection === undefined) settings.serverSelectionTimeoutMS = selection ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
+  if (!uri.options.has('connecttimeoutms')) settings.connectTimeoutMS = selection ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
+  return settings;
 }
 
 /**
@@ -116,15 +153,13 @@ export class MongoConfigStore implements ConfigStore {
   /** FerretDB v1: a filter other than a lone `_id` equality decodes the whole collection (see FERRETDB_ID_LOOKUPS). */
   private idFiltersOnly = false;
 
+  private readonly readOnly: boolean;
+
   constructor(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions) {
     this.displayName = describeStoreUri(uri.uri, options.database);
     this.secrets = [uri.password, uri.username].filter((value): value is string => value !== undefined && value.length > 0);
-    this.client = new MongoClient(uri.uri, {
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
-      connectTimeoutMS: options.serverSelectionTimeoutMs,
-      monitorCommands: true,
-      appName: 'agentctl',
-    });
+    this.readOnly = options.readOnly === true;
+    this.client = new MongoClient(uri.uri, clientOptions(uri, options));
     this.client.on('commandStarted', () => {
       this.commandsStarted += 1;
     });
@@ -148,6 +183,7 @@ export class MongoConfigStore implements ConfigStore {
         this.updateBatchSize = FERRETDB_UPDATE_BATCH;
         this.idFiltersOnly = true;
       }
+      if (this.readOnly) return;
       await this.configs.createIndex({ agent_id: 1 }, { unique: true, name: 'agent_id_unique' });
       await this.historyDocs.createIndex({ agent_id: 1, revision: 1 }, { unique: true, name: 'agent_revision_unique' });
       await this.sessions.createIndex({ tenant_id: 1, expires_at: 1 }, { name: 'tenant_expiry' });
@@ -169,6 +205,34 @@ export class MongoConfigStore implements ConfigStore {
       // Large batches: a no-op re-apply of 10,000 agents should take a couple of round trips.
       const docs = await this.configs.find({}, { projection: STATE_PROJECTION, batchSize: 10 * CHUNK_SIZE }).toArray();
       return docs.map(toAgentState);
+    });
+  }
+
+  /** Whole documents: the server cannot hash a body, so each is returned for the caller to check against its content hash. */
+  async snapshot(): Promise<AgentSnapshot[]> {
+    return this.guard(async () => {
+      const docs = await this.configs.find({}, { batchSize: 10 * CHUNK_SIZE }).toArray();
+      return docs.map((doc) => ({ state: toAgentState(doc), definition: toStoredAgent(doc).definition }));
+    });
+  }
+
+  /**
+   * Every history starts at revision 1, so the entries at `<agent_id>@1`,
+   * looked up by `_id` (fast on FerretDB too), tell which agents have any;
+   * only those few are read further.
+   */
+  async lastRevisions(agentIds: readonly string[]): Promise<Map<string, number>> {
+    return this.guard(async () => {
+      const withHistory: string[] = [];
+      for (const ids of chunks(agentIds)) {
+        const firsts =
+          this.idFiltersOnly && ids.length <= FERRETDB_ID_LOOKUPS
+            ? await Promise.all(ids.map((id) => this.historyDocs.findOne({ _id: historyId(id, 1) }, { projection: { agent_id: 1 } })))
+            : await this.historyDocs.find({ _id: { $in: ids.map((id) => historyId(id, 1)) } }, { projection: { agent_id: 1 }, batchSize: CHUNK_SIZE }).toArray();
+        for (const doc of firsts) if (doc !== null) withHistory.push(doc.agent_id);
+      }
+      const heads = await this.historyHeads(withHistory);
+      return new Map([...heads].map(([agentId, head]) => [agentId, head.revision]));
     });
   }
 
@@ -231,11 +295,15 @@ export class MongoConfigStore implements ConfigStore {
         results.push({ agent_id: agentId, status: 'conflict', revision: stored?.revision ?? 0 });
         continue;
       }
-      candidates.push({ write, revision: nextRevision(write.expected_revision, undefined), index: results.length });
+      // The revision the agent takes when nothing is in the way; recordHistory finds out otherwise.
+      const revision = (write.expected_revision ?? 0) + 1;
+      candidates.push({ write, agentId, expected: write.expected_revision, revision, index: results.length, inserted: true, entry: (at) => toHistoryDoc(write, at) });
       results.push({ agent_id: agentId, status: 'written', revision: 0 });
     }
-    const planned = await this.recordHistory(candidates, results);
-    for (const { write, revision, index } of planned) results[index] = { agent_id: write.definition.agent_id, status: 'written', revision };
+    const planned = candidates.length === 0 ? [] : await this.recordHistory(candidates, results);
+    for (const { write, revision, index, recreatedAfter } of planned) {
+      results[index] = { agent_id: write.definition.agent_id, status: 'written', revision, ...(recreatedAfter === undefined ? {} : { recreated_after: recreatedAfter }) };
+    }
 
     const operations = planned.map(({ write, revision }): AnyBulkWriteOperation<ConfigDoc> => {
       const agentId = write.definition.agent_id;
@@ -264,49 +332,55 @@ export class MongoConfigStore implements ConfigStore {
   }
 
   /**
-   * History comes first; the configuration decides which writes count. An
-   * update's entry already there is an orphan of an interrupted run (the
-   * configuration is still below it, as just read) and is replaced. A create
-   * is numbered 1 unless its agent already has a first entry; then the agent
-   * is read: present (a conflict; nothing was written), deleted (the create
-   * continues after the deletion) or neither (the entry is an orphan of an
-   * interrupted create, or of a racing creator, and is replaced). Returns the
-   * writes still to make, with their final revisions.
+   * History comes first and is insert-only: the unique index refuses a second
+   * entry for a revision, and nothing is ever replaced. Most inserts go
+   * through at once. For a refused one the agent's history is read: a create
+   * whose agent is present is a conflict; otherwise `nextRevision` adopts an
+   * identical entry an interrupted run left, or continues after the highest
+   * entry (a re-created agent, or one whose interrupted run wanted other
+   * content). An insert refused a second time lost to a racing writer: a
+   * conflict. Returns the writes (or deletions) still to make, with their
+   * final revisions, in their original order.
    */
-  private async recordHistory(candidates: PlannedWrite[], results: WriteResult[]): Promise<PlannedWrite[]> {
-    if (candidates.length === 0) return [];
-    const refused = new Set((await insertToleratingDuplicates(this.historyDocs, candidates.map(toHistoryDoc))).map((doc) => doc._id));
+  private async recordHistory<T extends PlannedEntry>(candidates: T[], results: WriteResult[]): Promise<T[]> {
+    const refused = new Set((await insertToleratingDuplicates(this.historyDocs, candidates.map((candidate) => candidate.entry(candidate.revision)))).map((doc) => doc._id));
     if (refused.size === 0) return candidates;
 
-    const isRefused = ({ write, revision }: PlannedWrite): boolean => refused.has(historyId(write.definition.agent_id, revision));
-    const recreated = candidates.filter((candidate) => candidate.write.expected_revision === null && isRefused(candidate)).map(({ write }) => write.definition.agent_id);
-    const present = await this.currentStates(recreated);
-    const lastDeletions = await this.lastDeletions(recreated.filter((agentId) => !present.has(agentId)));
-    const planned: PlannedWrite[] = [];
-    const again: PlannedWrite[] = [];
-    for (const candidate of candidates) {
-      if (!isRefused(candidate)) {
-        planned.push(candidate);
+    const isRefused = (candidate: T): boolean => refused.has(historyId(candidate.agentId, candidate.revision));
+    const retried = candidates.filter(isRefused);
+    const present = await this.currentStates(retried.filter(({ expected }) => expected === null).map(({ agentId }) => agentId));
+    const heads = await this.historyHeads(retried.map(({ agentId }) => agentId));
+    const planned = candidates.filter((candidate) => !isRefused(candidate));
+    const again: T[] = [];
+    for (const candidate of retried) {
+      const stored = present.get(candidate.agentId);
+      if (stored !== undefined) {
+        results[candidate.index] = { agent_id: candidate.agentId, status: 'conflict', revision: stored.revision };
         continue;
       }
-      const agentId = candidate.write.definition.agent_id;
-      let { revision } = candidate;
-      if (candidate.write.expected_revision === null) {
-        const stored = present.get(agentId);
-        if (stored !== undefined) {
-          results[candidate.index] = { agent_id: agentId, status: 'conflict', revision: stored.revision };
-          continue;
-        }
-        revision = nextRevision(null, lastDeletions.get(agentId));
-      }
-      planned.push({ ...candidate, revision });
-      again.push({ ...candidate, revision });
+      const { content_hash: contentHash, action } = candidate.entry(candidate.revision);
+      const choice = nextRevision(candidate.expected, heads.get(candidate.agentId), { content_hash: contentHash, deletion: action === 'delete' });
+      const next: T = { ...candidate, revision: choice.revision, inserted: !choice.recorded, ...(choice.recreatedAfter === undefined ? {} : { recreatedAfter: choice.recreatedAfter }) };
+      (choice.recorded ? planned : again).push(next);
     }
-    await this.putHistory(again.map(toHistoryDoc));
-    return planned;
+    const lost = new Set((await insertToleratingDuplicates(this.historyDocs, again.map((candidate) => candidate.entry(candidate.revision)))).map((doc) => doc._id));
+    for (const candidate of again) {
+      if (lost.has(historyId(candidate.agentId, candidate.revision))) {
+        results[candidate.index] = { agent_id: candidate.agentId, status: 'conflict', revision: heads.get(candidate.agentId)?.revision ?? 0 };
+      } else planned.push(candidate);
+    }
+    return planned.sort((a, b) => a.index - b.index);
   }
 
-  /** Some configuration writes lost a race: find which in one read, make them conflicts and withdraw their history entries. */
+  /**
+   * Some configuration writes lost a race: find which in one read, make them
+   * conflicts, and withdraw the history entries this call inserted for them
+   * (they never described the store). An entry adopted from an earlier run is
+   * left alone, and so is one a racing winner continued after (the store is
+   * past it): withdrawing it would leave a hole below the winner's entry.
+   * Such races need two writers without the apply lock, which agentctl's
+   * commands never are.
+   */
   private async withdrawLostWrites(planned: readonly PlannedWrite[], results: WriteResult[]): Promise<void> {
     const after = await this.currentStates(planned.map(({ write }) => write.definition.agent_id), { content_hash: 1 });
     const lost = planned.filter(({ write, revision }) => {
@@ -317,42 +391,11 @@ export class MongoConfigStore implements ConfigStore {
     for (const { write, index } of lost) {
       results[index] = { agent_id: write.definition.agent_id, status: 'conflict', revision: after.get(write.definition.agent_id)?.revision ?? 0 };
     }
+    const ours = lost.filter(({ write, revision, inserted }) => inserted && !((after.get(write.definition.agent_id)?.revision ?? 0) > revision));
+    if (ours.length === 0) return;
     await this.historyDocs.deleteMany({
-      $or: lost.map(({ write, revision }) => ({ _id: historyId(write.definition.agent_id, revision), content_hash: write.content_hash })),
+      $or: ours.map(({ write, revision }) => ({ _id: historyId(write.definition.agent_id, revision), content_hash: write.content_hash })),
     });
-    await this.restoreWinnersHistory(lost.filter(({ write, revision }) => after.get(write.definition.agent_id)?.revision === revision));
-  }
-
-  /**
-   * A racing writer that took the same revision may have had its history entry
-   * replaced by ours (and so just deleted): record its entry again from the
-   * configuration it wrote, unless it is there.
-   */
-  private async restoreWinnersHistory(races: ReadonlyArray<{ write: AgentWrite; revision: number }>): Promise<void> {
-    if (races.length === 0) return;
-    const winners = await this.findConfigs(races.map(({ write }) => write.definition.agent_id));
-    if (winners.length === 0) return;
-    await this.historyDocs.bulkWrite(
-      winners.map(toStoredAgent).map(({ definition, meta }) => ({
-        updateOne: {
-          filter: { agent_id: definition.agent_id, revision: meta.revision },
-          update: {
-            $setOnInsert: {
-              _id: historyId(definition.agent_id, meta.revision),
-              agent_id: definition.agent_id,
-              revision: meta.revision,
-              content_hash: meta.content_hash,
-              definition,
-              created_at: meta.updated_at,
-              ...(meta.source ? { source: meta.source } : {}),
-              action: meta.revision === 1 ? ('create' as const) : ('update' as const),
-            },
-          },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
-    );
   }
 
   async deleteAgents(deletes: readonly AgentDelete[]): Promise<WriteResult[]> {
@@ -366,30 +409,29 @@ export class MongoConfigStore implements ConfigStore {
   private async deleteChunk(deletes: readonly AgentDelete[]): Promise<WriteResult[]> {
     const current = await this.currentStates(deletes.map((del) => del.agent_id));
     const results: WriteResult[] = [];
-    const planned: Array<{ del: AgentDelete; revision: number; index: number }> = [];
+    const candidates: PlannedDelete[] = [];
     for (const del of deletes) {
       const stored = current.get(del.agent_id);
-      if (stored?.revision !== del.expected_revision || planned.some((p) => p.del.agent_id === del.agent_id)) {
+      if (stored?.revision !== del.expected_revision || candidates.some((p) => p.del.agent_id === del.agent_id)) {
         results.push({ agent_id: del.agent_id, status: 'conflict', revision: stored?.revision ?? 0 });
         continue;
       }
-      const revision = nextRevision(del.expected_revision, undefined);
-      planned.push({ del, revision, index: results.length });
-      results.push({ agent_id: del.agent_id, status: 'written', revision });
-    }
-    if (planned.length === 0) return results;
-
-    await this.putHistory(
-      planned.map(({ del, revision }) => ({
+      const entry = (revision: number): HistoryDoc => ({
         _id: historyId(del.agent_id, revision),
         agent_id: del.agent_id,
         revision,
-        content_hash: '',
+        content_hash: DELETED_HASH,
         definition: null,
         created_at: del.at,
-        action: 'delete' as const,
-      })),
-    );
+        action: 'delete',
+      });
+      candidates.push({ del, agentId: del.agent_id, expected: del.expected_revision, revision: del.expected_revision + 1, index: results.length, inserted: true, entry });
+      results.push({ agent_id: del.agent_id, status: 'written', revision: del.expected_revision + 1 });
+    }
+    const planned = candidates.length === 0 ? [] : await this.recordHistory(candidates, results);
+    for (const { del, revision, index } of planned) results[index] = { agent_id: del.agent_id, status: 'written', revision };
+    if (planned.length === 0) return results;
+
     const outcome = await this.configs.bulkWrite(
       planned.map(({ del }) => {
         const _id = current.get(del.agent_id)?._id;
@@ -406,8 +448,10 @@ export class MongoConfigStore implements ConfigStore {
     for (const { del, index } of lost) {
       results[index] = { agent_id: del.agent_id, status: 'conflict', revision: after.get(del.agent_id)?.revision ?? 0 };
     }
-    if (lost.length > 0) {
-      await this.historyDocs.deleteMany({ _id: { $in: lost.map(({ del, revision }) => historyId(del.agent_id, revision)) }, action: 'delete' });
+    // As for writes: withdraw only our own entries that no racing writer continued after.
+    const ours = lost.filter(({ del, revision, inserted }) => inserted && !((after.get(del.agent_id)?.revision ?? 0) > revision));
+    if (ours.length > 0) {
+      await this.historyDocs.deleteMany({ _id: { $in: ours.map(({ del, revision }) => historyId(del.agent_id, revision)) }, action: 'delete' });
     }
     return results;
   }
@@ -561,21 +605,6 @@ export class MongoConfigStore implements ConfigStore {
     return [...found, ...(await byAgentId(ids.filter((id) => !foundIds.has(id))))];
   }
 
-  /**
-   * History is written first and is idempotent: an entry already at that
-   * (agent_id, revision) can only be an orphan of an interrupted run (the
-   * configuration is still below it), so it is replaced. A writer racing us
-   * for the same revision may insert in between; the configuration write
-   * decides who won, and the loser cleans up (see writeChunk).
-   */
-  private async putHistory(docs: HistoryDoc[]): Promise<void> {
-    if (docs.length === 0) return;
-    const duplicates = await insertToleratingDuplicates(this.historyDocs, docs);
-    if (duplicates.length === 0) return;
-    await this.historyDocs.deleteMany({ $or: duplicates.map((doc) => ({ agent_id: doc.agent_id, revision: doc.revision })) });
-    await insertToleratingDuplicates(this.historyDocs, duplicates);
-  }
-
   /** Inserts in one command, replaces in commands of `updateBatchSize`; returns how many landed. */
   private async bulkWriteConfigs(operations: AnyBulkWriteOperation<ConfigDoc>[]): Promise<number> {
     const inserts = operations.filter((operation) => 'insertOne' in operation);
@@ -587,17 +616,25 @@ export class MongoConfigStore implements ConfigStore {
     return landed;
   }
 
-  private async lastDeletions(ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const docs = await this.historyDocs
-      .find({ agent_id: { $in: [...ids] }, action: 'delete' }, { projection: { _id: 0, agent_id: 1, revision: 1 }, batchSize: CHUNK_SIZE })
-      .toArray();
-    const last = new Map<string, number>();
-    for (const doc of docs) last.set(doc.agent_id, Math.max(doc.revision, last.get(doc.agent_id) ?? 0));
-    return last;
+  /** The highest history entry of each agent that has one (read only when an insert was refused, or for re-creations). */
+  private async historyHeads(ids: readonly string[]): Promise<Map<string, HistoryHead>> {
+    const heads = new Map<string, HistoryHead>();
+    for (const chunk of chunks(ids)) {
+      const docs = await this.historyDocs
+        .find({ agent_id: { $in: [...chunk] } }, { projection: { _id: 0, agent_id: 1, revision: 1, content_hash: 1, action: 1 }, batchSize: CHUNK_SIZE })
+        .toArray();
+      for (const doc of docs) {
+        if (doc.revision > (heads.get(doc.agent_id)?.revision ?? 0)) heads.set(doc.agent_id, { revision: doc.revision, content_hash: doc.content_hash, action: doc.action });
+      }
+    }
+    return heads;
   }
 
-  /** Connection failures become StoreUnavailableError naming host:port, never credentials. */
+  /**
+   * Connection failures become StoreUnavailableError, and any other failure
+   * of the server or driver a StoreError, both naming host:port and database,
+   * never credentials.
+   */
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
@@ -605,6 +642,7 @@ export class MongoConfigStore implements ConfigStore {
       if (isUnreachable(error) || (isBulkFailureWithoutWriteErrors(error) && !(await this.reachable()))) {
         throw new StoreUnavailableError(this.displayName, this.redact(error.message));
       }
+      if (error instanceof MongoError) throw new StoreError(this.displayName, this.redact(error.message));
       throw error;
     }
   }
@@ -656,6 +694,7 @@ async function bulkWriteToleratingDuplicates(collection: Collection<ConfigDoc>, 
 
 /** Inserts what it can; returns the documents refused as duplicates. */
 async function insertToleratingDuplicates(collection: Collection<HistoryDoc>, docs: HistoryDoc[]): Promise<HistoryDoc[]> {
+  if (docs.length === 0) return [];
   try {
     await collection.insertMany(docs, { ordered: false });
     return [];
@@ -684,7 +723,7 @@ function isBulkFailureWithoutWriteErrors(error: unknown): error is MongoBulkWrit
   return error instanceof MongoBulkWriteError && Array.isArray(error.writeErrors) && error.writeErrors.length === 0 && error.code === undefined;
 }
 
-function toHistoryDoc({ write, revision }: PlannedWrite): HistoryDoc {
+function toHistoryDoc(write: AgentWrite, revision: number): HistoryDoc {
   return {
     _id: historyId(write.definition.agent_id, revision),
     agent_id: write.definition.agent_id,
@@ -751,6 +790,7 @@ function toStoredAgent(doc: Document): StoredAgent {
   const state = toAgentState(doc);
   const source = doc.source as SourceInfo | undefined;
   return {
+    agent_id: state.agent_id,
     definition: definition as unknown as AgentDefinition,
     meta: {
       revision: state.revision,

@@ -4,8 +4,14 @@ import { DEFAULT_DATABASE, parseStoreUri } from './uri.js';
 export interface OpenStoreOptions {
   /** MongoDB database; defaults to the one in the URI, else `agent_configs`. */
   database?: string;
-  /** How long to look for a MongoDB server before giving up (default 5000). */
+  /** How long to look for a MongoDB server before giving up; default: the URI's `serverSelectionTimeoutMS`, else 5000. */
   serverSelectionTimeoutMs?: number;
+  /**
+   * For commands that only read: nothing is created, migrated or indexed, so a
+   * read-only SQLite file or directory (or a read-only MongoDB user) works, and
+   * a SQLite file that does not exist reads as an empty store.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -15,15 +21,17 @@ export interface OpenStoreOptions {
  */
 export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<ConfigStore> {
   const parsed = parseStoreUri(uri);
+  const readOnly = options.readOnly === true;
   let store: ConfigStore;
   if (parsed.kind === 'sqlite') {
     const { SqliteConfigStore } = await import('./sqlite.js');
-    store = new SqliteConfigStore(parsed.path);
+    store = new SqliteConfigStore(parsed.path, { readOnly });
   } else {
     const { MongoConfigStore } = await import('./mongodb.js');
     store = new MongoConfigStore(parsed, {
       database: options.database ?? parsed.database ?? DEFAULT_DATABASE,
-      serverSelectionTimeoutMs: options.serverSelectionTimeoutMs ?? 5000,
+      ...(options.serverSelectionTimeoutMs === undefined ? {} : { serverSelectionTimeoutMs: options.serverSelectionTimeoutMs }),
+      readOnly,
     });
   }
   try {

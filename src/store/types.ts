@@ -24,6 +24,8 @@ export interface StoredMeta {
 }
 
 export interface StoredAgent {
+  /** The key the store holds it under (a body edited outside agentctl may claim another agent_id). */
+  agent_id: string;
   definition: AgentDefinition;
   meta: StoredMeta;
 }
@@ -36,6 +38,19 @@ export interface AgentState {
   updated_at: Date;
   applied_at?: Date;
   managed_by?: string;
+}
+
+/**
+ * What a plan reads of one agent (`ConfigStore.snapshot`): its state, and its
+ * body wherever the store could not vouch for the body itself. A snapshot
+ * without a body is one whose body the store checked: it is still the one
+ * agentctl wrote with that state.
+ */
+export interface AgentSnapshot {
+  state: AgentState;
+  definition?: AgentDefinition;
+  /** Why the stored document cannot be read as a definition (then there is no `definition`). */
+  unreadable?: string;
 }
 
 export interface AgentWrite {
@@ -63,6 +78,8 @@ export interface WriteResult {
   status: WriteStatus;
   /** The revision now stored (the new one when written). */
   revision: number;
+  /** For a create: the highest revision already in the agent's history, which it continues after (a re-creation). */
+  recreated_after?: number;
 }
 
 export interface HistoryEntry {
@@ -108,7 +125,19 @@ export interface ConfigStore {
   init(): Promise<void>;
   close(): Promise<void>;
 
+  /** Revisions and hashes only, no bodies and no check of them: for watchers and lookups. */
   listStates(): Promise<AgentState[]>;
+  /**
+   * What diff and apply plan from: every agent's state, checked against its
+   * body so that a body changed outside agentctl is seen even when the hash and
+   * timestamps beside it were left alone. SQLite checks in SQL (a SHA3 digest
+   * of the stored text against the one recorded when agentctl wrote it) and
+   * returns only the bodies that fail; MongoDB cannot hash on the server, so it
+   * returns every body for the caller to hash.
+   */
+  snapshot(): Promise<AgentSnapshot[]>;
+  /** The highest history revision of each of these agents that has any history (a re-created agent continues after it). */
+  lastRevisions(agentIds: readonly string[]): Promise<Map<string, number>>;
   getAgents(agentIds: readonly string[]): Promise<StoredAgent[]>;
   getAgent(agentId: string): Promise<StoredAgent | null>;
   listAgents(): Promise<StoredAgent[]>;
@@ -138,6 +167,27 @@ export class LockHeldError extends Error {
   constructor(readonly lock: LockInfo) {
     super(`another apply holds the lock: ${lock.holder} (since ${lock.acquired_at.toISOString()}, expires ${lock.expires_at.toISOString()})`);
     this.name = 'LockHeldError';
+  }
+}
+
+/** A store failure other than reaching it: names the store (never credentials) and, when one is concerned, the agent. */
+export class StoreError extends Error {
+  constructor(
+    readonly displayName: string,
+    reason: string,
+    readonly agentId?: string,
+  ) {
+    super(`store ${displayName}: ${agentId === undefined ? '' : `agent "${agentId}": `}${reason}`);
+    this.name = 'StoreError';
+  }
+}
+
+/** The file is not a store agentctl made: empty, not SQLite, corrupt, or a SQLite database of something else. */
+export class NotAnAgentctlStoreError extends StoreError {
+  constructor(displayName: string, path: string, reason: string) {
+    super(displayName, reason);
+    this.message = `not an agentctl store: ${path} (${reason})`;
+    this.name = 'NotAnAgentctlStoreError';
   }
 }
 

@@ -21,6 +21,8 @@ export type ParsedStoreUri =
       database: string | undefined;
       username: string | undefined;
       password: string | undefined;
+      /** The query options, keys lower-cased (the driver reads them case-insensitively). */
+      options: ReadonlyMap<string, string>;
     };
 
 export class StoreUriError extends Error {
@@ -46,9 +48,9 @@ export function parseStoreUri(uri: string): ParsedStoreUri {
     if (path === '') throw new StoreUriError(uri, 'the SQLite path is empty');
     return { kind: 'sqlite', path };
   }
-  const mongo = /^(mongodb|mongodb\+srv):\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/([^?#]*))?/.exec(uri);
+  const mongo = /^(mongodb|mongodb\+srv):\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?/.exec(uri);
   if (mongo) {
-    const [, scheme, userInfo, hosts, path] = mongo;
+    const [, scheme, userInfo, hosts, path, query] = mongo;
     if (!hosts) throw new StoreUriError(uri, 'no host given');
     const [user, password] = userInfo === undefined ? [] : userInfo.split(':', 2);
     return {
@@ -59,6 +61,7 @@ export function parseStoreUri(uri: string): ParsedStoreUri {
       database: path ? decodeURIComponent(path) : undefined,
       username: user ? decodeURIComponent(user) : undefined,
       password: password ? decodeURIComponent(password) : undefined,
+      options: new Map([...new URLSearchParams(query ?? '')].map(([key, value]) => [key.toLowerCase(), value])),
     };
   }
   throw new StoreUriError(uri, 'unknown scheme');

@@ -44,7 +44,7 @@ async function settleConflicts(store: ConfigStore, conflicts: PlannedChange[], b
   for (const batch of batches(conflicts, batchSize)) {
     const wanted = new Map(batch.map((change) => [change.agent_id, change]));
     for (const stored of await store.getAgents([...wanted.keys()])) {
-      const change = wanted.get(stored.definition.agent_id);
+      const change = wanted.get(stored.agent_id);
       const desiredHash = change?.desired?.content_hash;
       if (change === undefined || desiredHash === undefined) continue;
       if (stored.meta.managed_by === MANAGED_BY && stored.meta.content_hash === desiredHash && contentHash(stored.definition) === desiredHash) {
@@ -107,6 +107,11 @@ export async function applyPlan(store: ConfigStore, plan: SyncPlan, options: App
       if (result.status === 'conflict') change.action = 'conflict';
       else if (change.action === 'drift') change.action = change.desired === undefined ? 'delete' : 'update';
       change.revision = result.revision;
+      // The store has the last word on re-creation: history may have grown since the plan read it.
+      if (change.action === 'create') {
+        if (result.recreated_after === undefined) delete change.recreated_after;
+        else change.recreated_after = result.recreated_after;
+      }
     }
     done += batch.length;
     options.onProgress?.({ done, total });

@@ -65,9 +65,14 @@ export interface ExportOptions {
  */
 export async function exportAgents(store: ConfigStore, options: ExportOptions): Promise<ExportedFile[]> {
   const agents: StoredAgent[] = options.agentIds.length === 0 ? await store.listAgents() : await store.getAgents(options.agentIds);
-  const found = new Set(agents.map((agent) => agent.definition.agent_id));
+  const found = new Set(agents.map((agent) => agent.agent_id));
   const missing = options.agentIds.filter((agentId) => !found.has(agentId));
   if (missing.length > 0) throw new ExportRefusedError(`not in ${store.displayName}: ${missing.join(', ')}; nothing was written`);
+  // Files are named by the body's agent_id (validated below); a body stored under another key was edited outside agentctl.
+  const misfiled = agents.find((agent) => agent.definition.agent_id !== agent.agent_id);
+  if (misfiled !== undefined) {
+    throw new ExportRefusedError(`${store.displayName}: agent "${misfiled.agent_id}" holds a definition whose agent_id is ${JSON.stringify(misfiled.definition.agent_id)}; nothing was written`);
+  }
 
   const rendered = agents.map((agent) => {
     const file = path.join(options.outDir, `${agent.definition.agent_id}.yaml`);

@@ -1,6 +1,6 @@
 import type { AgentDefinition } from '../definition/types.js';
 import { MANAGED_BY } from '../store/revisions.js';
-import type { AgentState, SourceInfo } from '../store/types.js';
+import type { AgentSnapshot, SourceInfo } from '../store/types.js';
 import { contentHash } from './hash.js';
 import { diffJson, type ValueChange } from './json-diff.js';
 
@@ -14,12 +14,11 @@ export interface DesiredAgent {
 
 /**
  * What the store holds for an agent: always its state (hashes, revision,
- * timestamps); the body only when it was fetched (hash differs, or `diff`).
+ * timestamps); the body when the store could not vouch for it or the plan
+ * fetched it (the hash differs). A view without a body is trusted to hold
+ * what its state says: `ConfigStore.snapshot` only leaves out bodies it checked.
  */
-export interface StoredView {
-  state: AgentState;
-  definition?: AgentDefinition;
-}
+export type StoredView = AgentSnapshot;
 
 export type SyncAction = 'create' | 'update' | 'unchanged' | 'delete' | 'drift' | 'conflict';
 
@@ -36,6 +35,8 @@ export interface PlannedChange {
   desired?: DesiredAgent;
   /** Why a `drift` counts as one (shown to the user; --force overwrites it). */
   drift_reason?: string;
+  /** For a create of an agent the store has history of (deleted, or removed behind agentctl's back): its last revision, which history keeps. */
+  recreated_after?: number;
 }
 
 export interface SyncPlan {
@@ -54,13 +55,16 @@ export interface SyncSummary {
 
 /**
  * Why the stored document no longer is what agentctl last wrote, or null.
- * A fetched body is checked against its recorded hash; without a body the
- * store's timestamps tell (an out-of-band write moves `updated_at` away from
- * the `applied_at` agentctl recorded). Unmanaged documents never drift: agentctl
- * never wrote them.
+ * A body is checked against its recorded hash (a view without one was checked
+ * by the store); the timestamps tell too (an out-of-band write through an API
+ * moves `updated_at` away from the `applied_at` agentctl recorded). A document
+ * that cannot be read always drifts; other unmanaged documents never do:
+ * agentctl never wrote them.
  */
 export function driftReason(view: StoredView): string | null {
   const { state } = view;
+  // Not even readable: whoever wrote it, apply must not overwrite it unasked.
+  if (view.unreadable !== undefined) return view.unreadable;
   if (state.managed_by !== MANAGED_BY) return null;
   if (view.definition !== undefined && contentHash(view.definition) !== state.content_hash) {
     return 'stored body no longer matches the hash agentctl recorded';
@@ -71,11 +75,17 @@ export function driftReason(view: StoredView): string | null {
   return null;
 }
 
+export interface PlanOptions {
+  prune: boolean;
+  /** The last history revision of agents absent from the store that have history: their creates continue after it. */
+  lastRevisions?: ReadonlyMap<string, number>;
+}
+
 /**
  * Desired vs stored, per agent, in the order of `desired` (then deletions by
  * agent_id). Pure: the same input always gives the same plan.
  */
-export function planSync(desired: readonly DesiredAgent[], stored: readonly StoredView[], options: { prune: boolean }): SyncPlan {
+export function planSync(desired: readonly DesiredAgent[], stored: readonly StoredView[], options: PlanOptions): SyncPlan {
   const storedById = new Map(stored.map((view) => [view.state.agent_id, view]));
   const desiredIds = new Set<string>();
   const changes: PlannedChange[] = [];
@@ -85,7 +95,9 @@ export function planSync(desired: readonly DesiredAgent[], stored: readonly Stor
     desiredIds.add(agentId);
     const view = storedById.get(agentId);
     if (view === undefined) {
-      changes.push({ agent_id: agentId, action: 'create', revision: 1, stored_revision: null, diffs: [], desired: agent });
+      const last = options.lastRevisions?.get(agentId);
+      const base = { agent_id: agentId, action: 'create' as const, stored_revision: null, diffs: [], desired: agent };
+      changes.push(last === undefined ? { ...base, revision: 1 } : { ...base, revision: last + 1, recreated_after: last });
       continue;
     }
     changes.push(planExisting(agent, view));
@@ -142,16 +154,18 @@ export function planSucceeded(plan: SyncPlan): boolean {
 }
 
 /**
- * Which stored bodies the plan needs: agents whose desired hash differs from
- * the stored one (for paths and the drift check) and those the timestamps
- * already mark as drifted. A no-op re-apply therefore fetches nothing.
+ * Which stored bodies the plan still needs (those the snapshot did not carry):
+ * agents whose desired hash differs from the stored one (for paths and the
+ * drift check) and those the timestamps mark as drifted. A no-op re-apply
+ * therefore fetches nothing.
  */
-export function bodiesNeeded(desired: readonly DesiredAgent[], states: readonly AgentState[]): string[] {
+export function bodiesNeeded(desired: readonly DesiredAgent[], views: readonly StoredView[]): string[] {
   const desiredHash = new Map(desired.map((agent) => [agent.definition.agent_id, agent.content_hash]));
   const needed: string[] = [];
-  for (const state of states) {
+  for (const view of views) {
+    const { state } = view;
     const hash = desiredHash.get(state.agent_id);
-    if (hash === undefined) continue;
+    if (hash === undefined || view.definition !== undefined || view.unreadable !== undefined) continue;
     if (hash !== state.content_hash || driftReason({ state }) !== null) needed.push(state.agent_id);
   }
   return needed;

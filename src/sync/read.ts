@@ -10,39 +10,28 @@ export function batches<T>(items: readonly T[], size: number = BATCH_SIZE): T[][
   return result;
 }
 
-export interface ReadOptions {
-  /**
-   * Fetch the body of every desired agent the store has (what `diff` does, to
-   * catch a body edited in place). Otherwise only bodies whose hash differs or
-   * whose timestamps show drift are fetched, so a no-op apply reads hashes only.
-   */
-  allBodies: boolean;
-}
-
-/** The store's side of a plan: all states in one call, then the bodies the plan needs, batched. */
-export async function readStored(store: ConfigStore, desired: readonly DesiredAgent[], options: ReadOptions): Promise<StoredView[]> {
-  const states = await store.listStates();
-  const wanted = options.allBodies
-    ? (() => {
-        const desiredIds = new Set(desired.map((agent) => agent.definition.agent_id));
-        return states.filter((state) => desiredIds.has(state.agent_id)).map((state) => state.agent_id);
-      })()
-    : bodiesNeeded(desired, states);
+/**
+ * The store's side of a plan: the checked snapshot in one call, then the
+ * bodies the plan still needs (hash differs, or the timestamps show drift),
+ * batched. diff and apply read exactly this, so they always agree; a no-op
+ * apply on SQLite reads no body at all.
+ */
+export async function readStored(store: ConfigStore, desired: readonly DesiredAgent[]): Promise<StoredView[]> {
+  const views = await store.snapshot();
   const bodies = new Map<string, StoredView['definition']>();
-  for (const ids of batches(wanted)) {
-    for (const agent of await store.getAgents(ids)) bodies.set(agent.definition.agent_id, agent.definition);
+  for (const ids of batches(bodiesNeeded(desired, views))) {
+    for (const agent of await store.getAgents(ids)) bodies.set(agent.agent_id, agent.definition);
   }
-  return states.map((state) => {
-    const definition = bodies.get(state.agent_id);
-    return definition === undefined ? { state } : { state, definition };
+  return views.map((view) => {
+    const definition = bodies.get(view.state.agent_id);
+    return definition === undefined ? view : { ...view, definition };
   });
 }
 
-/** Read what the plan needs from the store and plan. */
-export async function planAgainstStore(
-  store: ConfigStore,
-  desired: readonly DesiredAgent[],
-  options: { prune: boolean } & ReadOptions,
-): Promise<SyncPlan> {
-  return planSync(desired, await readStored(store, desired, options), { prune: options.prune });
+/** Read what the plan needs from the store (including the history of agents to re-create) and plan. */
+export async function planAgainstStore(store: ConfigStore, desired: readonly DesiredAgent[], options: { prune: boolean }): Promise<SyncPlan> {
+  const stored = await readStored(store, desired);
+  const present = new Set(stored.map((view) => view.state.agent_id));
+  const lastRevisions = await store.lastRevisions(desired.map((agent) => agent.definition.agent_id).filter((agentId) => !present.has(agentId)));
+  return planSync(desired, stored, { prune: options.prune, lastRevisions });
 }

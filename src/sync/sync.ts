@@ -39,7 +39,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
   const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
   try {
     const prune = options.prune ?? false;
-    const plan = await planAgainstStore(store, loaded.desired, { prune, allBodies: false });
+    const plan = await planAgainstStore(store, loaded.desired, { prune });
     const applied = await applyPlan(store, plan, {
       force: options.force ?? false,
       dryRun: options.dryRun ?? false,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types.js';
-import type { AgentWrite, ConfigChange, ConfigStore, SessionRecord } from '../../src/store/types.js';
+import type { AgentWrite, ConfigChange, ConfigStore, HistoryEntry, SessionRecord } from '../../src/store/types.js';
 import { LockHeldError } from '../../src/store/types.js';
 
 /** A definition whose keys are deliberately not in alphabetical order, nested included. */
@@ -67,8 +67,21 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
   }
 }
 
-/** The whole ConfigStore contract; `open` must return a fresh, empty, initialised store each time. */
-export function describeConfigStore(name: string, open: () => Promise<ConfigStore>): void {
+/** The store's database reached directly, as a person with a database shell or another tool would: agentctl is not asked. */
+export interface Backdoor {
+  /** Deletes the agent's configuration, leaving its history. */
+  removeConfiguration(agentId: string): Promise<void>;
+  /** Writes a history entry as an interrupted run would leave it. */
+  addHistoryEntry(entry: { agent_id: string; revision: number; content_hash: string; action: HistoryEntry['action'] }): Promise<void>;
+  /** Sets `section.key` in the stored body, leaving revision, content hash and timestamps exactly as they were. */
+  setBodyValue(agentId: string, section: string, key: string, value: unknown): Promise<void>;
+}
+
+/**
+ * The whole ConfigStore contract; `open` must return a fresh, empty,
+ * initialised store each time, and `backdoor` reach that store's database.
+ */
+export function describeConfigStore(name: string, open: () => Promise<ConfigStore>, backdoor: (store: ConfigStore) => Backdoor): void {
   describe(`${name}: ConfigStore contract`, () => {
     let store: ConfigStore;
     beforeEach(async () => {
@@ -150,7 +163,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       expect(await store.listStates()).toEqual([]);
 
       expect(await store.writeAgents([writeOf(sampleAgent('gone', 'back'), null, T3)])).toEqual([
-        { agent_id: 'gone', status: 'written', revision: 3 },
+        { agent_id: 'gone', status: 'written', revision: 3, recreated_after: 2 },
       ]);
       const history = await store.history('gone');
       expect(history.map((entry) => [entry.revision, entry.action])).toEqual([
@@ -269,6 +282,72 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       await store.writeAgents([writeOf(sampleAgent('after-stop'), null, T1)]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(changes).toHaveLength(seen);
+    });
+
+    it('keeps history append-only: a configuration removed outside agentctl is re-created after its last revision', async () => {
+      await store.writeAgents([writeOf(sampleAgent('a', 'one'), null, T1), writeOf(sampleAgent('b'), null, T1)]);
+      await store.writeAgents([writeOf(sampleAgent('a', 'two'), 1, T2)]);
+      const before = await store.history('a');
+      await backdoor(store).removeConfiguration('a');
+      expect(await store.getAgent('a')).toBeNull();
+      expect(await store.lastRevisions(['a', 'b', 'never'])).toEqual(new Map([['a', 2], ['b', 1]]));
+
+      expect(await store.writeAgents([writeOf(sampleAgent('a', 'three'), null, T3)])).toEqual([{ agent_id: 'a', status: 'written', revision: 3, recreated_after: 2 }]);
+      expect((await store.getAgent('a'))?.meta).toMatchObject({ revision: 3, content_hash: 'hash-three' });
+      const after = await store.history('a');
+      expect(after.map((entry) => [entry.revision, entry.action, entry.content_hash])).toEqual([
+        [1, 'create', 'hash-one'],
+        [2, 'update', 'hash-two'],
+        [3, 'create', 'hash-three'],
+      ]);
+      expect(after.slice(0, 2)).toEqual(before);
+    });
+
+    it('never replaces a history entry found ahead of the configuration: continues after it, or adopts an identical one', async () => {
+      await store.writeAgents(['other', 'same', 'gone', 'new'].filter((id) => id !== 'new').map((id) => writeOf(sampleAgent(id, 'one'), null, T1)));
+      const door = backdoor(store);
+      // Left by interrupted runs: an update to other content, an update to the very content written next, a deletion, a create.
+      await door.addHistoryEntry({ agent_id: 'other', revision: 2, content_hash: 'hash-abandoned', action: 'update' });
+      await door.addHistoryEntry({ agent_id: 'same', revision: 2, content_hash: 'hash-two', action: 'update' });
+      await door.addHistoryEntry({ agent_id: 'gone', revision: 2, content_hash: '', action: 'delete' });
+      await door.addHistoryEntry({ agent_id: 'new', revision: 1, content_hash: 'hash-abandoned', action: 'create' });
+
+      expect(await store.writeAgents([writeOf(sampleAgent('other', 'two'), 1, T2), writeOf(sampleAgent('same', 'two'), 1, T2), writeOf(sampleAgent('new', 'one'), null, T2)])).toEqual([
+        { agent_id: 'other', status: 'written', revision: 3 },
+        { agent_id: 'same', status: 'written', revision: 2 },
+        { agent_id: 'new', status: 'written', revision: 2, recreated_after: 1 },
+      ]);
+      expect(await store.deleteAgents([{ agent_id: 'gone', expected_revision: 1, at: T2 }])).toEqual([{ agent_id: 'gone', status: 'written', revision: 2 }]);
+      const shape = async (agentId: string): Promise<unknown[]> => (await store.history(agentId)).map((entry) => [entry.revision, entry.action, entry.content_hash]);
+      expect(await shape('other')).toEqual([
+        [1, 'create', 'hash-one'],
+        [2, 'update', 'hash-abandoned'],
+        [3, 'update', 'hash-two'],
+      ]);
+      expect(await shape('same')).toEqual([
+        [1, 'create', 'hash-one'],
+        [2, 'update', 'hash-two'],
+      ]);
+      expect(await shape('gone')).toEqual([
+        [1, 'create', 'hash-one'],
+        [2, 'delete', ''],
+      ]);
+      expect(await shape('new')).toEqual([
+        [1, 'create', 'hash-abandoned'],
+        [2, 'create', 'hash-one'],
+      ]);
+      expect((await store.getAgent('other'))?.meta.revision).toBe(3);
+    });
+
+    it('snapshots every agent, carrying the body of one changed behind agentctl with hash and timestamps untouched', async () => {
+      await store.writeAgents([writeOf(sampleAgent('tampered'), null, T1), writeOf(sampleAgent('intact'), null, T1)]);
+      await backdoor(store).setBodyValue('tampered', 'llm_config', 'base_url', 'http://attacker.example/v1');
+      const [tampered, intact] = [...(await store.snapshot())].sort((x, y) => (x.state.agent_id < y.state.agent_id ? 1 : -1));
+      expect(tampered?.state).toEqual({ agent_id: 'tampered', revision: 1, content_hash: 'hash-You are a helpful assistant.', updated_at: T1, applied_at: T1, managed_by: 'agentctl' });
+      expect(tampered?.definition?.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7, max_tokens: 512, base_url: 'http://attacker.example/v1' });
+      // An untouched body is either vouched for by the store (left out) or carried as written.
+      expect(intact?.state.agent_id).toBe('intact');
+      if (intact?.definition !== undefined) expect(JSON.stringify(intact.definition)).toBe(JSON.stringify(sampleAgent('intact')));
     });
 
     it('is idempotent to initialise again', async () => {

@@ -2,8 +2,9 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
-import { StoreUnavailableError } from '../../src/store/types.js';
-import { describeConfigStore, sampleAgent, writeOf } from './conformance.js';
+import { StoreError, StoreUnavailableError } from '../../src/store/types.js';
+import { describeStoreUri } from '../../src/store/uri.js';
+import { describeConfigStore, sampleAgent, writeOf, type Backdoor } from './conformance.js';
 
 const mongoUri = inject('mongoUri');
 // Databases of this file only, so test files can share one server in parallel.
@@ -25,6 +26,31 @@ describe('MongoDB store: unreachable server', () => {
     expect(message).not.toContain('secret');
     expect(message).not.toContain('agent-user');
   });
+
+  const failure = async (uri: string, options: Parameters<typeof openStore>[1] = {}): Promise<{ error: unknown; ms: number }> => {
+    const started = Date.now();
+    const error = await openStore(uri, options).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    return { error, ms: Date.now() - started };
+  };
+
+  it('honours serverSelectionTimeoutMS from the URI instead of its own 5 s default', async () => {
+    const { error, ms } = await failure('mongodb://agent-user:secret@127.0.0.1:1/agents?serverSelectionTimeoutMS=300');
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/^cannot reach store mongodb:\/\/127\.0\.0\.1:1\/agents: /);
+    expect((error as Error).message).not.toContain('secret');
+    expect(ms).toBeGreaterThanOrEqual(250);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('lets a timeout passed in code win over the URI, and the URI keep its own connectTimeoutMS', async () => {
+    const { error, ms } = await failure('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=60000&connectTimeoutMS=200', { serverSelectionTimeoutMs: 400 });
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(ms).toBeGreaterThanOrEqual(350);
+    expect(ms).toBeLessThan(2000);
+  });
 });
 
 if (mongoUri === null) {
@@ -33,7 +59,40 @@ if (mongoUri === null) {
   });
 } else {
   const uri = mongoUri;
-  const open = (): Promise<ConfigStore> => openStore(uri, { database: nextDatabase() });
+  const databases = new WeakMap<ConfigStore, string>();
+  const open = async (): Promise<ConfigStore> => {
+    const database = nextDatabase();
+    const store = await openStore(uri, { database });
+    databases.set(store, database);
+    return store;
+  };
+  /** One command on the store's database, through a client of its own. */
+  const onDatabase = async (store: ConfigStore, command: (db: ReturnType<MongoClient['db']>) => Promise<unknown>): Promise<void> => {
+    const client = new MongoClient(uri);
+    try {
+      await command(client.db(databases.get(store)));
+    } finally {
+      await client.close();
+    }
+  };
+  const backdoor = (store: ConfigStore): Backdoor => ({
+    async removeConfiguration(agentId) {
+      await onDatabase(store, (db) => db.collection('agent_configurations').deleteOne({ agent_id: agentId }));
+    },
+    async addHistoryEntry(entry) {
+      await onDatabase(store, (db) =>
+        db.collection<{ _id: string; [key: string]: unknown }>('agent_config_history').insertOne({
+          _id: `${entry.agent_id}@${entry.revision}`,
+          ...entry,
+          definition: entry.action === 'delete' ? null : {},
+          created_at: new Date(0),
+        }),
+      );
+    },
+    async setBodyValue(agentId, section, key, value) {
+      await onDatabase(store, (db) => db.collection('agent_configurations').updateOne({ agent_id: agentId }, { $set: { [`${section}.${key}`]: value } }));
+    },
+  });
 
   afterAll(async () => {
     const client = new MongoClient(uri);
@@ -42,7 +101,7 @@ if (mongoUri === null) {
     await client.close();
   });
 
-  describeConfigStore('mongodb', open);
+  describeConfigStore('mongodb', open, backdoor);
 
   describe('MongoDB store', () => {
     let client: MongoClient;
@@ -86,6 +145,40 @@ if (mongoUri === null) {
       expect(indexes.find((index) => index.unique)?.key).toEqual({ agent_id: 1, revision: 1 });
     });
 
+    it('opened read-only, creates no collection or index (a read-only user could not)', async () => {
+      const database = nextDatabase();
+      const store = await openStore(uri, { database, readOnly: true });
+      expect(await store.snapshot()).toEqual([]);
+      expect(await store.lastRevisions(['a'])).toEqual(new Map());
+      await store.close();
+      expect(await client.db(database).listCollections().toArray()).toEqual([]);
+    });
+
+    it('names the store, never the password, when the server refuses a command', async () => {
+      const database = nextDatabase();
+      // Two entries for one revision: the unique index on (agent_id, revision) cannot be built over them.
+      await client.db(database).collection('agent_config_history').insertMany([
+        { agent_id: 'twice', revision: 1, content_hash: 'a' },
+        { agent_id: 'twice', revision: 1, content_hash: 'b' },
+      ]);
+      const refused = async (target: string): Promise<string> => {
+        const error = await openStore(target, { database }).then(
+          () => null,
+          (thrown: unknown) => thrown,
+        );
+        expect(error).toBeInstanceOf(StoreError);
+        return (error as Error).message;
+      };
+      const indexFailure = await refused(uri);
+      expect(indexFailure.startsWith(`store ${describeStoreUri(uri, database)}: `)).toBe(true);
+      expect(indexFailure).toMatch(/duplicate key|unique constraint/i);
+      // Credentials this server does not accept: refused by the server (authentication), still named without them.
+      const authFailure = await refused(uri.replace('mongodb://', 'mongodb://agent-user:hunter2@'));
+      expect(authFailure.startsWith(`store ${describeStoreUri(uri, database)}: `)).toBe(true);
+      expect(authFailure).not.toContain('hunter2');
+      expect(authFailure).not.toContain('agent-user');
+    });
+
     it('refuses $-prefixed and dotted keys before writing anything', async () => {
       const database = nextDatabase();
       const store = await openStore(uri, { database });
@@ -123,37 +216,10 @@ if (mongoUri === null) {
       await store.close();
     }, 90_000);
 
-    it('replaces a history entry orphaned by a crash between history and configuration', async () => {
-      const database = nextDatabase();
-      const store = await openStore(uri, { database });
-      await store.writeAgents([writeOf(sampleAgent('o', 'one'), null, new Date('2025-01-01T00:00:00Z'))]);
-      await client
-        .db(database)
-        .collection('agent_config_history')
-        .insertOne({ agent_id: 'o', revision: 2, content_hash: 'hash-abandoned', definition: {}, created_at: new Date(0), action: 'update' });
-      await store.writeAgents([writeOf(sampleAgent('o', 'two'), 1, new Date('2025-01-02T00:00:00Z'))]);
-      expect((await store.history('o')).map((entry) => [entry.revision, entry.content_hash])).toEqual([
-        [1, 'hash-one'],
-        [2, 'hash-two'],
-      ]);
-      await store.close();
-    });
-
-    it('creates an agent at revision 1 over a first history entry orphaned by a crash before its configuration', async () => {
-      const database = nextDatabase();
-      const store = await openStore(uri, { database });
-      await client
-        .db(database)
-        .collection('agent_config_history')
-        .insertOne({ _id: 'n@1', agent_id: 'n', revision: 1, content_hash: 'hash-abandoned', definition: {}, created_at: new Date(0), action: 'create' } as never);
-      expect(await store.writeAgents([writeOf(sampleAgent('n', 'one'), null, new Date())])).toEqual([{ agent_id: 'n', status: 'written', revision: 1 }]);
-      expect((await store.history('n')).map((entry) => [entry.revision, entry.content_hash])).toEqual([[1, 'hash-one']]);
-      await store.close();
-    });
-
     // Creates race on the unique index, which both MongoDB and FerretDB enforce atomically. (FerretDB v1
     // evaluates a conditional replace non-atomically, so racing updates are left to the apply lock there.)
-    it('lets exactly one of two writers racing to create an agent win, keeping only the winner in history', async () => {
+    // Without the apply lock (agentctl's commands always hold it), the loser's entry stays when the winner continued after it.
+    it('lets exactly one of two writers racing to create an agent win; history runs from 1 without a hole and ends with the winner', async () => {
       const database = nextDatabase();
       const [first, second] = await Promise.all([openStore(uri, { database }), openStore(uri, { database })]);
       for (let round = 1; round <= 5; round += 1) {
@@ -165,7 +231,9 @@ if (mongoUri === null) {
         expect([a[0]?.status, b[0]?.status].sort()).toEqual(['conflict', 'written']);
         const stored = await first.getAgent(agentId);
         const history = await first.history(agentId);
-        expect(history.map((entry) => [entry.revision, entry.content_hash])).toEqual([[1, stored?.meta.content_hash]]);
+        const revision = stored?.meta.revision ?? 0;
+        expect(history.map((entry) => entry.revision)).toEqual(Array.from({ length: revision }, (_, i) => i + 1));
+        expect(history.at(-1)?.content_hash).toBe(stored?.meta.content_hash);
       }
       await Promise.all([first.close(), second.close()]);
     });

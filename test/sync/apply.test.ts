@@ -27,8 +27,8 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     await storeCase.dispose();
   });
 
-  const apply = async (agents: ReturnType<typeof desired>[], extra: Partial<ApplyOptions> & { prune?: boolean; allBodies?: boolean } = {}): Promise<SyncPlan> => {
-    const plan = await planAgainstStore(store, agents, { prune: extra.prune ?? false, allBodies: extra.allBodies ?? false });
+  const apply = async (agents: ReturnType<typeof desired>[], extra: Partial<ApplyOptions> & { prune?: boolean } = {}): Promise<SyncPlan> => {
+    const plan = await planAgainstStore(store, agents, { prune: extra.prune ?? false });
     return applyPlan(store, plan, { ...options, ...extra });
   };
 
@@ -67,7 +67,7 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
 
   it('turns a lost conditional write into a conflict and never overwrites', async () => {
     await apply([desired(definition('alpha'))]);
-    const plan = await planAgainstStore(store, [desired(definition('alpha', { version: '2.0.0' }))], { prune: false, allBodies: false });
+    const plan = await planAgainstStore(store, [desired(definition('alpha', { version: '2.0.0' }))], { prune: false });
     // Someone else applies in between.
     const theirs = definition('alpha', { version: '3.0.0' });
     await applyPlan(store, planSync([desired(theirs)], [{ state: (await store.listStates())[0]! }], { prune: false }), options);
@@ -81,23 +81,54 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     await storeCase.editOutOfBand('alpha', 'enabled', false, { touch: true });
     await storeCase.editOutOfBand('beta', 'agent_type', 'sales', { touch: false });
 
-    // alpha: seen from the timestamps alone. beta: body edited in place, seen when the body is read (diff reads all).
-    const refused = await apply([desired(definition('alpha')), desired(definition('beta'))], { allBodies: true });
+    // alpha: seen from the timestamps alone. beta: body edited in place with hash and timestamps left alone, seen by the store's check.
+    const refused = await apply([desired(definition('alpha')), desired(definition('beta'))]);
     expect(refused.changes.map((c) => [c.agent_id, c.action])).toEqual([
       ['alpha', 'drift'],
       ['beta', 'drift'],
     ]);
     expect(refused.changes[0]?.diffs).toEqual([{ path: '/enabled', before: false, after: true }]);
+    expect(refused.changes[1]).toMatchObject({ drift_reason: 'stored body no longer matches the hash agentctl recorded', diffs: [{ path: '/agent_type', before: 'sales', after: 'support' }] });
+    expect((await store.getAgent('beta'))?.definition.agent_type).toBe('sales');
     expect((await store.getAgent('alpha'))?.definition.enabled).toBe(false);
     expect(await store.history('alpha')).toHaveLength(1);
 
-    const forced = await apply([desired(definition('alpha')), desired(definition('beta'))], { allBodies: true, force: true });
+    const forced = await apply([desired(definition('alpha')), desired(definition('beta'))], { force: true });
     expect(forced.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
       ['alpha', 'update', 2],
       ['beta', 'update', 2],
     ]);
     expect((await store.getAgent('alpha'))?.definition.enabled).toBe(true);
-    expect(summarize(await apply([desired(definition('alpha')), desired(definition('beta'))], { allBodies: true }))).toMatchObject({ unchanged: 2, drift: 0 });
+    expect((await store.getAgent('beta'))?.definition.agent_type).toBe('support');
+    expect(summarize(await apply([desired(definition('alpha')), desired(definition('beta'))]))).toMatchObject({ unchanged: 2, drift: 0 });
+  });
+
+  it('reports as drift a recorded hash rewritten behind agentctl to claim the files\' content over an older body', async () => {
+    await apply([desired(definition('alpha'))]);
+    const wanted = desired(definition('alpha', { version: '2.0.0' }));
+    await storeCase.setHashOutOfBand('alpha', wanted.content_hash);
+    const refused = await apply([wanted]);
+    expect(refused.changes).toMatchObject([{ agent_id: 'alpha', action: 'drift', revision: 1, drift_reason: 'stored body no longer matches the hash agentctl recorded' }]);
+    expect(refused.changes[0]?.diffs).toEqual([{ path: '/version', before: '1.0.0', after: '2.0.0' }]);
+    expect((await store.getAgent('alpha'))?.definition.version).toBe('1.0.0');
+    const forced = await apply([wanted], { force: true });
+    expect(forced.changes).toMatchObject([{ agent_id: 'alpha', action: 'update', revision: 2 }]);
+    expect((await store.getAgent('alpha'))?.definition.version).toBe('2.0.0');
+  });
+
+  it('re-creates an agent removed behind agentctl after its last revision, keeping its history', async () => {
+    await apply([desired(definition('alpha'))]);
+    await apply([desired(definition('alpha', { version: '1.1.0' }))]);
+    await storeCase.removeOutOfBand('alpha');
+    const plan = await planAgainstStore(store, [desired(definition('alpha'))], { prune: false });
+    expect(plan.changes).toMatchObject([{ agent_id: 'alpha', action: 'create', revision: 3, recreated_after: 2 }]);
+    const applied = await applyPlan(store, plan, options);
+    expect(applied.changes).toMatchObject([{ agent_id: 'alpha', action: 'create', revision: 3, recreated_after: 2 }]);
+    expect((await store.history('alpha')).map((entry) => [entry.revision, entry.action, entry.definition?.version])).toEqual([
+      [1, 'create', '1.0.0'],
+      [2, 'update', '1.1.0'],
+      [3, 'create', '1.0.0'],
+    ]);
   });
 
   it('prunes only agents agentctl manages, recording the deletion', async () => {
@@ -135,7 +166,7 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
 
   it('settles a conflict with an apply of the same content as unchanged', async () => {
     const wanted = desired(definition('alpha'));
-    const stale = await planAgainstStore(store, [wanted], { prune: false, allBodies: false });
+    const stale = await planAgainstStore(store, [wanted], { prune: false });
     await applyPlan(store, stale, options);
     const result = await applyPlan(store, stale, options);
     expect(result.changes).toMatchObject([{ agent_id: 'alpha', action: 'unchanged', revision: 1 }]);

@@ -131,7 +131,7 @@ describe.skipIf(ferretDbSkipReason !== '')('apply under faults (MongoDB wire pro
         expect(revisions.size).toBe(COUNT);
         const gapsOrDuplicates = [...revisions].filter(([, list]) => list.sort((a, b) => a - b).join(',') !== '1,2');
         expect(gapsOrDuplicates).toEqual([]);
-        // Each latest entry is the content the configuration holds (an orphan left by the killed apply was replaced, not kept beside).
+        // Each latest entry is the content the configuration holds (the entry the killed apply left ahead of its configuration was adopted, not written twice).
         const latest = history.filter((entry) => entry.revision === 2 && entry.content_hash !== expectedHashes.get(entry.agent_id));
         expect(latest).toEqual([]);
         expect(await db.collection('agentctl_locks').countDocuments()).toBe(0);

@@ -79,8 +79,8 @@ describe('apply under faults (embedded store, CLI as a child process)', () => {
   it('two applies at once: they serialize or one is refused naming the holder, never interleaving', async () => {
     const count = 2000;
     await writeAgents(dir, count, '1.0.0');
-    // The store exists already, as in CI: this is about two applies, not two processes creating the database file.
-    expect((await agentctl(dir, 'list')).code).toBe(0);
+    // No store yet: the two also race to create the database file, which is made complete under a temporary name
+    // and linked into place, so the loser of that race opens the winner's.
     const runs = await Promise.all([agentctl(dir, 'apply', '--json'), agentctl(dir, 'apply', '--json')]);
     for (const run of runs) {
       if (run.code !== 0) expect(run.stderr).toMatch(/^agentctl: another apply holds the lock: .+@.+ pid \d+ \(since .*\)\n$/);

@@ -11,6 +11,26 @@ describe('planSync', () => {
     expect(plan.changes[0]?.desired?.definition.agent_id).toBe('new');
   });
 
+  it('re-creates an agent the store has history of after its last revision, saying which', () => {
+    const plan = planSync([desired(definition('back')), desired(definition('new'))], [], { prune: false, lastRevisions: new Map([['back', 3]]) });
+    expect(plan.changes).toMatchObject([
+      { agent_id: 'back', action: 'create', revision: 4, stored_revision: null, recreated_after: 3 },
+      { agent_id: 'new', action: 'create', revision: 1 },
+    ]);
+    expect(plan.changes[1]).not.toHaveProperty('recreated_after');
+  });
+
+  it('reports a stored document that cannot be read as drift of that agent alone, managed or not', () => {
+    const unreadable = { state: stored(definition('broken')).state, unreadable: 'the stored document is not valid JSON' };
+    const unmanaged = { state: { ...stored(definition('api')).state, managed_by: undefined }, unreadable: 'the stored document is not a JSON object' };
+    const plan = planSync([desired(definition('broken')), desired(definition('api')), desired(definition('fine'))], [unreadable, unmanaged, stored(definition('fine'))], { prune: false });
+    expect(plan.changes.map((c) => [c.agent_id, c.action, c.drift_reason])).toEqual([
+      ['broken', 'drift', 'the stored document is not valid JSON'],
+      ['api', 'drift', 'the stored document is not a JSON object'],
+      ['fine', 'unchanged', undefined],
+    ]);
+  });
+
   it('leaves an agent unchanged when its hash matches, reading only the state', () => {
     const def = definition('same');
     const plan = planSync([desired(def)], [stored(def, { revision: 4, withBody: false })], { prune: false });
@@ -97,7 +117,9 @@ describe('bodiesNeeded', () => {
     const same = definition('same');
     const touched = definition('touched');
     const wanted = [desired(same), desired(definition('changed', { version: '2.0.0' })), desired(touched), desired(definition('new'))];
-    const states = [stored(same).state, stored(definition('changed')).state, stored(touched, { updatedAt: later }).state, stored(definition('other')).state];
-    expect(bodiesNeeded(wanted, states)).toEqual(['changed', 'touched']);
+    const views = [same, definition('changed'), touched, definition('other')].map((def) => stored(def, { withBody: false, ...(def === touched ? { updatedAt: later } : {}) }));
+    expect(bodiesNeeded(wanted, views)).toEqual(['changed', 'touched']);
+    // A body the snapshot already carries (or could not read) is not fetched again.
+    expect(bodiesNeeded(wanted, [stored(definition('changed')), { state: stored(touched).state, unreadable: 'the stored document is not valid JSON' }])).toEqual([]);
   });
 });

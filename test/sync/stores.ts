@@ -14,8 +14,15 @@ export interface StoreCase {
   uri: string;
   database?: string;
   open(): Promise<ConfigStore>;
-  /** Sets a top-level definition key directly in the database; `touch` also moves updated_at, as an API would. */
+  /**
+   * Sets a top-level definition key directly in the database; `touch` also moves updated_at, as an API would.
+   * Without it every other field stays as it was (SQLite: INSERT OR REPLACE of the whole row, which fires no UPDATE trigger).
+   */
   editOutOfBand(agentId: string, key: string, value: unknown, options: { touch: boolean }): Promise<void>;
+  /** Rewrites the recorded content hash alone, leaving the body and timestamps as they are. */
+  setHashOutOfBand(agentId: string, hash: string): Promise<void>;
+  /** Deletes the agent's configuration, leaving its history. */
+  removeOutOfBand(agentId: string): Promise<void>;
   /** Inserts an agent as an API would: the definition and timestamps only, no revision, hash or managed_by. */
   insertOutOfBand(definition: AgentDefinition): Promise<void>;
   dispose(): Promise<void>;
@@ -33,8 +40,21 @@ export async function sqliteCase(): Promise<StoreCase> {
     open: () => openStore(uri),
     async editOutOfBand(agentId, key, value, { touch }) {
       const db = new Database(path);
-      const updated = touch ? ', updated_at = updated_at + 1000' : '';
-      db.prepare(`UPDATE agent_configurations SET doc = json_set(doc, ?, json(?))${updated} WHERE agent_id = ?`).run(`$.${key}`, JSON.stringify(value), agentId);
+      db.prepare(
+        `INSERT OR REPLACE INTO agent_configurations (agent_id, revision, content_hash, doc, created_at, updated_at, applied_at, managed_by, source, doc_digest)
+         SELECT agent_id, revision, content_hash, json_set(doc, ?, json(?)), created_at, updated_at + ?, applied_at, managed_by, source, doc_digest
+           FROM agent_configurations WHERE agent_id = ?`,
+      ).run(`$.${key}`, JSON.stringify(value), touch ? 1000 : 0, agentId);
+      db.close();
+    },
+    async setHashOutOfBand(agentId, hash) {
+      const db = new Database(path);
+      db.prepare('UPDATE agent_configurations SET content_hash = ? WHERE agent_id = ?').run(hash, agentId);
+      db.close();
+    },
+    async removeOutOfBand(agentId) {
+      const db = new Database(path);
+      db.prepare('DELETE FROM agent_configurations WHERE agent_id = ?').run(agentId);
       db.close();
     },
     async insertOutOfBand(definition) {
@@ -67,6 +87,16 @@ export function mongoCase(): (() => Promise<StoreCase>) | null {
         const set: Record<string, unknown> = { [key]: value };
         if (touch) set.updated_at = new Date();
         await client.db(database).collection('agent_configurations').updateOne({ agent_id: agentId }, { $set: set });
+        await client.close();
+      },
+      async setHashOutOfBand(agentId, hash) {
+        const client = new MongoClient(uri);
+        await client.db(database).collection('agent_configurations').updateOne({ agent_id: agentId }, { $set: { content_hash: hash } });
+        await client.close();
+      },
+      async removeOutOfBand(agentId) {
+        const client = new MongoClient(uri);
+        await client.db(database).collection('agent_configurations').deleteOne({ agent_id: agentId });
         await client.close();
       },
       async insertOutOfBand(definition) {

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
@@ -36,6 +38,18 @@ describe('sync (load → validate → plan → apply)', () => {
     expect((await store.getAgent('alpha'))?.meta.source).toEqual({ file: 'agents/alpha.yaml' });
     const second = await sync({ store, cwd: dir });
     expect(second.plan && summarize(second.plan)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
+  });
+
+  it('exports nothing when a stored body claims another agent_id than the one it is stored under', async () => {
+    await writeAgent('alpha');
+    await sync({ store, cwd: dir });
+    const raw = new Database(join(dir, 'store.db'));
+    raw.prepare("UPDATE agent_configurations SET doc = json_set(doc, '$.agent_id', 'beta') WHERE agent_id = 'alpha'").run();
+    raw.close();
+    await expect(exportAgents(store, { outDir: 'out', cwd: dir, agentIds: [], force: false })).rejects.toThrow(
+      `sqlite:${join(dir, 'store.db')}: agent "alpha" holds a definition whose agent_id is "beta"; nothing was written`,
+    );
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('writes nothing when any definition is invalid, naming file and line', async () => {

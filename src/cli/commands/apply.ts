@@ -70,7 +70,7 @@ export function register(program: Command): void {
       let applied: SyncPlan;
       try {
         applied = await withStore(options, async (store) => {
-          const plan = await planAgainstStore(store, desired, { prune: options.prune === true, allBodies: false });
+          const plan = await planAgainstStore(store, desired, { prune: options.prune === true });
           return applyPlan(store, plan, {
             force: options.force === true,
             dryRun: options.dryRun === true,
@@ -78,7 +78,7 @@ export function register(program: Command): void {
             now: () => new Date(),
             ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
           });
-        });
+        }, { readOnly: options.dryRun === true });
       } finally {
         progress.stop();
       }

@@ -47,7 +47,7 @@ export function register(program: Command): void {
           }
           throw new CliError(error.message);
         }
-      });
+      }, { readOnly: true });
       const colors = createColors(process.stdout);
       for (const file of exported) process.stdout.write(`${colors.green('✔')} ${file.file}  ${colors.dim(`${file.agent_id} revision ${file.revision}`)}\n`);
       process.stdout.write(exported.length === 0 ? 'no agents in the store; nothing written\n' : `${exported.length} file${exported.length === 1 ? '' : 's'} written\n`);

@@ -56,7 +56,7 @@ export function register(program: Command): void {
         const { meta } = agent;
         const comment = `${agentId} in ${store.displayName}: revision ${meta.revision}, updated ${meta.updated_at.toISOString()}, source ${sourceText(meta.source)}`;
         return escapeControlCharacters(renderDefinitionYaml(agent.definition, { comment }));
-      });
+      }, { readOnly: true });
       process.stdout.write(text);
     });
 }

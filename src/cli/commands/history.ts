@@ -59,7 +59,7 @@ export function register(program: Command): void {
         const found = await store.history(agentId);
         if (found.length === 0) throw await unknownAgentError(store, agentId);
         return found;
-      });
+      }, { readOnly: true });
       const rows = entries.map((entry, index) => ({ entry, paths: changedPaths(entry, entries[index - 1]) }));
       if (options.json) {
         const json = rows.map(({ entry, paths }) => ({

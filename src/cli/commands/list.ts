@@ -25,7 +25,7 @@ export function register(program: Command): void {
   addStoreOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (options: ListOptions) => {
-      const { agents, where } = await withStore(options, async (store) => ({ agents: await store.listAgents(), where: store.displayName }));
+      const { agents, where } = await withStore(options, async (store) => ({ agents: await store.listAgents(), where: store.displayName }), { readOnly: true });
       if (options.json) {
         const rows = agents.map(({ definition, meta }) => ({
           agent_id: definition.agent_id,

@@ -61,8 +61,10 @@ const APPLIED: Record<PlannedChange['action'], ActionStyle> = {
 
 function detail(change: PlannedChange, applied: boolean): string {
   switch (change.action) {
-    case 'create':
-      return `revision ${change.revision}${change.desired ? `  from ${change.desired.source.file}` : ''}`;
+    case 'create': {
+      const kept = change.recreated_after === undefined ? '' : ` (history kept through revision ${change.recreated_after})`;
+      return `revision ${change.revision}${kept}${change.desired ? `  from ${change.desired.source.file}` : ''}`;
+    }
     case 'update':
       return `revision ${change.stored_revision} → ${change.revision}`;
     case 'delete':
@@ -76,9 +78,13 @@ function detail(change: PlannedChange, applied: boolean): string {
   }
 }
 
+/** A create of an agent whose history the store kept (it was deleted, or removed behind agentctl's back). */
+const RECREATE = { planned: 're-create', applied: 're-created' };
+
 /** Agent ids, paths and values come from files and the store: escaped before any color is added. */
 function renderChange(change: PlannedChange, applied: boolean, colors: Colors): string {
-  const style = (applied ? APPLIED : PLANNED)[change.action];
+  const base = (applied ? APPLIED : PLANNED)[change.action];
+  const style = change.action === 'create' && change.recreated_after !== undefined ? { ...base, label: applied ? RECREATE.applied : RECREATE.planned } : base;
   const paint = colors[style.color];
   const safe = escapeControlCharacters;
   const lines = [`${paint(`${style.mark} ${style.label}`)}  ${colors.bold(safe(change.agent_id))}  ${colors.dim(safe(detail(change, applied)))}`];
