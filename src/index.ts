@@ -28,8 +28,8 @@ export {
   linearRegExp,
 } from './fieldtypes/index.js';
 export type { ParseResult } from './definition/document.js';
-export type { ParseLimits } from './definition/parse.js';
-export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/parse.js';
+export type { ParseLimits } from './definition/yaml/parse.js';
+export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/yaml/parse.js';
 export { validateDefinitions, validateDefinition } from './definition/validate.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';

@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DocumentLocation } from '../definition/document.js';
-import { composeDefinitionSource } from '../definition/parse.js';
+import { composeDefinitionSource } from '../definition/yaml/parse.js';
 import type { DiscoveredFile } from '../files/discover.js';
 import { checkDefinitionFile } from './check-files.js';
 import type { CheckedFile } from './check-files.js';

@@ -8,7 +8,7 @@
  * everything else is rejected with a reason, and the merged result is
  * validated again with the same schema and rules as a file.
  */
-import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/yaml/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import {
   DEFAULT_SESSION_OVERRIDE_ALLOW,

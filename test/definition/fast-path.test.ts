@@ -12,8 +12,8 @@ import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { generateAgents } from '../../bench/validate/generate.js';
 import type { DefinitionDocument, ParseResult } from '../../src/definition/document.js';
-import { parseCleanDefinitionSource } from '../../src/definition/fast-parse.js';
-import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseCleanDefinitionSource } from '../../src/definition/yaml/fast-parse.js';
+import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 
 const repo = resolve(import.meta.dirname, '../..');

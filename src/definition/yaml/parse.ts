@@ -10,12 +10,12 @@
  * source positions that problems and edits need.
  */
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
-import type { DefinitionDocument, ParseResult, SourcePosition } from './document.js';
+import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
-import { createLineLocator } from './line-index.js';
-import type { LineLocator } from './line-index.js';
-import type { Problem, Severity } from './problem.js';
+import { isUnstorableKey, PROTOTYPE_KEYS } from '../key-rules.js';
+import { createLineLocator } from '../line-index.js';
+import type { LineLocator } from '../line-index.js';
+import type { Problem, Severity } from '../problem.js';
 import { yamlLibrary } from './yaml-library.js';
 
 export interface ParseLimits {
