@@ -7,7 +7,9 @@
  * Two paths give the same result. The fast one (fast-parse.ts, js-yaml) takes
  * the simple, clean files most runs see; everything else, and every problem,
  * comes from composing with the `yaml` package here, which also keeps the
- * source positions that problems and edits need.
+ * source positions that problems and edits need. Both parsers are pinned
+ * exactly in package.json: the differential test (test/definition/fast-path.test.ts)
+ * records the versions it passed with and fails on an upgrade until it is re-run.
  */
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
