@@ -30,7 +30,7 @@ export {
 export type { ParseResult } from './definition/document.js';
 export type { ParseLimits } from './definition/yaml/parse.js';
 export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/yaml/parse.js';
-export { validateDefinitions, validateDefinition } from './definition/validate.js';
+export { validateDefinitions, validateDefinition, validateDefinitionValue } from './definition/validate.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
 export { loadDefinitions, visitDefinitions } from './files/load.js';
@@ -50,7 +50,7 @@ export { createAgentFile, initProject, renderNewAgent } from './edit/new-agent.j
 export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
 export { StructuredStreamExtractor } from './worker/structured-stream.js';
 export type { MergedOverrides, RejectedOverride, SessionDefinition } from './worker/overrides.js';
-export { mergeOverrides, applySessionOverrides, validateDefinitionValue } from './worker/overrides.js';
+export { mergeOverrides, applySessionOverrides } from './worker/overrides.js';
 export { DEFAULT_SESSION_OVERRIDE_ALLOW } from './definition/session-overrides.js';
 export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';
