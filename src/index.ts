@@ -34,6 +34,9 @@ export { validateDefinitions, validateDefinition, validateDefinitionValue } from
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
 export { loadDefinitions, visitDefinitions } from './files/load.js';
+// The check validate, diff, apply and sync() run: files on threads for a large tree, problems sorted.
+export type { CheckOptions, CheckResult, CheckedDefinition } from './check/check-files.js';
+export { checkDefinitions } from './check/check-files.js';
 export type { AtomicWriteOptions } from './files/atomic-write.js';
 export { writeFileAtomic } from './files/atomic-write.js';
 export type { AgentEdit, FieldChanges } from './edit/agent-edits.js';
