@@ -39,7 +39,7 @@ export interface CheckResult<Document extends DocumentLocation = DocumentLocatio
   documents: Document[];
   /** Every problem found, sorted by file, line, column. */
   problems: Problem[];
-  /** File → text, for code frames: every file with documents, or (checked in threads) every file with a problem. */
+  /** File → text, for code frames: every file with documents, except that of the files a worker thread checked only those with a problem or a duplicated agent_id come back. */
   sources: Map<string, string>;
 }
 
