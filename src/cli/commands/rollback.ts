@@ -48,7 +48,7 @@ async function rollback(store: ConfigStore, agentId: string, to: number | undefi
   if (current !== null && current.meta.content_hash === target.content_hash) {
     throw new CliError(`${agentId} revision ${current.meta.revision} already equals revision ${target.revision}; nothing to roll back`);
   }
-  const [{ contentHash }, { lockHolder }] = await Promise.all([import('../../sync/hash.js'), import('../../sync/holder.js')]);
+  const [{ contentHash }, { lockHolder }] = await Promise.all([import('../../sync/hash.js'), import('../../sync/lock.js')]);
   const holder = lockHolder();
   await store.acquireLock(holder, LOCK_TTL_MS);
   try {
