@@ -56,7 +56,8 @@ export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';
 export type * from './worker/room-messages.js';
 export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-messages.js';
-// Sync: plan (pure) and apply, and the whole load → validate → plan → apply in one call.
+// Sync: plan (pure) and apply, the whole load → validate → plan → apply in one call, and the other writes
+// (rollback, live edits), all through one store-write path under one lock.
 export type { DesiredAgent, StoredView, PlanAction, PlannedChange, SyncPlan, PlanSummary } from './sync/plan.js';
 export { planSync, summarize, hasPendingChanges, planSucceeded } from './sync/plan.js';
 export type { ValueChange } from './sync/json-diff.js';
@@ -66,6 +67,8 @@ export type { ApplyOptions, ApplyProgress, ApplyOutcome, AppliedChange, ApplyRes
 export { applyPlan, summarizeApply, applySucceeded, InvalidPlanError } from './sync/apply.js';
 export type { ApplyLease, ApplyLockOptions } from './sync/lock.js';
 export { withApplyLock, lockHolder } from './sync/lock.js';
+export type { RollbackOptions, RollbackResult } from './sync/rollback.js';
+export { rollbackAgent, AgentNotInStoreError, NoRollbackTargetError } from './sync/rollback.js';
 export { planAgainstStore, readStored } from './sync/read.js';
 export type { LoadedDesired } from './sync/desired.js';
 export { loadDesired } from './sync/desired.js';

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentDefinition } from '../../src/definition/types.js';
 import type { ConfigStore } from '../../src/store/types.js';
 import { LockHeldError } from '../../src/store/types.js';
+import { AgentNotInStoreError, NoRollbackTargetError, rollbackAgent } from '../../src/sync/rollback.js';
 import { applyDesired } from '../../src/sync/sync.js';
 import { deadPid, definition, desired } from './fixtures.js';
 import { storeCases, type StoreCase } from './stores.js';
@@ -18,6 +20,7 @@ const OTHER = 'alice@build-7 pid 4242';
 /** Each writer changes alpha (at revision 2) to a third revision. */
 const writers: Array<[string, (store: ConfigStore, holder: string) => Promise<unknown>]> = [
   ['apply', (store, holder) => applyDesired(store, [desired(definition('alpha', { version: '3.0.0' }))], { holder })],
+  ['rollback', (store, holder) => rollbackAgent(store, 'alpha', { holder })],
 ];
 
 describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
@@ -70,6 +73,91 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
       await write(store, ME);
       expect((await store.getAgent('alpha'))?.meta.revision).toBe(3);
       expect(await lockIsFree()).toBe(true);
+    });
+  });
+
+  /** The store, but the first read of an agent is followed at once by another writer's apply: as if it ran between read and write. */
+  const racedBy = async (theirs: AgentDefinition): Promise<{ store: ConfigStore; close(): Promise<void> }> => {
+    const other = await storeCase.open();
+    let raced = false;
+    const afterRead = async <T>(read: T): Promise<T> => {
+      if (!raced) {
+        raced = true;
+        await applyDesired(other, [desired(theirs)], { holder: OTHER });
+      }
+      return read;
+    };
+    const racing = new Proxy(store, {
+      get(target, property) {
+        if (property === 'getAgents') return async (ids: readonly string[]) => afterRead(await target.getAgents(ids));
+        if (property === 'getAgent') return async (id: string) => afterRead(await target.getAgent(id));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { store: racing, close: () => other.close() };
+  };
+
+  describe('rollback', () => {
+    it('writes the revision before the current one as a new revision, noted in history, with its source', async () => {
+      const { change, restored, replaced } = await rollbackAgent(store, 'alpha', { holder: ME });
+      expect(change).toMatchObject({ agent_id: 'alpha', action: 'update', revision: 3, diffs: [{ path: '/version', before: '2.0.0', after: '1.0.0' }] });
+      expect(restored.revision).toBe(1);
+      expect(replaced?.meta.revision).toBe(2);
+      expect((await store.getAgent('alpha'))?.definition).toEqual(definition('alpha'));
+      expect((await store.history('alpha')).at(-1)).toMatchObject({ revision: 3, action: 'rollback', note: 'rollback to 1', source: { file: 'agents/alpha.yaml' } });
+    });
+
+    it('records the source it is given instead of the restored revision\'s', async () => {
+      await rollbackAgent(store, 'alpha', { holder: ME, source: { file: 'agents/alpha.yaml', commit: 'abc123' } });
+      expect((await store.getAgent('alpha'))?.meta.source).toEqual({ file: 'agents/alpha.yaml', commit: 'abc123' });
+      expect((await store.history('alpha')).at(-1)?.source).toEqual({ file: 'agents/alpha.yaml', commit: 'abc123' });
+    });
+
+    it('re-creates a deleted agent after its last revision', async () => {
+      await applyDesired(store, [], { holder: ME, prune: true });
+      const { change } = await rollbackAgent(store, 'alpha', { holder: ME, to: 2 });
+      expect(change).toMatchObject({ action: 'create', revision: 4, recreated_after: 3 });
+      expect((await store.getAgent('alpha'))?.definition.version).toBe('2.0.0');
+      expect((await store.history('alpha')).map((entry) => [entry.revision, entry.action])).toEqual([
+        [1, 'create'],
+        [2, 'update'],
+        [3, 'delete'],
+        [4, 'rollback'],
+      ]);
+    });
+
+    it('is conditional: another writer between read and write makes a conflict, and nothing is written', async () => {
+      const theirs = definition('alpha', { version: '3.0.0' });
+      const raced = await racedBy(theirs);
+      try {
+        const { change } = await rollbackAgent(raced.store, 'alpha', { holder: ME });
+        expect(change).toMatchObject({ agent_id: 'alpha', action: 'conflict', revision: 3 });
+      } finally {
+        await raced.close();
+      }
+      expect((await store.getAgent('alpha'))?.definition).toEqual(theirs);
+      expect(await revisions()).toEqual([1, 2, 3]);
+    });
+
+    it('is a conflict, writing nothing, when the store moved past the revision the caller saw', async () => {
+      const { change } = await rollbackAgent(store, 'alpha', { holder: ME, expectedRevision: 1 });
+      expect(change).toMatchObject({ action: 'conflict', revision: 2 });
+      expect(await revisions()).toEqual([1, 2]);
+    });
+
+    it('writes nothing when the store already holds that revision\'s content', async () => {
+      const { change } = await rollbackAgent(store, 'alpha', { holder: ME, to: 2 });
+      expect(change).toMatchObject({ action: 'unchanged', revision: 2 });
+      expect(await revisions()).toEqual([1, 2]);
+    });
+
+    it('names what is missing: an agent without history, a revision that is not there', async () => {
+      await expect(rollbackAgent(store, 'ghost', { holder: ME })).rejects.toThrow(new AgentNotInStoreError('ghost', store.displayName));
+      const error = await rollbackAgent(store, 'alpha', { holder: ME, to: 7 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(NoRollbackTargetError);
+      expect((error as Error).message).toBe('alpha has no revision 7 to roll back to (revisions with a definition: 1, 2)');
+      expect(await revisions()).toEqual([1, 2]);
     });
   });
 });
