@@ -69,6 +69,8 @@ export type { ApplyLease, ApplyLockOptions } from './sync/lock.js';
 export { withApplyLock, lockHolder } from './sync/lock.js';
 export type { RollbackOptions, RollbackResult } from './sync/rollback.js';
 export { rollbackAgent, AgentNotInStoreError, NoRollbackTargetError } from './sync/rollback.js';
+export type { LiveEdit, LiveEditOptions } from './sync/live-edit.js';
+export { writeLiveEdits, AgentsNotStoredError, LiveEditRefusedError } from './sync/live-edit.js';
 export { planAgainstStore, readStored } from './sync/read.js';
 export type { LoadedDesired } from './sync/desired.js';
 export { loadDesired } from './sync/desired.js';

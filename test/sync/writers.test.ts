@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import type { ConfigStore } from '../../src/store/types.js';
 import { LockHeldError } from '../../src/store/types.js';
+import { AgentsNotStoredError, LiveEditRefusedError, writeLiveEdits, type LiveEdit } from '../../src/sync/live-edit.js';
 import { AgentNotInStoreError, NoRollbackTargetError, rollbackAgent } from '../../src/sync/rollback.js';
 import { applyDesired } from '../../src/sync/sync.js';
 import { deadPid, definition, desired } from './fixtures.js';
@@ -17,10 +18,14 @@ import { storeCases, type StoreCase } from './stores.js';
 const ME = 'me@test-runner pid 1';
 const OTHER = 'alice@build-7 pid 4242';
 
+const tracingOff = (stored: AgentDefinition): AgentDefinition => ({ ...stored, tracing_config: { enabled: false } });
+const liveEdit = (change: LiveEdit['change'] = tracingOff, extra: Partial<LiveEdit> = {}): LiveEdit => ({ agentId: 'alpha', change, source: { file: 'agents/alpha.yaml' }, ...extra });
+
 /** Each writer changes alpha (at revision 2) to a third revision. */
 const writers: Array<[string, (store: ConfigStore, holder: string) => Promise<unknown>]> = [
   ['apply', (store, holder) => applyDesired(store, [desired(definition('alpha', { version: '3.0.0' }))], { holder })],
   ['rollback', (store, holder) => rollbackAgent(store, 'alpha', { holder })],
+  ['live edit', (store, holder) => writeLiveEdits(store, [liveEdit()], { holder, note: 'tracing off --live' })],
 ];
 
 describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
@@ -97,6 +102,61 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
     });
     return { store: racing, close: () => other.close() };
   };
+
+  describe('live edits', () => {
+    it('write a new revision from the stored body, with the note and source in history', async () => {
+      const [change] = await writeLiveEdits(store, [liveEdit()], { holder: ME, note: 'tracing off --live' });
+      expect(change).toMatchObject({ agent_id: 'alpha', action: 'update', revision: 3, diffs: [{ path: '/tracing_config', after: { enabled: false } }] });
+      const stored = await store.getAgent('alpha');
+      expect(stored?.definition).toEqual({ ...definition('alpha', { version: '2.0.0' }), tracing_config: { enabled: false } });
+      expect(stored?.meta).toMatchObject({ revision: 3, managed_by: 'agentctl', source: { file: 'agents/alpha.yaml' } });
+      expect((await store.history('alpha')).at(-1)).toMatchObject({ revision: 3, action: 'update', note: 'tracing off --live' });
+    });
+
+    it('are conditional: another writer between read and write makes a conflict, and nothing is written', async () => {
+      const theirs = definition('alpha', { version: '3.0.0' });
+      const raced = await racedBy(theirs);
+      try {
+        const [change] = await writeLiveEdits(raced.store, [liveEdit()], { holder: ME });
+        expect(change).toMatchObject({ agent_id: 'alpha', action: 'conflict', revision: 3 });
+      } finally {
+        await raced.close();
+      }
+      expect((await store.getAgent('alpha'))?.definition).toEqual(theirs);
+      expect(await revisions()).toEqual([1, 2, 3]);
+      expect(await lockIsFree()).toBe(true);
+    });
+
+    it('are a conflict, writing nothing, when the store moved past the revision the caller saw', async () => {
+      const [change] = await writeLiveEdits(store, [liveEdit(tracingOff, { expectedRevision: 1 })], { holder: ME });
+      expect(change).toMatchObject({ agent_id: 'alpha', action: 'conflict', revision: 2 });
+      expect((await store.getAgent('alpha'))?.definition.tracing_config).toBeUndefined();
+      expect(await revisions()).toEqual([1, 2]);
+    });
+
+    it('write nothing (and take no lock) when the change leaves the stored definition as it is', async () => {
+      await store.acquireLock(OTHER, 60_000);
+      const [change] = await writeLiveEdits(store, [liveEdit((stored) => ({ ...stored }))], { holder: ME });
+      expect(change).toMatchObject({ agent_id: 'alpha', action: 'unchanged', revision: 2 });
+      expect(await revisions()).toEqual([1, 2]);
+    });
+
+    it('write nothing when any agent is not stored, naming the store and the agents', async () => {
+      const error = await writeLiveEdits(store, [liveEdit(), liveEdit(tracingOff, { agentId: 'ghost' })], { holder: ME }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AgentsNotStoredError);
+      expect((error as Error).message).toBe(`not in the store ${store.displayName}: ghost`);
+      expect(await revisions()).toEqual([1, 2]);
+    });
+
+    it('refuse a change that names another agent, which the store would file under that agent', async () => {
+      await applyDesired(store, [desired(definition('beta'))], { holder: ME });
+      const error = await writeLiveEdits(store, [liveEdit((stored) => ({ ...stored, agent_id: 'beta' }))], { holder: ME }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(LiveEditRefusedError);
+      expect((error as Error).message).toBe('refusing to write alpha to the store: its changed definition names agent_id "beta"; nothing was written');
+      expect(await revisions()).toEqual([1, 2]);
+      expect((await store.history('beta')).map((entry) => entry.revision)).toEqual([1]);
+    });
+  });
 
   describe('rollback', () => {
     it('writes the revision before the current one as a new revision, noted in history, with its source', async () => {
