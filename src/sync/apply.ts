@@ -13,7 +13,7 @@ export interface ApplyProgress {
 /** What happened to an agent: the planned action as carried out, or `conflict` when its conditional write lost a race. */
 export type ApplyOutcome = PlanAction | 'conflict';
 
-export const APPLY_OUTCOMES: readonly ApplyOutcome[] = [...PLAN_ACTIONS, 'conflict'];
+const APPLY_OUTCOMES: readonly ApplyOutcome[] = [...PLAN_ACTIONS, 'conflict'];
 
 /** A planned change as it ended up: `revision` is the one now stored (a forced drift becomes update or delete). */
 export interface AppliedChange extends Omit<PlannedChange, 'action'> {
