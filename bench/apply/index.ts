@@ -21,10 +21,10 @@ import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
 import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
-import { applyPlan } from '../../src/sync/apply.js';
+import { applyPlan, summarizeApply, type ApplyResult } from '../../src/sync/apply.js';
 import { loadDesired } from '../../src/sync/desired.js';
 import { contentHash } from '../../src/sync/hash.js';
-import { summarize, type DesiredAgent, type SyncPlan } from '../../src/sync/plan.js';
+import type { DesiredAgent } from '../../src/sync/plan.js';
 import { planAgainstStore } from '../../src/sync/read.js';
 import startMongoForTests from '../../test/setup/mongo.js';
 import { generateAgents } from '../validate/generate.js';
@@ -74,11 +74,11 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 
 async function applyStep(store: ConfigStore, name: string, step: string, desired: DesiredAgent[]): Promise<number> {
   const before = store.roundTrips;
-  const { value: plan, ms } = await timed(async (): Promise<SyncPlan> => {
+  const { value: plan, ms } = await timed(async (): Promise<ApplyResult> => {
     const planned = await planAgainstStore(store, desired, { prune: false });
     return applyPlan(store, planned, { force: false, dryRun: false, holder: 'bench', now: () => new Date() });
   });
-  const summary = summarize(plan);
+  const summary = summarizeApply(plan);
   const result = `${summary.create} created, ${summary.update} updated, ${summary.unchanged} unchanged, ${summary.conflict} conflicts`;
   rows.push({ store: name, step, agents: desired.length, ms, roundTrips: before === undefined ? undefined : (store.roundTrips ?? 0) - before, result });
   return ms;
