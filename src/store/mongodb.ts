@@ -9,6 +9,7 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, MongoClientOptions, ObjectId, WithId } from 'mongodb';
+import { findUnstorableKey } from '../definition/key-rules.js';
 import type { AgentDefinition } from '../definition/types.js';
 import { watchByPolling } from './poll-watch.js';
 import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from './revisions.js';
@@ -662,22 +663,11 @@ export class MongoConfigStore implements ConfigStore {
   }
 }
 
-/**
- * MongoDB refuses (or worse, misinterprets in queries) field names that start
- * with `$` or contain `.`; refuse them before anything is written.
- */
-export function assertStorableKeys(value: unknown, owner: string, pointer = ''): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, index) => assertStorableKeys(item, owner, `${pointer}/${index}`));
-  } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    for (const [key, child] of Object.entries(value)) {
-      if (key.startsWith('$') || key.includes('.')) {
-        throw new Error(
-          `${owner}: key ${JSON.stringify(key)} at ${pointer || '/'} cannot be stored in MongoDB (keys must not start with "$" or contain "."); rename it`,
-        );
-      }
-      assertStorableKeys(child, owner, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
-    }
+/** Refuses, before anything is written, a value holding a key MongoDB cannot store (the rule validate applies to definitions). */
+export function assertStorableKeys(value: unknown, owner: string): void {
+  const unstorable = findUnstorableKey(value);
+  if (unstorable) {
+    throw new Error(`${owner}: key ${JSON.stringify(unstorable.key)} at ${unstorable.pointer || '/'} cannot be stored in MongoDB (${unstorable.reason}); rename it`);
   }
 }
 
