@@ -9,10 +9,10 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, MongoClientOptions, ObjectId, WithId } from 'mongodb';
-import { findUnstorableKey } from '../definition/key-rules.js';
-import type { AgentDefinition } from '../definition/types.js';
-import { watchByPolling } from './poll-watch.js';
-import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from './revisions.js';
+import { findUnstorableKey } from '../../definition/key-rules.js';
+import type { AgentDefinition } from '../../definition/types.js';
+import { watchByPolling } from '../poll-watch.js';
+import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from '../revisions.js';
 import type {
   AgentDelete,
   AgentSnapshot,
@@ -26,10 +26,10 @@ import type {
   SourceInfo,
   StoredAgent,
   WriteResult,
-} from './types.js';
-import { LockHeldError, StoreError, StoreUnavailableError } from './types.js';
-import type { ParsedStoreUri } from './uri.js';
-import { describeStoreUri } from './uri.js';
+} from '../types.js';
+import { LockHeldError, StoreError, StoreUnavailableError } from '../types.js';
+import type { ParsedStoreUri } from '../uri.js';
+import { describeStoreUri } from '../uri.js';
 
 /** Operations per bulk request / ids per `$in`: round trips grow with N/1000. */
 const CHUNK_SIZE = 1000;
