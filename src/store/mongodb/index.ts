@@ -33,6 +33,8 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMs?: number;
   /** Create no indexes (a read-only user cannot). */
   readOnly?: boolean;
+  /** Called as the driver sends each command (command monitoring): how the benchmark and tests count round trips. */
+  onCommandStarted?: (commandName: string) => void;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface MongoStoreOptions {
  * timeout follows the server selection timeout unless the URI sets it.
  */
 function clientOptions(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions): MongoClientOptions {
-  const settings: MongoClientOptions = { monitorCommands: true, appName: 'agentctl' };
+  const settings: MongoClientOptions = { monitorCommands: options.onCommandStarted !== undefined, appName: 'agentctl' };
   const fromUri = Number(uri.options.get('serverselectiontimeoutms'));
   const selection = options.serverSelectionTimeoutMs ?? (Number.isFinite(fromUri) ? fromUri : undefined);
   if (options.serverSelectionTimeoutMs !== undefined || selection === undefined) settings.serverSelectionTimeoutMS = selection ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
@@ -72,15 +74,13 @@ export class MongoConfigStore implements ConfigStore {
   private readonly historyLog: HistoryLog;
   private readonly lease: ApplyLease;
   private readonly sessions: SessionDocs;
-  private commandsStarted = 0;
 
   constructor(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions) {
     this.displayName = describeStoreUri(uri.uri, options.database);
     this.readOnly = options.readOnly === true;
     this.client = new MongoClient(uri.uri, clientOptions(uri, options));
-    this.client.on('commandStarted', () => {
-      this.commandsStarted += 1;
-    });
+    const { onCommandStarted } = options;
+    if (onCommandStarted) this.client.on('commandStarted', (event) => onCommandStarted(event.commandName));
     this.db = this.client.db(options.database);
     const secrets = [uri.password, uri.username].filter((value): value is string => value !== undefined && value.length > 0);
     this.guard = storeGuard(this.displayName, secrets, () => this.db.command({ ping: 1 }));
@@ -90,11 +90,6 @@ export class MongoConfigStore implements ConfigStore {
     this.agents = new AgentConfigs(this.collections.configs, this.historyLog, profile);
     this.lease = new ApplyLease(this.collections.locks, this.displayName);
     this.sessions = new SessionDocs(this.collections.sessions, profile);
-  }
-
-  /** Commands sent to the server since the store was opened. */
-  get roundTrips(): number {
-    return this.commandsStarted;
   }
 
   async init(): Promise<void> {

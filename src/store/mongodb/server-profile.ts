@@ -49,7 +49,7 @@ const FERRETDB_ID_LOOKUPS = 20;
  */
 const FERRETDB_UPDATE_BATCH = 50;
 
-export const FERRETDB_V1: ServerProfile = {
+const FERRETDB_V1: ServerProfile = {
   name: 'ferretdb-v1',
   updateBatchSize: FERRETDB_UPDATE_BATCH,
   lookUpOneByOne: (count) => count <= FERRETDB_ID_LOOKUPS,
