@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { ConfigStore, SessionRecord } from '../../src/store/types.js';
 import { StoreError, StoreUnavailableError } from '../../src/store/types.js';
-import { describeStoreUri } from '../../src/store/uri.js';
+import { MongoConfigStore } from '../../src/store/mongodb/index.js';
+import { describeStoreUri, parseStoreUri } from '../../src/store/uri.js';
 import { renderDefinitionYaml } from '../../src/sync/export.js';
 import { sync } from '../../src/sync/sync.js';
 import { openCountingMongoStore } from '../support/round-trips.js';
@@ -274,6 +275,37 @@ if (mongoUri === null) {
       expect(updates.filter((result) => result.status === 'written' && result.revision === 2)).toHaveLength(120);
       await store.close();
     }, 90_000);
+
+    it('follows the server profile: on FerretDB v1, no change stream or TTL index is asked for and updates go 50 to a command', async () => {
+      const build = await client.db('admin').command({ buildInfo: 1 });
+      const ferretDb = typeof build.ferretdbVersion === 'string';
+      const database = nextDatabase();
+      const parsed = parseStoreUri(uri);
+      if (parsed.kind !== 'mongodb') throw new Error('expected a MongoDB URI');
+      const commands: string[] = [];
+      const store = new MongoConfigStore(parsed, { database, onCommandStarted: (name) => commands.push(name) });
+      await store.init();
+      try {
+        const sessionIndexes = (await client.db(database).collection('session_configurations').indexes()).map((index) => index.name);
+        expect(sessionIndexes.sort()).toEqual(ferretDb ? ['_id_', 'tenant_expiry'] : ['_id_', 'expires_at_ttl', 'tenant_expiry']);
+
+        await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`), null, new Date())));
+        commands.length = 0;
+        const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`, 'v2'), 1, new Date())));
+        expect(updates.filter((result) => result.status === 'written')).toHaveLength(120);
+        expect(commands.filter((name) => name === 'update')).toHaveLength(ferretDb ? 3 : 1);
+
+        commands.length = 0;
+        const stop = store.watch(() => undefined, { pollMs: 50 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await stop();
+        // FerretDB: straight to polling (finds of the states); MongoDB: the change stream's aggregate first.
+        expect(commands.includes('aggregate')).toBe(!ferretDb);
+        if (ferretDb) expect(commands.filter((name) => name === 'find').length).toBeGreaterThanOrEqual(2);
+      } finally {
+        await store.close();
+      }
+    });
 
     // Creates race on the unique index, which both MongoDB and FerretDB enforce atomically. (FerretDB v1
     // evaluates a conditional replace non-atomically, so racing updates are left to the apply lock there.)
