@@ -28,12 +28,15 @@ export {
   linearRegExp,
 } from './fieldtypes/index.js';
 export type { ParseResult } from './definition/document.js';
-export type { ParseLimits } from './definition/parse.js';
-export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/parse.js';
-export { validateDefinitions, validateDefinition } from './definition/validate.js';
+export type { ParseLimits } from './definition/yaml/parse.js';
+export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/yaml/parse.js';
+export { validateDefinitions, validateDefinition, validateDefinitionValue } from './definition/validate.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
 export { loadDefinitions, visitDefinitions } from './files/load.js';
+// The check validate, diff, apply and sync() run: files on threads for a large tree, problems sorted.
+export type { CheckOptions, CheckResult, CheckedDefinition } from './check/check-files.js';
+export { checkDefinitions } from './check/check-files.js';
 export type { AtomicWriteOptions } from './files/atomic-write.js';
 export { writeFileAtomic } from './files/atomic-write.js';
 export type { AgentEdit, FieldChanges } from './edit/agent-edits.js';
@@ -50,7 +53,7 @@ export { createAgentFile, initProject, renderNewAgent } from './edit/new-agent.j
 export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
 export { StructuredStreamExtractor } from './worker/structured-stream.js';
 export type { MergedOverrides, RejectedOverride, SessionDefinition } from './worker/overrides.js';
-export { mergeOverrides, applySessionOverrides, validateDefinitionValue } from './worker/overrides.js';
+export { mergeOverrides, applySessionOverrides } from './worker/overrides.js';
 export { DEFAULT_SESSION_OVERRIDE_ALLOW } from './definition/session-overrides.js';
 export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';

@@ -5,7 +5,7 @@
 import type { DefinitionDocument, DocumentLocation, SourcePosition } from './document.js';
 import { createLineLocator, type LineLocator } from './line-index.js';
 import type { Problem, Severity } from './problem.js';
-import { yamlLibrary } from './yaml-library.js';
+import { yamlLibrary } from './yaml/yaml-library.js';
 
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];

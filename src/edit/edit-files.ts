@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_PARSE_LIMITS } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { Problem } from '../definition/problem.js';
 import { removeLeftoverTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { FileLockedError, lockFiles, type HeldLocks } from '../files/file-lock.js';

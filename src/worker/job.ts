@@ -7,7 +7,7 @@
  * the same in a LiveKit job, in `agentctl chat` and in tests.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_PARSE_LIMITS } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { ConfigChange, SessionStore, StoredAgent } from '../store/types.js';
 import { diffJson } from '../sync/json-diff.js';

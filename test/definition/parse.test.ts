@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from '../../src/definition/parse.js';
+import { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 
 const FILE = 'agents/test.yaml';

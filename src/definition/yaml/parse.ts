@@ -7,15 +7,17 @@
  * Two paths give the same result. The fast one (fast-parse.ts, js-yaml) takes
  * the simple, clean files most runs see; everything else, and every problem,
  * comes from composing with the `yaml` package here, which also keeps the
- * source positions that problems and edits need.
+ * source positions that problems and edits need. Both parsers are pinned
+ * exactly in package.json: the differential test (test/definition/fast-path.test.ts)
+ * records the versions it passed with and fails on an upgrade until it is re-run.
  */
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
-import type { DefinitionDocument, ParseResult, SourcePosition } from './document.js';
+import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { PROTOTYPE_KEYS, unstorableKeyReason } from './key-rules.js';
-import { createLineLocator } from './line-index.js';
-import type { LineLocator } from './line-index.js';
-import type { Problem, Severity } from './problem.js';
+import { PROTOTYPE_KEYS, unstorableKeyReason } from '../key-rules.js';
+import { createLineLocator } from '../line-index.js';
+import type { LineLocator } from '../line-index.js';
+import type { Problem, Severity } from '../problem.js';
 import { yamlLibrary } from './yaml-library.js';
 
 export interface ParseLimits {
