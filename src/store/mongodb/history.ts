@@ -26,7 +26,7 @@ export type PresentRevisions = (agentIds: readonly string[]) => Promise<Map<stri
 /**
  * agent_config_history: append-only. MongoDB has no transactions, so an
  * entry is written before its configuration and, when the configuration
- * write is lost, withdrawn (see MongoConfigStore's writes); a crash between
+ * write is lost, withdrawn (see AgentConfigs in agents.ts); a crash between
  * the two leaves an entry ahead of its configuration, which `record` adopts
  * or continues after (`nextRevision`).
  */
