@@ -1,8 +1,8 @@
 /**
- * The apply benchmark from DESIGN.md, on both stores, as ratios measured in one
+ * The apply benchmark, on both stores, as ratios measured in one
  * run: N agents (default 10,000; BENCH_AGENTS) through planAgainstStore +
  * applyPlan for (1) a first apply into an empty store, (2) a no-op re-apply,
- * (3) an apply with one agent changed; against the seed's approach, a loop of
+ * (3) an apply with one agent changed; against the usual approach, a loop of
  * one upsert per agent (`updateOne(..., {upsert: true})` on MongoDB, one
  * autocommit `INSERT ... ON CONFLICT DO UPDATE` on SQLite).
  * Targets: round trips O(N/1000); the no-op reads only hashes and writes nothing.

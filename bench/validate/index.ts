@@ -1,5 +1,5 @@
 /**
- * The validate benchmarks from DESIGN.md, as ratios measured in one run so that
+ * The validate benchmarks, as ratios measured in one run so that
  * machine noise cancels out:
  *  (a) agentctl (library and CLI) vs a bare loop of YAML.parse + a compiled Ajv check, target <= 1.5x;
  *  (b) agentctl CLI vs ajv-cli on the same files, target: faster;

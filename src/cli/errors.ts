@@ -12,7 +12,7 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes from DESIGN.md: 0 ok, 1 invalid input or failed operation, 2 pending changes (diff --exit-code). */
+/** Exit codes: 0 ok, 1 invalid input or failed operation, 2 pending changes (diff --exit-code). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_CHANGES_PENDING = 2;

@@ -1,6 +1,7 @@
 /**
- * The agent definition as written in YAML: the seed's AgentConfiguration
- * (seeds/002 section 2.1) plus `stt_config`, minus the store-managed fields.
+ * The agent definition as written in YAML: the AgentConfiguration shape that
+ * existing readers of the store expect (same keys, same nesting) plus `stt_config`,
+ * minus the fields the store manages (ARCHITECTURE.md, "The store contract").
  * Keys are snake_case on purpose: these objects are stored verbatim.
  */
 
@@ -27,7 +28,7 @@ export interface FieldDefinition {
   field_name: string;
   field_type: string;
   description: string;
-  /** Defaults to true, as in the seed. */
+  /** Defaults to true. */
   required?: boolean;
   default?: JsonValue;
   constraints?: FieldConstraints;
@@ -142,7 +143,7 @@ export interface AgentDefinition {
 
 export const DEFAULT_RESPONSE_FIELD = 'system_response';
 
-/** Top-level sections, in the order the seed lists them (used for stable output). */
+/** Top-level sections, in the order definitions are written and exported (used for stable output). */
 export const DEFINITION_KEYS = [
   'agent_id',
   'agent_type',

@@ -5,7 +5,8 @@ import { closestMatch } from '../definition/suggest.js';
 /**
  * The edits operators make from the terminal, as pure functions from one
  * definition (plain data) to the next. Keys that are new get their place in
- * the seed's order, so that the YAML splice puts them where a person would.
+ * the order definitions are written in (DEFINITION_KEYS, FIELD_KEYS), so
+ * that the YAML splice puts them where a person would.
  */
 
 export const FIELD_KEYS = ['field_name', 'field_type', 'description', 'required', 'default', 'constraints', 'metadata'] as const;
@@ -102,7 +103,7 @@ function withFields(definition: JsonObject, fields: JsonValue[]): JsonObject {
   return { ...definition, schema_config: { ...schemaConfig, fields } };
 }
 
-/** A field definition with its keys in the seed's order and empty sections left out. */
+/** A field definition with its keys in FIELD_KEYS order and empty sections left out. */
 export function fieldDefinition(field: FieldDefinition): JsonObject {
   const constraints = withoutUndefined({ ...field.constraints });
   const metadata = withoutUndefined({ ...field.metadata });

@@ -2,7 +2,7 @@ import type { AgentDefinition } from '../definition/types.js';
 
 /**
  * The contract both store adapters (embedded SQLite, MongoDB) implement and
- * the shared conformance suite checks. Collections/tables follow DESIGN.md:
+ * the shared conformance suite checks (ARCHITECTURE.md, "The store contract"):
  * agent_configurations, agent_config_history, session_configurations, a lock.
  */
 

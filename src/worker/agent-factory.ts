@@ -1,5 +1,5 @@
 /**
- * The agent factory (seed §2.2): from a session's config, build the STT, LLM,
+ * The agent factory: from a session's config, build the STT, LLM,
  * TTS (and the VAD loaded in prewarm) and a `voice.Agent` whose LLM node asks
  * for the compiled JSON Schema and yields only the spoken field's text, as it
  * streams, to TTS and transcription; the instruction field tunes the voice,

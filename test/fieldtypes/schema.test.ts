@@ -13,7 +13,7 @@ import { compile, newAjv } from './ajv.js';
 import { pick, randomFieldType, seededRandom } from './generate.js';
 import type { Random } from './generate.js';
 
-/** Modelled on the seed's visa-interview schema, plus one field of each remaining type. */
+/** Modelled on a visa-interview agent's schema, plus one field of each remaining type. */
 const interview: SchemaConfig = {
   schema_id: 'visa_interview',
   fields: [

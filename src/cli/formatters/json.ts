@@ -2,7 +2,7 @@ import { hasErrors } from '../../definition/problem.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import type { ValidationReport } from './report.js';
 
-/** DESIGN.md's `validate --format json` object: exactly these keys, in this order. */
+/** The `validate --format json` object (the README's contract): exactly these keys, in this order. */
 export function formatJson(report: ValidationReport): string {
   const output = {
     ok: !hasErrors(report.problems),

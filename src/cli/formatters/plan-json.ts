@@ -8,7 +8,7 @@ export interface ChangesToPrint {
 }
 
 /**
- * DESIGN.md's `diff --json` / `apply --json` object, with one addition: a
+ * The `diff --json` / `apply --json` object (the README's contract), with one addition: a
  * create of an agent the store has history of carries `recreated_after`, the
  * last revision that history keeps (the action stays `create`).
  */
