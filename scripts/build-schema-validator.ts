@@ -1,8 +1,9 @@
 /**
  * Writes the agent schema's validator as standalone code next to the built
- * meta-schema module, so that `agentctl validate` neither imports Ajv's
- * compiler nor compiles the schema at start-up. Run by `npm run build` after
- * tsc; the output is build output (dist/), never committed.
+ * agent-schema module (dist/definition/agent-schema.js), so that `agentctl
+ * validate` neither imports Ajv's compiler nor compiles the schema at start-up.
+ * Run by `npm run build` after tsc; the output is build output (dist/), never
+ * committed.
  *
  *   node --import tsx scripts/build-schema-validator.ts [out-dir]   (default: dist/definition)
  */
@@ -10,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import standalone from 'ajv/dist/standalone/index.js';
-import { compileAgentSchema, createAgentSchemaAjv, PRECOMPILED_VALIDATOR_FILE } from '../src/definition/meta-schema.js';
+import { compileAgentSchema, createAgentSchemaAjv, PRECOMPILED_VALIDATOR_FILE } from '../src/definition/agent-schema.js';
 
 const standaloneCode = standalone.default;
 

@@ -52,7 +52,7 @@ export { createAgentFile, initProject, renderNewAgent } from './edit/new-agent.j
 // Worker pieces that need no LiveKit connection (the agent itself lives in dist/worker/entry.js).
 export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
 export { StructuredStreamExtractor } from './worker/structured-stream.js';
-export type { MergedOverrides, RejectedOverride, SessionDefinition } from './worker/overrides.js';
+export type { MergedOverrides, RejectedOverride, EffectiveDefinition } from './worker/overrides.js';
 export { mergeOverrides, applySessionOverrides } from './worker/overrides.js';
 export { DEFAULT_SESSION_OVERRIDE_ALLOW } from './definition/session-overrides.js';
 export type { PromptContext, RenderedPrompt } from './worker/prompt.js';

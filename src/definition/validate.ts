@@ -5,7 +5,7 @@
  * in memory (edits, export) and values (the worker's merged overrides).
  */
 import type { DefinitionDocument } from './document.js';
-import { checkAgainstSchema } from './meta-schema.js';
+import { checkAgainstSchema } from './agent-schema.js';
 import { compareProblems, type Problem } from './problem.js';
 import { checkDocumentRules, checkDuplicateAgentIds } from './rules.js';
 import type { AgentDefinition } from './types.js';

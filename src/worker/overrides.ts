@@ -142,13 +142,14 @@ export function mergeOverrides(base: AgentDefinition, overrides: unknown): Merge
   return { definition, applied, rejected };
 }
 
-export type SessionDefinition =
+/** The definition a session runs with: the stored one with its allowed overrides merged in, once it checks out. */
+export type EffectiveDefinition =
   | ({ ok: true } & MergedOverrides)
   /** The merged definition broke a schema or rule; `problems` say where (paths are JSON pointers). */
   | { ok: false; applied: string[]; rejected: RejectedOverride[]; problems: Problem[] };
 
 /** Merges the allowed overrides and validates the result; the stored definition is never changed. */
-export function applySessionOverrides(base: AgentDefinition, overrides: unknown): SessionDefinition {
+export function applySessionOverrides(base: AgentDefinition, overrides: unknown): EffectiveDefinition {
   const merged = mergeOverrides(base, overrides);
   if (merged.applied.length === 0) return { ok: true, ...merged };
   const problems = validateDefinitionValue(merged.definition, `${base.agent_id} with session overrides`).filter((problem) => problem.severity === 'error');
