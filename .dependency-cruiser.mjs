@@ -40,11 +40,11 @@ export default {
       to: { path: `^(src/files/|src/store/(sqlite|mongodb|open)|(node:)?(${IO_MODULES.join('|')})$)` },
     },
     {
-      name: 'library-root-is-top',
-      comment: 'src/index.ts re-exports the layers; nothing inside them imports it',
+      name: 'public-api-is-top',
+      comment: 'src/index.ts and src/api/ re-export the layers for the package; nothing inside the layers imports them',
       severity: 'error',
-      from: { path: '^src/.+/' },
-      to: { path: '^src/index\\.ts$' },
+      from: { path: '^src/.+/', pathNot: '^src/api/' },
+      to: { path: '^src/(index\\.ts$|api/)' },
     },
   ],
   options: {

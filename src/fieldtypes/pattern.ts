@@ -126,8 +126,8 @@ export const linearRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
     if (!compiled.ok) throw new Error(`pattern ${pattern} ${compiled.fault.reason}`);
     return compiled.matcher;
   },
-  // What standalone code (ajv/dist/standalone) calls instead: the same function, from the package.
-  { code: 'require("agentctl").linearRegExp' },
+  // What standalone code (ajv/dist/standalone) calls instead: the same function, from the package's fieldtypes entry.
+  { code: 'require("agentctl/fieldtypes").linearRegExp' },
 );
 
 /** `options` for an Ajv instance whose `pattern` keywords run on the linear-time engine. */

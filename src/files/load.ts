@@ -32,16 +32,25 @@ export interface LoadResult {
 
 export const DEFAULT_DEFINITION_PATHS: readonly string[] = ['agents'];
 
+/**
+ * Loads every definition file under `paths`, in file order. validate and the
+ * other commands check through src/check instead, which keeps of each file
+ * only what they report; this returns every parsed document.
+ */
 export async function loadDefinitions(paths: readonly string[] = DEFAULT_DEFINITION_PATHS, options: LoadOptions = {}): Promise<LoadResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
+  const discovery = await discoverDefinitionFiles(paths, cwd);
   const documents: DefinitionDocument[] = [];
-  const problems: Problem[] = [];
-  const visited = await visitDefinitions(paths, options, (loaded) => {
+  const problems: Problem[] = [...discovery.problems];
+  for (const file of discovery.files) {
+    const loaded = loadDefinitionFile(file, limits);
     documents.push(...loaded.documents);
     problems.push(...loaded.problems);
-  });
-  problems.push(...visited.problems);
+  }
+  if (documents.length === 0 && !problems.some((problem) => problem.severity === 'error')) problems.push(noDefinitionsProblem(paths, cwd));
   problems.sort(compareProblems);
-  return { files: visited.files, documents, problems };
+  return { files: discovery.files.map((file) => file.displayPath), documents, problems };
 }
 
 /** One definition file, loaded. */
@@ -49,37 +58,6 @@ export interface LoadedFile {
   documents: DefinitionDocument[];
   /** In no particular order. */
   problems: Problem[];
-}
-
-export interface VisitResult {
-  /** Every definition file found (display paths), including ones that could not be loaded. */
-  files: string[];
-  /** Problems found outside the files: paths that do not exist, no definitions at all. */
-  problems: Problem[];
-}
-
-/**
- * Loads the definitions file by file, in file order, handing each file to
- * `visit` and keeping nothing: a caller that needs only a summary of each
- * document (validate) need not hold every document in memory at once, which
- * for thousands of files costs more in garbage collection than parsing them.
- */
-export async function visitDefinitions(paths: readonly string[], options: LoadOptions, visit: (loaded: LoadedFile) => void): Promise<VisitResult> {
-  const cwd = options.cwd ?? process.cwd();
-  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...options.limits };
-  const discovery = await discoverDefinitionFiles(paths, cwd);
-  const isError = (problem: Problem): boolean => problem.severity === 'error';
-  let documentCount = 0;
-  let anyError = discovery.problems.some(isError);
-  for (const file of discovery.files) {
-    const loaded = loadDefinitionFile(file, limits);
-    documentCount += loaded.documents.length;
-    anyError ||= loaded.problems.some(isError);
-    visit(loaded);
-  }
-  const problems = [...discovery.problems];
-  if (documentCount === 0 && !anyError) problems.push(noDefinitionsProblem(paths, cwd));
-  return { files: discovery.files.map((file) => file.displayPath), problems };
 }
 
 /**

@@ -163,8 +163,8 @@ describe('linearPatternAjvOptions: Ajv on the linear-time engine', () => {
   it("keeps the caller's other code options; standalone code loads linearRegExp from the package (built dist/)", async () => {
     const ajv = new Ajv(linearPatternAjvOptions({ code: { source: true } }));
     const code = standalone.default(ajv, ajv.compile(schema));
-    expect(code).toContain('require("agentctl").linearRegExp');
-    // Inside the package, so that `require("agentctl")` resolves to it as it would for a dependent.
+    expect(code).toContain('require("agentctl/fieldtypes").linearRegExp');
+    // Inside the package, so that `require("agentctl/fieldtypes")` resolves to it as it would for a dependent.
     const file = join(REPO, 'dist', `standalone-pattern-test-${process.pid}.cjs`);
     await writeFile(file, `${code}\nconst started = performance.now();\nconst verdicts = [module.exports({ a: ${JSON.stringify(HOSTILE_VALUE)}, b: 'b' }), module.exports({ a: 'aa', b: 'b' })];\nprocess.stdout.write(JSON.stringify({ verdicts, ms: performance.now() - started }));\n`);
     try {

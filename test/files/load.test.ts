@@ -213,6 +213,19 @@ describe('loadDefinitions: reading', () => {
     ]);
   });
 
+  it('returns each document once, in file then document order, with the problems of files and of paths not found', async () => {
+    await write('agents/b.yaml', 'agent_id: b\n---\nagent_id: c\n');
+    await write('agents/a.yaml', 'agent_id: a\n');
+    await write('agents/bad.yaml', 'agent_id: [unclosed\n');
+    const result = await loadDefinitions(['agents', 'missing'], { cwd: root });
+    expect(result.files).toEqual(['agents/a.yaml', 'agents/b.yaml', 'agents/bad.yaml']);
+    expect(result.documents.map((document) => `${document.file}#${document.index}:${document.agentId}`)).toEqual(['agents/a.yaml#0:a', 'agents/b.yaml#0:b', 'agents/b.yaml#1:c']);
+    expect(result.problems.map((problem) => [problem.code, problem.file])).toEqual([
+      ['yaml-syntax', 'agents/bad.yaml'],
+      ['path-not-found', 'missing'],
+    ]);
+  });
+
   it('loads many files with bounded concurrency, in a deterministic order', async () => {
     const count = 120;
     await Promise.all(

@@ -78,7 +78,7 @@ describe('the packed package in a fresh project (needs the npm registry)', () =>
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^\s+chat \[options\] <agent_id>/m);
     expect(help.stdout).toMatch(/^\s+worker \[options\] <mode> \[options\.\.\.\]/m);
-    const library = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('agentctl'); console.log(typeof m.validateDefinitions, typeof m.openStore, typeof m.StructuredStreamExtractor)"], consumer);
+    const library = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('agentctl'); const w = await import('agentctl/worker'); console.log(typeof m.validateDefinitions, typeof m.openStore, typeof w.StructuredStreamExtractor)"], consumer);
     expect(library).toEqual({ code: 0, stdout: 'function function function\n', stderr: '' });
   });
 
