@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +27,8 @@ const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const dataDir = join(root, 'bench/.data/agents');
 const relativeDataDir = relative(root, dataDir);
 const cli = join(root, 'bin/agentctl');
-const ajvCli = join(root, 'node_modules/ajv-cli/dist/index.js');
+const require = createRequire(import.meta.url);
+const ajvCli = require.resolve('ajv-cli/dist/index.js');
 const schemaPath = join(root, 'schemas/agent.schema.json');
 
 function median(values: number[]): number {

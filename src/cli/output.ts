@@ -11,7 +11,7 @@ export function isInteractive(stream: NodeJS.WriteStream = process.stdout, env: 
 }
 
 /** https://no-color.org: NO_COLOR (non-empty) turns color off; FORCE_COLOR turns it on even when piped. */
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR) return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true && env.TERM !== 'dumb';

@@ -3,7 +3,7 @@
  * built on first use only, so sources without problems never pay for it.
  * Columns count UTF-16 code units, as editors and the `yaml` package do.
  */
-export interface LinePosition {
+interface LinePosition {
   line: number;
   column: number;
 }

@@ -149,7 +149,7 @@ export function findSecretInText(text: string, keyName?: string): SecretMatch | 
 }
 
 /** Every credential-shaped span of `text`, by the same shapes (they may overlap). */
-export function findSecretsInText(text: string): SecretMatch[] {
+function findSecretsInText(text: string): SecretMatch[] {
   if (!mayHoldSecret(text)) return [];
   const found: SecretMatch[] = [];
   for (const shape of SECRET_SHAPES) {

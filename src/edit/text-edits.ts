@@ -50,7 +50,7 @@ export function isBlankLine(line: string): boolean {
   return line.trim().length === 0;
 }
 
-export function isCommentLine(line: string): boolean {
+function isCommentLine(line: string): boolean {
   return line.trimStart().startsWith('#');
 }
 

@@ -77,7 +77,7 @@ export function loadDefinitionFile(file: DiscoveredFile, limits: ParseLimits = D
   return parseDefinitionSource(read.text, file.displayPath, limits);
 }
 
-export type DecodeOutcome = { text: string } | { problem: Problem };
+type DecodeOutcome = { text: string } | { problem: Problem };
 
 /** A definition file's text, through the bounded read; `bom` says whether the bytes began with a UTF-8 BOM (dropped from `text`; an edit writes it back). */
 export function readDefinitionText(absolutePath: string, displayPath: string, maxBytes: number): { text: string; bom: boolean } | { problem: Problem } {
@@ -92,7 +92,7 @@ const lenientUtf8 = new TextDecoder('utf-8');
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** Decodes UTF-8 (a leading BOM is dropped); invalid bytes are an `encoding` problem at their position. */
-export function decodeDefinitionBytes(bytes: Uint8Array, file: string): DecodeOutcome {
+function decodeDefinitionBytes(bytes: Uint8Array, file: string): DecodeOutcome {
   try {
     return { text: strictUtf8.decode(bytes) };
   } catch {

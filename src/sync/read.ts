@@ -16,7 +16,7 @@ export function batches<T>(items: readonly T[], size: number = BATCH_SIZE): T[][
  * batched. diff and apply read exactly this, so they always agree; a no-op
  * apply on SQLite reads no body at all.
  */
-export async function readStored(store: ConfigStore, desired: readonly DesiredAgent[]): Promise<StoredView[]> {
+async function readStored(store: ConfigStore, desired: readonly DesiredAgent[]): Promise<StoredView[]> {
   const views = await store.snapshot();
   const bodies = new Map<string, StoredView['definition']>();
   for (const ids of batches(bodiesNeeded(desired, views))) {

@@ -36,7 +36,7 @@ function llmBaseUrl(config: LlmConfig, env: NodeJS.ProcessEnv): string | undefin
   return config.base_url ?? env.OPENAI_BASE_URL;
 }
 
-export function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): openai.LLM {
+function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): openai.LLM {
   return new openai.LLM({
     model: config.model,
     baseURL: llmBaseUrl(config, env),
@@ -45,7 +45,7 @@ export function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): openai.LLM
 }
 
 /** Per-request options: the schema, and sampling settings sent as given (the plugin drops a temperature of 0). */
-export function llmRequestOptions(config: LlmConfig, contract: OutputContract): Record<string, unknown> {
+function llmRequestOptions(config: LlmConfig, contract: OutputContract): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   if (contract.responseFormat) options.response_format = contract.responseFormat;
   if (config.temperature !== undefined) options.temperature = config.temperature;
@@ -103,7 +103,7 @@ export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv)
 }
 
 /** OpenAI's gpt-4o-mini-tts (and later) take free-text voice instructions; tts-1 and Deepgram do not. */
-export function ttsTakesInstructions(config: TtsConfig | undefined): boolean {
+function ttsTakesInstructions(config: TtsConfig | undefined): boolean {
   const model = config?.model ?? 'gpt-4o-mini-tts';
   return ttsProvider(config) === 'openai' && !model.startsWith('tts-1');
 }
@@ -159,7 +159,7 @@ function describeLlmFailure(errors: readonly Error[], target: LlmTarget): string
 }
 
 /** The text of the model's reply, delta by delta; throws LlmRequestError when the request failed. */
-export async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, options: Record<string, unknown>, target: LlmTarget): AsyncGenerator<string> {
+async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, options: Record<string, unknown>, target: LlmTarget): AsyncGenerator<string> {
   const errors: Error[] = [];
   let failed = false;
   const onError = (event: { error: Error; recoverable: boolean }) => {

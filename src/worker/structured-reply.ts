@@ -13,7 +13,7 @@ import type { AgentDefinition, SchemaConfig } from '../definition/types.js';
 import { compileOutputSchema, linearPatternAjvOptions, normalizeStrictOutput, responseFieldName, stripHiddenFields, type JsonSchema } from '../fieldtypes/index.js';
 import { StructuredStreamExtractor, type StructuredOutcome } from './structured-stream.js';
 
-export interface ResponseFormat {
+interface ResponseFormat {
   type: 'json_schema';
   json_schema: { name: string; strict: boolean; schema: JsonSchema };
 }

@@ -17,7 +17,7 @@ export interface TraceIdentity {
   userDetails: Record<string, unknown>;
 }
 
-export interface LlmTurnRecord {
+interface LlmTurnRecord {
   model: string;
   input: unknown;
   output: unknown;
@@ -27,7 +27,7 @@ export interface LlmTurnRecord {
   structured?: Record<string, unknown>;
 }
 
-export interface TtsRecord {
+interface TtsRecord {
   text: string;
   instructions?: string;
   startTime: Date;

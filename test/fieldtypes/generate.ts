@@ -41,7 +41,7 @@ function randomLiteralValue(random: Random): LiteralValue {
   }
 }
 
-export function randomLiteralValues(random: Random): LiteralValue[] {
+function randomLiteralValues(random: Random): LiteralValue[] {
   const values: LiteralValue[] = [];
   const wanted = 1 + Math.floor(random() * 5);
   for (let attempt = 0; values.length < wanted && attempt < 20; attempt++) {

@@ -46,7 +46,7 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
   });
 }
 
-export interface PackedFile {
+interface PackedFile {
   path: string;
 }
 

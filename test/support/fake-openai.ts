@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-export interface ScriptedReply {
+interface ScriptedReply {
   /** The assistant's whole content, streamed in pieces. */
   content: string;
   /** Characters per SSE chunk. */
@@ -30,7 +30,7 @@ export interface ScriptedReply {
 }
 
 /** One `/audio/transcriptions` request: its form fields, and the uploaded file. */
-export interface TranscriptionRequest {
+interface TranscriptionRequest {
   fields: Record<string, string>;
   fileName: string;
   fileType: string;
@@ -40,14 +40,14 @@ export interface TranscriptionRequest {
 }
 
 /** One `/audio/speech` request. */
-export interface SpeechRequest {
+interface SpeechRequest {
   body: Record<string, unknown>;
   authorization: string | undefined;
   /** When it arrived, for ordering against the chat stream. */
   at: number;
 }
 
-export interface RecordedCall {
+interface RecordedCall {
   method: string;
   path: string;
   authorization: string | undefined;
@@ -86,7 +86,7 @@ function wavOf(pcm: Buffer, sampleRate: number): Buffer {
 }
 
 /** One request as it arrived, headers and body included. */
-export interface ReceivedRequest {
+interface ReceivedRequest {
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;

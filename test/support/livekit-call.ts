@@ -142,7 +142,7 @@ export function peakOf(samples: Int16Array): number {
 /** Audio frames above this peak count as sound (the fake TTS tone peaks near 9,800). */
 const SOUND_PEAK = 2_000;
 
-export interface ReceivedTranscription {
+interface ReceivedTranscription {
   /** Who spoke: the participant identity the transcription is for. */
   speaker: string;
   trackId: string | undefined;

@@ -33,7 +33,7 @@ export interface StoreCase {
 
 let counter = 0;
 
-export async function sqliteCase(): Promise<StoreCase> {
+async function sqliteCase(): Promise<StoreCase> {
   const dir = await mkdtemp(join(tmpdir(), 'agentctl-sync-'));
   const path = join(dir, 'agentctl.db');
   const uri = `sqlite:${path}`;
@@ -76,7 +76,7 @@ export async function sqliteCase(): Promise<StoreCase> {
 }
 
 /** Null when no MongoDB server is available (the setup says why). */
-export function mongoCase(): (() => Promise<StoreCase>) | null {
+function mongoCase(): (() => Promise<StoreCase>) | null {
   const uri = inject('mongoUri');
   if (uri === null) return null;
   return async () => {
