@@ -190,44 +190,63 @@ describe('schema problems', () => {
     });
   });
 
-  it('missing-key: a required top-level section', () => {
-    const source = VALID.replace(/llm_config:[\s\S]*$/, '');
+  // One mistake each: the one problem it gives, at the key or value at fault (`at`: the text the problem starts at).
+  it.each([
+    {
+      title: 'missing-key: a required top-level section',
+      source: VALID.replace(/llm_config:[\s\S]*$/, ''),
+      expected: { code: 'missing-key', path: '/llm_config', message: 'missing required key "llm_config"', line: 1, column: 1 },
+    },
+    {
+      title: 'a misspelt required key is one problem (unknown-key), not also missing-key',
+      source: VALID.replace('  model: gpt-5-nano', '  modle: gpt-5-nano'),
+      expected: { code: 'unknown-key', path: '/llm_config/modle', suggestion: 'did you mean "model"?' },
+    },
+    {
+      title: 'invalid-type: names the expected type and what was found',
+      source: VALID.replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  temperature: hot\n'),
+      expected: { code: 'invalid-type', path: '/llm_config/temperature', message: 'llm_config.temperature must be a number (got "hot")' },
+      at: 'hot',
+    },
+    {
+      title: 'invalid-type: one problem for a value matching no branch of a union',
+      source: VALID.replace('  instructions: Hello.\n', '  instructions: Hello.\n  dynamic_vars:\n    company: [a, b]\n'),
+      expected: {
+        code: 'invalid-type',
+        path: '/prompt_config/dynamic_vars/company',
+        message: 'prompt_config.dynamic_vars.company must be a string, a number or true or false (got a list)',
+      },
+      at: '[a, b]',
+    },
+    {
+      title: 'invalid-type: a section left empty',
+      source: `${VALID}tts_config:\n`,
+      expected: { code: 'invalid-type', path: '/tts_config', message: 'tts_config must be a mapping (got an empty value)' },
+    },
+    {
+      title: 'out-of-range: temperature above 2, at the value',
+      source: VALID.replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  temperature: 3\n'),
+      expected: { code: 'out-of-range', path: '/llm_config/temperature', message: 'llm_config.temperature must be <= 2 (got 3)', line: 15, column: 16 },
+    },
+    {
+      title: 'out-of-range: an empty required string',
+      source: VALID.replace('agent_type: test', 'agent_type: ""'),
+      expected: { code: 'out-of-range', path: '/agent_type', message: 'agent_type must not be empty', line: 2, column: 13 },
+    },
+    {
+      title: 'invalid-format: a dynamic_vars key that is not a variable name, at the key',
+      source: VALID.replace('  instructions: Hello.\n', '  instructions: Hello.\n  dynamic_vars:\n    company-name: Acme\n'),
+      expected: {
+        code: 'invalid-format',
+        path: '/prompt_config/dynamic_vars/company-name',
+        message: 'key "company-name" in prompt_config.dynamic_vars must be a variable name like company_name (letters, digits and underscores)',
+        line: 7,
+        column: 5,
+      },
+    },
+  ])('$title', ({ source, expected, at }: { source: string; expected: Partial<Problem>; at?: string }) => {
     const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'missing-key', path: '/llm_config', message: 'missing required key "llm_config"', line: 1, column: 1 });
-  });
-
-  it('a misspelt required key is one problem (unknown-key), not also missing-key', () => {
-    const source = VALID.replace('  model: gpt-5-nano', '  modle: gpt-5-nano');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'unknown-key', path: '/llm_config/modle', suggestion: 'did you mean "model"?' });
-  });
-
-  it('invalid-type: names the expected type and what was found', () => {
-    const source = VALID.replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  temperature: hot\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'invalid-type',
-      path: '/llm_config/temperature',
-      message: 'llm_config.temperature must be a number (got "hot")',
-      ...locate(source, 'hot'),
-    });
-  });
-
-  it('invalid-type: one problem for a value matching no branch of a union', () => {
-    const source = VALID.replace('  instructions: Hello.\n', '  instructions: Hello.\n  dynamic_vars:\n    company: [a, b]\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'invalid-type',
-      path: '/prompt_config/dynamic_vars/company',
-      message: 'prompt_config.dynamic_vars.company must be a string, a number or true or false (got a list)',
-      ...locate(source, '[a, b]'),
-    });
-  });
-
-  it('invalid-type: a section left empty', () => {
-    const source = `${VALID}tts_config:\n`;
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'invalid-type', path: '/tts_config', message: 'tts_config must be a mapping (got an empty value)' });
+    expect(problem).toMatchObject({ ...expected, ...(at === undefined ? {} : locate(source, at)) });
   });
 
   it('invalid-value: enum, with did-you-mean among the allowed values', () => {
@@ -252,18 +271,6 @@ describe('schema problems', () => {
     expect(problem.suggestion).toBeUndefined();
   });
 
-  it('out-of-range: temperature above 2, at the value', () => {
-    const source = VALID.replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  temperature: 3\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'out-of-range',
-      path: '/llm_config/temperature',
-      message: 'llm_config.temperature must be <= 2 (got 3)',
-      line: 15,
-      column: 16,
-    });
-  });
-
   it('out-of-range: sample_rate, max_tokens, quotas and an empty field list', () => {
     const source = VALID.replace(/ {2}fields:\n[\s\S]*?llm_config:/, '  fields: []\nllm_config:').concat(
       '  max_tokens: 0\ntracing_config:\n  enabled: true\n  sample_rate: 1.5\ntenant_config:\n  tenant_id: t\n  quotas:\n    max_concurrent_sessions: -1\n  rate_limits:\n    per_minute: -5\n',
@@ -276,11 +283,6 @@ describe('schema problems', () => {
       ['out-of-range', '/tenant_config/quotas/max_concurrent_sessions', 'tenant_config.quotas.max_concurrent_sessions must be >= 0 (got -1)'],
       ['out-of-range', '/tenant_config/rate_limits/per_minute', 'tenant_config.rate_limits.per_minute must be >= 0 (got -5)'],
     ]);
-  });
-
-  it('out-of-range: an empty required string', () => {
-    const problem = only(validate(VALID.replace('agent_type: test', 'agent_type: ""')));
-    expect(problem).toMatchObject({ code: 'out-of-range', path: '/agent_type', message: 'agent_type must not be empty', line: 2, column: 13 });
   });
 
   it('invalid-format: version must be full semver, and the message says so', () => {
@@ -332,18 +334,6 @@ describe('schema problems', () => {
       line: 16,
       message: 'pipeline_config.turn_detection must be one of "vad", "stt", "livekit_local", "livekit_cloud" (got "vda")',
       suggestion: 'did you mean "vad"?',
-    });
-  });
-
-  it('invalid-format: a dynamic_vars key that is not a variable name, at the key', () => {
-    const source = VALID.replace('  instructions: Hello.\n', '  instructions: Hello.\n  dynamic_vars:\n    company-name: Acme\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'invalid-format',
-      path: '/prompt_config/dynamic_vars/company-name',
-      message: 'key "company-name" in prompt_config.dynamic_vars must be a variable name like company_name (letters, digits and underscores)',
-      line: 7,
-      column: 5,
     });
   });
 

@@ -200,15 +200,12 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
       expect(await revisions()).toEqual([1, 2, 3]);
     });
 
-    it('is a conflict, writing nothing, when the store moved past the revision the caller saw', async () => {
-      const { change } = await rollbackAgent(store, 'alpha', { holder: ME, expectedRevision: 1 });
-      expect(change).toMatchObject({ action: 'conflict', revision: 2 });
-      expect(await revisions()).toEqual([1, 2]);
-    });
-
-    it('writes nothing when the store already holds that revision\'s content', async () => {
-      const { change } = await rollbackAgent(store, 'alpha', { holder: ME, to: 2 });
-      expect(change).toMatchObject({ action: 'unchanged', revision: 2 });
+    it.each([
+      { title: 'is a conflict, writing nothing, when the store moved past the revision the caller saw', options: { expectedRevision: 1 }, action: 'conflict' },
+      { title: "writes nothing when the store already holds that revision's content", options: { to: 2 }, action: 'unchanged' },
+    ])('$title', async ({ options, action }) => {
+      const { change } = await rollbackAgent(store, 'alpha', { holder: ME, ...options });
+      expect(change).toMatchObject({ action, revision: 2 });
       expect(await revisions()).toEqual([1, 2]);
     });
 
