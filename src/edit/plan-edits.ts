@@ -4,6 +4,7 @@ import type { Problem } from '../definition/problem.js';
 import { closestMatch } from '../definition/suggest.js';
 import type { JsonValue } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
+import { UserError } from '../errors/user-error.js';
 import { applyAgentEdit, type AgentEdit } from './agent-edits.js';
 import { sameJson, spliceDocument, UneditableYamlError } from './splice.js';
 import { applyTextEdits, type TextEdit } from './text-edits.js';
@@ -33,7 +34,7 @@ export interface EditPlan {
   warnings: Problem[];
 }
 
-export class AgentNotFoundError extends Error {
+export class AgentNotFoundError extends UserError {
   constructor(
     readonly agentId: string,
     knownIds: readonly string[],
@@ -45,7 +46,7 @@ export class AgentNotFoundError extends Error {
   }
 }
 
-export class AmbiguousAgentError extends Error {
+export class AmbiguousAgentError extends UserError {
   constructor(agentId: string, places: readonly string[]) {
     super(`agent "${agentId}" is defined more than once (${places.join(', ')}); make the ids unique first`);
     this.name = 'AmbiguousAgentError';
@@ -53,7 +54,7 @@ export class AmbiguousAgentError extends Error {
 }
 
 /** The edit would leave the definitions invalid; nothing was written. */
-export class EditRefusedError extends Error {
+export class EditRefusedError extends UserError {
   constructor(
     message: string,
     /** The problems the edit would introduce, positioned in the edited text. */

@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 
 /**
  * The contract both store adapters (embedded SQLite, MongoDB) implement and
@@ -163,7 +164,7 @@ export interface ConfigStore {
   readonly roundTrips?: number;
 }
 
-export class LockHeldError extends Error {
+export class LockHeldError extends UserError {
   constructor(readonly lock: LockInfo) {
     super(`another apply holds the lock: ${lock.holder} (since ${lock.acquired_at.toISOString()}, expires ${lock.expires_at.toISOString()})`);
     this.name = 'LockHeldError';
@@ -171,7 +172,7 @@ export class LockHeldError extends Error {
 }
 
 /** A store failure other than reaching it: names the store (never credentials) and, when one is concerned, the agent. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   constructor(
     readonly displayName: string,
     reason: string,
@@ -191,7 +192,7 @@ export class NotAnAgentctlStoreError extends StoreError {
   }
 }
 
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends UserError {
   constructor(readonly displayName: string, reason: string) {
     super(`cannot reach store ${displayName}: ${reason}`);
     this.name = 'StoreUnavailableError';

@@ -6,6 +6,7 @@ import { parseDefinitionSource } from '../definition/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import { DEFINITION_KEYS, type AgentDefinition } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
+import { UserError } from '../errors/user-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ConfigStore, StoredAgent } from '../store/types.js';
 
@@ -35,7 +36,7 @@ export interface ExportedFile {
   revision: number;
 }
 
-export class ExportRefusedError extends Error {
+export class ExportRefusedError extends UserError {
   constructor(
     message: string,
     readonly problems: Problem[] = [],
