@@ -15,7 +15,7 @@ export type Severity = 'error' | 'warning';
 
 export type ProblemStage = 'schema' | 'rules' | 'loading';
 
-export interface ProblemCodeInfo {
+interface ProblemCodeInfo {
   stage: ProblemStage;
   severity: Severity;
   summary: string;
