@@ -1,6 +1,7 @@
 import type { DefinitionDocument } from '../definition/document.js';
 import { parseDefinitionSource } from '../definition/parse.js';
 import type { Problem } from '../definition/problem.js';
+import { ProblemsError } from '../definition/problems-error.js';
 import { closestMatch } from '../definition/suggest.js';
 import type { JsonValue } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
@@ -54,15 +55,15 @@ export class AmbiguousAgentError extends UserError {
 }
 
 /** The edit would leave the definitions invalid; nothing was written. */
-export class EditRefusedError extends UserError {
+export class EditRefusedError extends ProblemsError {
   constructor(
     message: string,
     /** The problems the edit would introduce, positioned in the edited text. */
-    readonly problems: Problem[],
+    problems: readonly Problem[],
     /** File texts after the edit, for code frames. */
-    readonly sources: Map<string, string>,
+    sources: ReadonlyMap<string, string>,
   ) {
-    super(message);
+    super(message, problems, sources);
     this.name = 'EditRefusedError';
   }
 }

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { parseDefinitionSource } from '../definition/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
+import { ProblemsError } from '../definition/problems-error.js';
 import { DEFINITION_KEYS, type AgentDefinition } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
-import { UserError } from '../errors/user-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ConfigStore, StoredAgent } from '../store/types.js';
 
@@ -36,13 +36,9 @@ export interface ExportedFile {
   revision: number;
 }
 
-export class ExportRefusedError extends UserError {
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-    readonly sources: ReadonlyMap<string, string> = new Map(),
-  ) {
-    super(message);
+export class ExportRefusedError extends ProblemsError {
+  constructor(message: string, problems: readonly Problem[] = [], sources: ReadonlyMap<string, string> = new Map()) {
+    super(message, problems, sources);
     this.name = 'ExportRefusedError';
   }
 }

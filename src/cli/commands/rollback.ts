@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigStore, HistoryEntry, StoredAgent } from '../../store/types.js';
-import { CliError } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
 import { createColors } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
@@ -29,14 +29,14 @@ function pickTarget(entries: readonly HistoryEntry[], current: StoredAgent | nul
     const target = restorable.find((entry) => entry.revision === to);
     if (target === undefined) {
       const revisions = restorable.map((entry) => entry.revision).join(', ');
-      throw new CliError(`${agentId} has no revision ${to} to roll back to (revisions with a definition: ${revisions || 'none'})`);
+      throw new UserError(`${agentId} has no revision ${to} to roll back to (revisions with a definition: ${revisions || 'none'})`);
     }
     return target;
   }
   const currentRevision = current?.meta.revision ?? Number.POSITIVE_INFINITY;
   const earlier = restorable.filter((entry) => entry.revision < currentRevision && entry.content_hash !== current?.meta.content_hash);
   const target = earlier.at(-1);
-  if (target === undefined) throw new CliError(`${agentId} has no earlier revision to roll back to (agentctl history ${agentId})`);
+  if (target === undefined) throw new UserError(`${agentId} has no earlier revision to roll back to (agentctl history ${agentId})`);
   return target;
 }
 
@@ -46,7 +46,7 @@ async function rollback(store: ConfigStore, agentId: string, to: number | undefi
   const current = await store.getAgent(agentId);
   const target = pickTarget(entries, current, to, agentId);
   if (current !== null && current.meta.content_hash === target.content_hash) {
-    throw new CliError(`${agentId} revision ${current.meta.revision} already equals revision ${target.revision}; nothing to roll back`);
+    throw new UserError(`${agentId} revision ${current.meta.revision} already equals revision ${target.revision}; nothing to roll back`);
   }
   const [{ contentHash }, { lockHolder }] = await Promise.all([import('../../sync/hash.js'), import('../../sync/holder.js')]);
   const holder = lockHolder();
@@ -64,7 +64,7 @@ async function rollback(store: ConfigStore, agentId: string, to: number | undefi
       },
     ]);
     if (result === undefined || result.status === 'conflict') {
-      throw new CliError(`${agentId} changed in the store while rolling back (now revision ${result?.revision ?? '?'}); nothing was written, run it again`);
+      throw new UserError(`${agentId} changed in the store while rolling back (now revision ${result?.revision ?? '?'}); nothing was written, run it again`);
     }
     return { target, revision: result.revision, current };
   } finally {
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: RollbackOptions) => {
       const to = options.to === undefined ? undefined : Number(options.to);
-      if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new CliError(`--to takes a revision number (1, 2, ...), not "${options.to}"`);
+      if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new UserError(`--to takes a revision number (1, 2, ...), not "${options.to}"`);
       const { target, revision, current } = await withStore(options, (store) => rollback(store, agentId, to));
       const colors = createColors(process.stdout);
       const file = current?.meta.source?.file ?? target.source?.file;

@@ -3,7 +3,7 @@ import type { AgentDefinition } from '../../definition/types.js';
 import type { StoredAgent } from '../../store/types.js';
 import { addEditOptions, addPathOption, definitionPaths, runEdits, type EditCommandOptions } from '../edit-runner.js';
 import { addStoreOptions, withStore } from '../store-options.js';
-import { CliError } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
 
@@ -40,13 +40,13 @@ function parseSampleRate(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new CliError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
+    throw new UserError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
   }
   return value;
 }
 
 async function switchTracing(agentIds: string[], enabled: boolean, options: TracingOptions): Promise<void> {
-  if (options.live && options.dryRun) throw new CliError('--live writes to the store; it cannot be combined with --dry-run');
+  if (options.live && options.dryRun) throw new UserError('--live writes to the store; it cannot be combined with --dry-run');
   const sampleRate = parseSampleRate(options.sampleRate);
   const edit = { kind: 'set-tracing' as const, enabled, ...(sampleRate === undefined ? {} : { sampleRate }) };
   const label = `tracing ${enabled ? 'on' : 'off'}${sampleRate === undefined ? '' : `, sample_rate ${sampleRate}`}`;
@@ -74,7 +74,7 @@ async function switchInStore(
     const stored = new Map((await store.getAgents(agentIds)).map((agent) => [agent.definition.agent_id, agent]));
     const missing = agentIds.filter((agentId) => !stored.has(agentId));
     if (missing.length > 0) {
-      throw new CliError(`not in the store ${store.displayName}: ${missing.join(', ')} (the YAML was edited; run agentctl apply to create them)`);
+      throw new UserError(`not in the store ${store.displayName}: ${missing.join(', ')} (the YAML was edited; run agentctl apply to create them)`);
     }
     const at = new Date();
     const writes = agentIds.map((agentId) => {
@@ -95,7 +95,7 @@ async function switchInStore(
       process.stdout.write(`${colors.green('✔')} live: ${colors.bold(result.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${result.revision})\n`);
     }
     if (conflicts.length > 0) {
-      throw new CliError(`the store changed meanwhile for ${conflicts.map((result) => result.agent_id).join(', ')}; nothing overwritten there, run the command again`);
+      throw new UserError(`the store changed meanwhile for ${conflicts.map((result) => result.agent_id).join(', ')}; nothing overwritten there, run the command again`);
     }
     process.stdout.write(
       colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
@@ -112,7 +112,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
   if (missing.length > 0) {
     const { AgentNotFoundError } = await import('../../edit/plan-edits.js');
     const known = loaded.documents.flatMap((document) => (document.agentId === null ? [] : [document.agentId]));
-    throw new CliError(new AgentNotFoundError(missing[0] as string, known).message);
+    throw new AgentNotFoundError(missing[0] as string, known);
   }
 
   const fromStore =
