@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { Problem, ProblemCode } from '../../src/definition/problem.js';
+import { FORMATTERS, VALIDATE_FORMATS } from '../../src/cli/formatters/index.js';
 import { formatGithub } from '../../src/cli/formatters/github.js';
 import { formatJson } from '../../src/cli/formatters/json.js';
 import { formatJunit } from '../../src/cli/formatters/junit.js';
@@ -288,5 +289,23 @@ describe('pretty: literal secrets never reach the output', () => {
     const masked = redactSecrets(block, [spread]);
     expect(masked.split('\n')[2]).toBe(`    key ${'*'.repeat(24)}`);
     expect(masked.split('\n')[3]).toBe(`    ${'*'.repeat(16)} here`);
+  });
+});
+
+describe('the format table validate chooses from', () => {
+  const tagged: Colors = { red: (t) => `<r>${t}</r>`, yellow: (t) => `<y>${t}</y>`, green: (t) => `<g>${t}</g>`, cyan: (t) => t, dim: (t) => t, bold: (t) => t };
+  const report = reportOf([unknownKey, tracingOff]);
+
+  it('holds the four formats, in the order --format lists them', () => {
+    expect(VALIDATE_FORMATS).toEqual(['pretty', 'json', 'github', 'junit']);
+  });
+
+  it.each([
+    ['pretty', formatPretty(report, tagged)],
+    ['json', formatJson(report)],
+    ['github', formatGithub(report)],
+    ['junit', formatJunit(report)],
+  ] as const)("maps %s to its own module's formatter (pretty with the colors given)", (name, expected) => {
+    expect(FORMATTERS[name](report, { colors: tagged })).toBe(expected);
   });
 });
