@@ -6,7 +6,7 @@ import type { DefinitionDocument, DocumentLocation, SourcePosition } from './doc
 import { createLineLocator, type LineLocator } from './line-index.js';
 import { PROBLEM_CODES, type ProblemCode } from './problem-codes.js';
 import type { Problem, Severity } from './problem.js';
-import { yamlLibrary } from './yaml-library.js';
+import { yamlLibrary } from './yaml/yaml-library.js';
 
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];

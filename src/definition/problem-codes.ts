@@ -58,7 +58,7 @@ export const PROBLEM_CODES = {
   'alias-limit': { stage: 'loading', severity: 'error', summary: 'too many aliases or too much expansion (alias bombs)' },
   'nesting-too-deep': { stage: 'loading', severity: 'error', summary: 'more than 64 levels of nesting' },
   'unsafe-key': { stage: 'loading', severity: 'error', summary: '`__proto__`, `constructor` or `prototype` as a key (never reaches an object)' },
-  'invalid-key': { stage: 'loading', severity: 'error', summary: 'a key starting with `$` or containing `.` (unsafe in MongoDB)' },
+  'invalid-key': { stage: 'loading', severity: 'error', summary: 'a key starting with `$` or containing `.` or a NUL character (unsafe in MongoDB)' },
   'non-string-key': { stage: 'loading', severity: 'error', summary: 'a number, list or mapping used as a key' },
   'yaml-tag': { stage: 'loading', severity: 'error', summary: 'a tag (`!!binary`, `!foo`…) outside the JSON-compatible core schema' },
   'not-a-mapping': { stage: 'loading', severity: 'error', summary: 'a document that is not a mapping' },

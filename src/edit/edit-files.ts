@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_PARSE_LIMITS } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { Problem } from '../definition/problem.js';
 import { UserError } from '../errors/user-error.js';
 import { removeLeftoverTempFiles, writeFileAtomic } from '../files/atomic-write.js';

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Scalar } from 'yaml';
-import { parseDefinitionSource } from '../definition/parse.js';
+import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import { validateDefinitions } from '../definition/validate.js';
 import { UserError } from '../errors/user-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';

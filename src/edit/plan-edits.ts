@@ -1,5 +1,5 @@
 import type { DefinitionDocument } from '../definition/document.js';
-import { parseDefinitionSource } from '../definition/parse.js';
+import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import type { Problem } from '../definition/problem.js';
 import { ProblemsError } from '../definition/problems-error.js';
 import { closestMatch } from '../definition/suggest.js';

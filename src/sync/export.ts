@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseDefinitionSource } from '../definition/parse.js';
+import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import { ProblemsError } from '../definition/problems-error.js';
 import { DEFINITION_KEYS, type AgentDefinition } from '../definition/types.js';

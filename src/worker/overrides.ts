@@ -8,7 +8,7 @@
  * everything else is rejected with a reason, and the merged result is
  * validated again with the same schema and rules as a file.
  */
-import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import {
   DEFAULT_SESSION_OVERRIDE_ALLOW,
@@ -18,7 +18,7 @@ import {
   patternReachesBelow,
 } from '../definition/session-overrides.js';
 import type { AgentDefinition } from '../definition/types.js';
-import { validateDefinitions } from '../definition/validate.js';
+import { validateDefinitionValue } from '../definition/validate.js';
 
 export interface RejectedOverride {
   /** Dotted path of the rejected key (e.g. `schema_config`, `llm_config.base_url`); '' for the whole overrides value. */
@@ -146,16 +146,6 @@ export type SessionDefinition =
   | ({ ok: true } & MergedOverrides)
   /** The merged definition broke a schema or rule; `problems` say where (paths are JSON pointers). */
   | { ok: false; applied: string[]; rejected: RejectedOverride[]; problems: Problem[] };
-
-/**
- * Checks a definition that exists only as a value (a stored config with
- * session overrides merged in) with the same schema and rules as a file;
- * positions refer to its JSON rendering, the JSON pointers to the definition.
- */
-export function validateDefinitionValue(definition: AgentDefinition, label: string): Problem[] {
-  const { documents, problems } = parseDefinitionSource(JSON.stringify(definition, null, 2), label);
-  return [...problems, ...validateDefinitions(documents)];
-}
 
 /** Merges the allowed overrides and validates the result; the stored definition is never changed. */
 export function applySessionOverrides(base: AgentDefinition, overrides: unknown): SessionDefinition {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DefinitionDocument } from '../../src/definition/document.js';
 import { problemAtValue } from '../../src/definition/locate.js';
-import { parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { PROBLEM_CODES } from '../../src/definition/problem-codes.js';
 import { DEFAULT_RULES, runRules, type Rule } from '../../src/definition/rules.js';
 import { validateDefinition, validateDefinitions } from '../../src/definition/validate.js';

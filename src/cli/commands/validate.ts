@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { compareProblems, hasErrors } from '../../definition/problem.js';
+import { hasErrors } from '../../definition/problem.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
 import type { CheckedDocument, ValidationReport } from '../formatters/report.js';
@@ -19,24 +19,9 @@ Every problem in every file is reported, not just the first.`;
 /** Finds and checks the definitions under `paths`; the report holds every problem found. */
 async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
   // Loaded on use so that other commands do not pay for the YAML parser and Ajv.
-  const [{ discoverDefinitionFiles }, { noDefinitionsProblem }, { checkDefinitionFiles }, { checkDuplicateAgentIds }] = await Promise.all([
-    import('../../files/discover.js'),
-    import('../../files/load.js'),
-    import('../check-files.js'),
-    import('../../definition/rules.js'),
-  ]);
-  const discovery = await discoverDefinitionFiles(paths, cwd);
-  const checked = await checkDefinitionFiles(discovery.files);
-  const problems = [...discovery.problems, ...checked.flatMap((file) => file.problems)];
-  const locations = checked.flatMap((file) => file.documents);
-  if (locations.length === 0 && !hasErrors(problems)) problems.push(noDefinitionsProblem(paths, cwd));
-  problems.push(...checkDuplicateAgentIds(locations));
-  const sources = new Map<string, string>();
-  for (const [index, file] of checked.entries()) {
-    const display = discovery.files[index]?.displayPath;
-    if (file.source !== undefined && display !== undefined) sources.set(display, file.source);
-  }
-  const documents: CheckedDocument[] = locations.map(({ file, index, agentId, positionOf }) => ({
+  const { checkDefinitions } = await import('../../check/check-files.js');
+  const checked = await checkDefinitions(paths, { cwd });
+  const documents: CheckedDocument[] = checked.documents.map(({ file, index, agentId, positionOf }) => ({
     file,
     index,
     agentId,
@@ -45,7 +30,7 @@ async function buildValidationReport(paths: string[], cwd: string): Promise<Vali
       return positionOf('').line;
     },
   }));
-  return { files: discovery.files.length, agents: locations.length, problems: problems.sort(compareProblems), sources, documents };
+  return { files: checked.files.length, agents: checked.documents.length, problems: checked.problems, sources: checked.sources, documents };
 }
 
 export function register(program: Command): void {

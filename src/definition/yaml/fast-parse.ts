@@ -12,9 +12,9 @@
  * an edit asks for.
  */
 import { loadAll, Schema, Type } from 'js-yaml';
-import type { DefinitionDocument, ParseResult } from './document.js';
+import type { DefinitionDocument, ParseResult } from '../document.js';
 import { needsComposer } from './fast-parse-precheck.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
+import { isUnstorableKey, PROTOTYPE_KEYS } from '../key-rules.js';
 
 /**
  * The plain scalars that the `yaml` package's core schema resolves to null, a

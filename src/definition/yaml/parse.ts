@@ -7,16 +7,18 @@
  * Two paths give the same result. The fast one (fast-parse.ts, js-yaml) takes
  * the simple, clean files most runs see; everything else, and every problem,
  * comes from composing with the `yaml` package here, which also keeps the
- * source positions that problems and edits need.
+ * source positions that problems and edits need. Both parsers are pinned
+ * exactly in package.json: the differential test (test/definition/fast-path.test.ts)
+ * records the versions it passed with and fails on an upgrade until it is re-run.
  */
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
-import type { DefinitionDocument, ParseResult, SourcePosition } from './document.js';
+import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
-import { createLineLocator } from './line-index.js';
-import type { LineLocator } from './line-index.js';
-import { PROBLEM_CODES, type ProblemCode } from './problem-codes.js';
-import type { Problem, Severity } from './problem.js';
+import { PROTOTYPE_KEYS, unstorableKeyReason } from '../key-rules.js';
+import { createLineLocator } from '../line-index.js';
+import type { LineLocator } from '../line-index.js';
+import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.js';
+import type { Problem, Severity } from '../problem.js';
 import { yamlLibrary } from './yaml-library.js';
 
 export interface ParseLimits {
@@ -410,9 +412,12 @@ class PlainValueBuilder {
     }
     if (PROTOTYPE_KEYS.has(key)) {
       this.report('unsafe-key', `key "${key}" is not allowed: it could change object prototypes; the entry is ignored`, range, this.pointer(), 'rename or remove the key');
-    } else if (isUnstorableKey(key)) {
+      return;
+    }
+    const unstorable = unstorableKeyReason(key);
+    if (unstorable !== undefined) {
       const safe = key.replace(/^\$+/, '').replace(/[.\0]/g, '_');
-      this.report('invalid-key', `key "${key}" cannot be stored: keys may not start with "$" or contain "." (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
+      this.report('invalid-key', `key "${key}" cannot be stored: ${unstorable} (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
     }
   }
 
