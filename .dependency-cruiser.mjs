@@ -3,8 +3,8 @@
  * here from the bottom up, and a module may import only its own layer and
  * the layers below it. The pure layers do no I/O. `npm run lint` runs this.
  */
-const LAYERS = ['json', 'fieldtypes', 'definition', 'files', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
-const PURE_LAYERS = ['json', 'fieldtypes', 'definition'];
+const LAYERS = ['errors', 'json', 'fieldtypes', 'definition', 'files', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
+const PURE_LAYERS = ['errors', 'json', 'fieldtypes', 'definition'];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'dgram', 'worker_threads', 'os', 'readline', 'tls'];
 
 const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({

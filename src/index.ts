@@ -9,7 +9,8 @@
 
 // Definitions and what is wrong with them.
 export type * from './definition/types.js';
-export type { Problem, Severity } from './definition/problem.js';
+export type { Problem, ProblemCode, Severity } from './definition/problem.js';
+export { PROBLEM_CODES } from './definition/problem-codes.js';
 export type { DefinitionDocument, DocumentLocation, ParseResult, SourcePosition } from './definition/document.js';
 export type { ParseLimits } from './definition/yaml/parse.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
@@ -20,7 +21,12 @@ export { checkDefinitions } from './check/check-files.js';
 export type { LoadOptions, LoadResult } from './files/load.js';
 export { loadDefinitions } from './files/load.js';
 export { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from './definition/yaml/parse.js';
-export { validateDefinition, validateDefinitions, validateDefinitionValue } from './definition/validate.js';
+export { validateDefinition, validateDefinitions, validateDefinitionValue, type ValidateOptions } from './definition/validate.js';
+// The semantic rules validate runs, for a rule list of one's own (`validateDefinitions(documents, { rules })`).
+export { DEFAULT_RULES, type Rule, type RuleContext } from './definition/rules.js';
+
+// The errors a user can act on (bad input, a refusal, an unreachable store, a held lock) extend UserError.
+export { UserError } from './errors/user-error.js';
 
 // Stores: open one by URI (the SQLite and MongoDB adapters load on demand); the rest is agentctl/store.
 export type { AgentStore, ConfigStore, HistoryEntry, SourceInfo, StoredAgent, StoredMeta } from './store/types.js';

@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { JsonValue } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 import { diffJson, escapePointerToken } from '../sync/json-diff.js';
 import { indentLines, isRecord, renderBlockScalar, renderFlowScalar, Renderer } from './render.js';
 import { columnOf, dashOffset, detectStyle, isStringStyle, peerItems, peersAt, type Peers } from './style.js';
@@ -16,7 +17,7 @@ import {
 } from './text-edits.js';
 
 /** The file cannot be edited in place without changing what it means (aliases, merge keys). */
-export class UneditableYamlError extends Error {
+export class UneditableYamlError extends UserError {
   constructor(
     readonly pointer: string,
     reason: string,

@@ -191,7 +191,7 @@ describe('schema problems', () => {
   });
 
   // One mistake each: the one problem it gives, at the key or value at fault (`at`: the text the problem starts at).
-  it.each([
+  it.each<{ title: string; source: string; expected: Partial<Problem>; at?: string }>([
     {
       title: 'missing-key: a required top-level section',
       source: VALID.replace(/llm_config:[\s\S]*$/, ''),
@@ -244,7 +244,7 @@ describe('schema problems', () => {
         column: 5,
       },
     },
-  ])('$title', ({ source, expected, at }: { source: string; expected: Partial<Problem>; at?: string }) => {
+  ])('$title', ({ source, expected, at }) => {
     const problem = only(validate(source));
     expect(problem).toMatchObject({ ...expected, ...(at === undefined ? {} : locate(source, at)) });
   });
