@@ -27,7 +27,7 @@ export interface Discovery {
 
 const DEFINITION_EXTENSIONS = ['.yaml', '.yml'];
 
-export function isDefinitionFileName(name: string): boolean {
+function isDefinitionFileName(name: string): boolean {
   return DEFINITION_EXTENSIONS.some((extension) => name.endsWith(extension));
 }
 

@@ -9,7 +9,7 @@ export interface StringVisitor {
 }
 
 /** Where the walk is. The path is kept as a stack and turned into a pointer only for a finding. */
-export interface WalkPath {
+interface WalkPath {
   /** JSON pointer of the current string or mapping; only valid during the visit. */
   pointer(): string;
 }
