@@ -4,7 +4,8 @@ import { LockHeldError } from '../../src/store/types.js';
 import { applyPlan, InvalidPlanError, summarizeApply, type ApplyOptions, type ApplyResult } from '../../src/sync/apply.js';
 import { planSync } from '../../src/sync/plan.js';
 import { planAgainstStore } from '../../src/sync/read.js';
-import { definition, desired } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
+import { desired } from './fixtures.js';
 import { storeCases, type StoreCase } from './stores.js';
 
 const clock = (): (() => Date) => {
@@ -33,14 +34,14 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   };
 
   it('creates, then re-applies as a no-op that writes nothing', async () => {
-    const agents = [desired(definition('alpha')), desired(definition('beta'))];
+    const agents = [desired(agentDefinition('alpha')), desired(agentDefinition('beta'))];
     const first = await apply(agents);
     expect(first.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
       ['alpha', 'create', 1],
       ['beta', 'create', 1],
     ]);
     const stored = await store.getAgent('alpha');
-    expect(stored?.definition).toEqual(definition('alpha'));
+    expect(stored?.definition).toEqual(agentDefinition('alpha'));
     expect(stored?.meta).toMatchObject({ revision: 1, content_hash: agents[0]!.content_hash, managed_by: 'agentctl', source: { file: 'agents/alpha.yaml' } });
 
     const before = await store.listStates();
@@ -51,8 +52,8 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('updates with the changed paths and records a new revision in history', async () => {
-    await apply([desired(definition('alpha'))]);
-    const changed = definition('alpha', { version: '1.1.0' });
+    await apply([desired(agentDefinition('alpha'))]);
+    const changed = agentDefinition('alpha', { version: '1.1.0' });
     changed.schema_config.fields[1]!.description = 'How the voice should sound';
     const result = await apply([desired(changed)]);
     expect(result.changes[0]).toMatchObject({ action: 'update', revision: 2 });
@@ -66,10 +67,10 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('turns a lost conditional write into a conflict and never overwrites', async () => {
-    await apply([desired(definition('alpha'))]);
-    const plan = await planAgainstStore(store, [desired(definition('alpha', { version: '2.0.0' }))], { prune: false });
+    await apply([desired(agentDefinition('alpha'))]);
+    const plan = await planAgainstStore(store, [desired(agentDefinition('alpha', { version: '2.0.0' }))], { prune: false });
     // Someone else applies in between.
-    const theirs = definition('alpha', { version: '3.0.0' });
+    const theirs = agentDefinition('alpha', { version: '3.0.0' });
     await applyPlan(store, planSync([desired(theirs)], [{ state: (await store.listStates())[0]! }], { prune: false }), options);
     const result = await applyPlan(store, plan, options);
     expect(result.changes[0]).toMatchObject({ agent_id: 'alpha', action: 'conflict', revision: 2 });
@@ -77,12 +78,12 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('reports an out-of-band edit as drift, refuses it, and overwrites it only with force', async () => {
-    await apply([desired(definition('alpha')), desired(definition('beta'))]);
+    await apply([desired(agentDefinition('alpha')), desired(agentDefinition('beta'))]);
     await storeCase.editOutOfBand('alpha', 'enabled', false, { touch: true });
     await storeCase.editOutOfBand('beta', 'agent_type', 'sales', { touch: false });
 
     // alpha: seen from the timestamps alone. beta: body edited in place with hash and timestamps left alone, seen by the store's check.
-    const refused = await apply([desired(definition('alpha')), desired(definition('beta'))]);
+    const refused = await apply([desired(agentDefinition('alpha')), desired(agentDefinition('beta'))]);
     expect(refused.changes.map((c) => [c.agent_id, c.action])).toEqual([
       ['alpha', 'drift'],
       ['beta', 'drift'],
@@ -93,19 +94,19 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     expect((await store.getAgent('alpha'))?.definition.enabled).toBe(false);
     expect(await store.history('alpha')).toHaveLength(1);
 
-    const forced = await apply([desired(definition('alpha')), desired(definition('beta'))], { force: true });
+    const forced = await apply([desired(agentDefinition('alpha')), desired(agentDefinition('beta'))], { force: true });
     expect(forced.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
       ['alpha', 'update', 2],
       ['beta', 'update', 2],
     ]);
     expect((await store.getAgent('alpha'))?.definition.enabled).toBe(true);
     expect((await store.getAgent('beta'))?.definition.agent_type).toBe('support');
-    expect(summarizeApply(await apply([desired(definition('alpha')), desired(definition('beta'))]))).toMatchObject({ unchanged: 2, drift: 0 });
+    expect(summarizeApply(await apply([desired(agentDefinition('alpha')), desired(agentDefinition('beta'))]))).toMatchObject({ unchanged: 2, drift: 0 });
   });
 
   it('reports as drift a recorded hash rewritten behind agentctl to claim the files\' content over an older body', async () => {
-    await apply([desired(definition('alpha'))]);
-    const wanted = desired(definition('alpha', { version: '2.0.0' }));
+    await apply([desired(agentDefinition('alpha'))]);
+    const wanted = desired(agentDefinition('alpha', { version: '2.0.0' }));
     await storeCase.setHashOutOfBand('alpha', wanted.content_hash);
     const refused = await apply([wanted]);
     expect(refused.changes).toMatchObject([{ agent_id: 'alpha', action: 'drift', revision: 1, drift_reason: 'stored body no longer matches the hash agentctl recorded' }]);
@@ -117,10 +118,10 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('re-creates an agent removed behind agentctl after its last revision, keeping its history', async () => {
-    await apply([desired(definition('alpha'))]);
-    await apply([desired(definition('alpha', { version: '1.1.0' }))]);
+    await apply([desired(agentDefinition('alpha'))]);
+    await apply([desired(agentDefinition('alpha', { version: '1.1.0' }))]);
     await storeCase.removeOutOfBand('alpha');
-    const plan = await planAgainstStore(store, [desired(definition('alpha'))], { prune: false });
+    const plan = await planAgainstStore(store, [desired(agentDefinition('alpha'))], { prune: false });
     expect(plan.changes).toMatchObject([{ agent_id: 'alpha', action: 'create', revision: 3, recreated_after: 2 }]);
     const applied = await applyPlan(store, plan, options);
     expect(applied.changes).toMatchObject([{ agent_id: 'alpha', action: 'create', revision: 3, recreated_after: 2 }]);
@@ -132,8 +133,8 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('prunes only agents agentctl manages, recording the deletion', async () => {
-    await apply([desired(definition('keep')), desired(definition('gone'))]);
-    const result = await apply([desired(definition('keep'))], { prune: true });
+    await apply([desired(agentDefinition('keep')), desired(agentDefinition('gone'))]);
+    const result = await apply([desired(agentDefinition('keep'))], { prune: true });
     expect(result.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
       ['keep', 'unchanged', 1],
       ['gone', 'delete', 2],
@@ -143,29 +144,29 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('writes nothing on a dry run', async () => {
-    const result = await apply([desired(definition('alpha'))], { dryRun: true });
+    const result = await apply([desired(agentDefinition('alpha'))], { dryRun: true });
     expect(result).toMatchObject({ dry_run: true, changes: [{ action: 'create', revision: 1 }] });
     expect(await store.listStates()).toEqual([]);
   });
 
   it('fails with the holder named while another apply holds the lock, writing nothing', async () => {
     await store.acquireLock('alice@build-7 pid 4242', 60_000);
-    const error = await apply([desired(definition('alpha'))]).catch((failure: unknown) => failure);
+    const error = await apply([desired(agentDefinition('alpha'))]).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(LockHeldError);
     expect((error as Error).message).toContain('alice@build-7 pid 4242');
     expect(await store.listStates()).toEqual([]);
   });
 
   it('refuses a plan whose definition does not match its hash, before writing anything', async () => {
-    const tampered = desired(definition('alpha'));
-    tampered.definition = definition('alpha', { version: '9.9.9' });
-    const plan = planSync([desired(definition('ok')), tampered], [], { prune: false });
+    const tampered = desired(agentDefinition('alpha'));
+    tampered.definition = agentDefinition('alpha', { version: '9.9.9' });
+    const plan = planSync([desired(agentDefinition('ok')), tampered], [], { prune: false });
     await expect(applyPlan(store, plan, options)).rejects.toBeInstanceOf(InvalidPlanError);
     expect(await store.listStates()).toEqual([]);
   });
 
   it('settles a conflict with an apply of the same content as unchanged', async () => {
-    const wanted = desired(definition('alpha'));
+    const wanted = desired(agentDefinition('alpha'));
     const stale = await planAgainstStore(store, [wanted], { prune: false });
     await applyPlan(store, stale, options);
     const result = await applyPlan(store, stale, options);
@@ -174,7 +175,7 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   });
 
   it('writes in batches, one store call per batch, reporting progress per batch', async () => {
-    const agents = Array.from({ length: 60 }, (_, i) => desired(definition(`agent-${String(i).padStart(2, '0')}`)));
+    const agents = Array.from({ length: 60 }, (_, i) => desired(agentDefinition(`agent-${String(i).padStart(2, '0')}`)));
     const progress: number[] = [];
     const counted = await storeCase.openCounted();
     const applyCounted = async (extra: Partial<ApplyOptions> = {}): Promise<ApplyResult> =>

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { renderDefinitionYaml } from '../../src/sync/export.js';
 import { contentHash } from '../../src/sync/hash.js';
 import { startFerretDb, type FerretDbServer } from '../setup/mongo.js';
-import { definition } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
 
 const binary = resolve(import.meta.dirname, '../../bin/agentctl');
 const COUNT = 1000;
@@ -17,7 +17,7 @@ const agentIds = Array.from({ length: COUNT }, (_, i) => `agent-${String(i).padS
 
 async function writeAgents(dir: string, version: string): Promise<void> {
   await mkdir(join(dir, 'agents'), { recursive: true });
-  await Promise.all(agentIds.map((agentId) => writeFile(join(dir, 'agents', `${agentId}.yaml`), renderDefinitionYaml(definition(agentId, { version })))));
+  await Promise.all(agentIds.map((agentId) => writeFile(join(dir, 'agents', `${agentId}.yaml`), renderDefinitionYaml(agentDefinition(agentId, { version })))));
 }
 
 function cliEnv(): NodeJS.ProcessEnv {
@@ -118,7 +118,7 @@ describe.skipIf(ferretDbSkipReason !== '')('apply under faults (MongoDB wire pro
           .find({}, { projection: { _id: 0, agent_id: 1, revision: 1, content_hash: 1, version: 1 } })
           .toArray();
         expect(stored).toHaveLength(COUNT);
-        const expectedHashes = new Map(agentIds.map((agentId) => [agentId, contentHash(definition(agentId, { version: '2.0.0' }))]));
+        const expectedHashes = new Map(agentIds.map((agentId) => [agentId, contentHash(agentDefinition(agentId, { version: '2.0.0' }))]));
         const wrong = stored.filter((doc) => doc.revision !== 2 || doc.version !== '2.0.0' || doc.content_hash !== expectedHashes.get(doc.agent_id));
         expect(wrong).toEqual([]);
 

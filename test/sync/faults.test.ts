@@ -6,7 +6,7 @@ import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderDefinitionYaml } from '../../src/sync/export.js';
 import { agentctl } from '../cli/run-agentctl.js';
-import { definition } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
 
 const binary = resolve(import.meta.dirname, '../../bin/agentctl');
 
@@ -15,7 +15,7 @@ async function writeAgents(dir: string, count: number, version: string): Promise
   await Promise.all(
     Array.from({ length: count }, (_, i) => {
       const agentId = `agent-${String(i).padStart(5, '0')}`;
-      return writeFile(join(dir, 'agents', `${agentId}.yaml`), renderDefinitionYaml(definition(agentId, { version })));
+      return writeFile(join(dir, 'agents', `${agentId}.yaml`), renderDefinitionYaml(agentDefinition(agentId, { version })));
     }),
   );
 }

@@ -4,26 +4,6 @@ import type { AgentState } from '../../src/store/types.js';
 import { contentHash } from '../../src/sync/hash.js';
 import type { DesiredAgent, StoredView } from '../../src/sync/plan.js';
 
-/** A small valid definition; `overrides` replace top-level sections. */
-export function definition(agentId: string, overrides: Partial<AgentDefinition> = {}): AgentDefinition {
-  return {
-    agent_id: agentId,
-    agent_type: 'support',
-    version: '1.0.0',
-    enabled: true,
-    prompt_config: { instructions: `You are ${agentId}, a helpful support agent.` },
-    schema_config: {
-      schema_id: `${agentId}-schema`,
-      fields: [
-        { field_name: 'system_response', field_type: 'str', description: 'What the agent says' },
-        { field_name: 'mood', field_type: 'str', description: 'Voice mood, spoken as a TTS instruction', metadata: { use_in_tts: true } },
-      ],
-    },
-    llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7 },
-    ...overrides,
-  };
-}
-
 export function desired(def: AgentDefinition, file = `agents/${def.agent_id}.yaml`): DesiredAgent {
   return { definition: def, content_hash: contentHash(def), source: { file } };
 }

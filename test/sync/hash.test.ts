@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash } from '../../src/sync/hash.js';
-import { definition } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
@@ -14,14 +14,14 @@ describe('canonicalJson', () => {
 
 describe('contentHash', () => {
   it('ignores key order', () => {
-    const def = definition('a');
+    const def = agentDefinition('a');
     const reordered = Object.fromEntries(Object.entries(def).reverse());
     expect(contentHash(reordered)).toBe(contentHash(def));
   });
 
   it('changes with any value, including deep ones', () => {
-    const def = definition('a');
-    const changed = definition('a');
+    const def = agentDefinition('a');
+    const changed = agentDefinition('a');
     changed.schema_config.fields[1]!.description = 'Voice mood!!';
     expect(contentHash(changed)).not.toBe(contentHash(def));
     expect(contentHash(def)).toMatch(/^sha256:[0-9a-f]{64}$/);

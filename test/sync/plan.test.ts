@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { bodiesNeeded, hasPendingChanges, planSucceeded, planSync, summarize } from '../../src/sync/plan.js';
-import { definition, desired, stored } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
+import { desired, stored } from './fixtures.js';
 
 const later = new Date('2025-02-01T00:00:00.000Z');
 
 describe('planSync', () => {
   it('creates agents the store does not have, at revision 1', () => {
-    const plan = planSync([desired(definition('new'))], [], { prune: false });
+    const plan = planSync([desired(agentDefinition('new'))], [], { prune: false });
     expect(plan.changes).toMatchObject([{ agent_id: 'new', action: 'create', revision: 1, stored_revision: null, diffs: [] }]);
     expect(plan.changes[0]?.desired?.definition.agent_id).toBe('new');
   });
 
   it('re-creates an agent the store has history of after its last revision, saying which', () => {
-    const plan = planSync([desired(definition('back')), desired(definition('new'))], [], { prune: false, lastRevisions: new Map([['back', 3]]) });
+    const plan = planSync([desired(agentDefinition('back')), desired(agentDefinition('new'))], [], { prune: false, lastRevisions: new Map([['back', 3]]) });
     expect(plan.changes).toMatchObject([
       { agent_id: 'back', action: 'create', revision: 4, stored_revision: null, recreated_after: 3 },
       { agent_id: 'new', action: 'create', revision: 1 },
@@ -21,9 +22,9 @@ describe('planSync', () => {
   });
 
   it('reports a stored document that cannot be read as drift of that agent alone, managed or not', () => {
-    const unreadable = { state: stored(definition('broken')).state, unreadable: 'the stored document is not valid JSON' };
-    const unmanaged = { state: { ...stored(definition('api')).state, managed_by: undefined }, unreadable: 'the stored document is not a JSON object' };
-    const plan = planSync([desired(definition('broken')), desired(definition('api')), desired(definition('fine'))], [unreadable, unmanaged, stored(definition('fine'))], { prune: false });
+    const unreadable = { state: stored(agentDefinition('broken')).state, unreadable: 'the stored document is not valid JSON' };
+    const unmanaged = { state: { ...stored(agentDefinition('api')).state, managed_by: undefined }, unreadable: 'the stored document is not a JSON object' };
+    const plan = planSync([desired(agentDefinition('broken')), desired(agentDefinition('api')), desired(agentDefinition('fine'))], [unreadable, unmanaged, stored(agentDefinition('fine'))], { prune: false });
     expect(plan.changes.map((c) => [c.agent_id, c.action, c.drift_reason])).toEqual([
       ['broken', 'drift', 'the stored document is not valid JSON'],
       ['api', 'drift', 'the stored document is not a JSON object'],
@@ -32,15 +33,15 @@ describe('planSync', () => {
   });
 
   it('leaves an agent unchanged when its hash matches, reading only the state', () => {
-    const def = definition('same');
+    const def = agentDefinition('same');
     const plan = planSync([desired(def)], [stored(def, { revision: 4, withBody: false })], { prune: false });
     expect(plan.changes).toMatchObject([{ agent_id: 'same', action: 'unchanged', revision: 4, diffs: [] }]);
     expect(hasPendingChanges(plan)).toBe(false);
   });
 
   it('updates a changed agent with every changed pointer, old and new values', () => {
-    const before = definition('changed');
-    const after = definition('changed', { version: '1.1.0', llm_config: { provider: 'openai', model: 'gpt-4o', temperature: 0.7 } });
+    const before = agentDefinition('changed');
+    const after = agentDefinition('changed', { version: '1.1.0', llm_config: { provider: 'openai', model: 'gpt-4o', temperature: 0.7 } });
     after.schema_config.fields.push({ field_name: 'score', field_type: 'int', description: '0-10' });
     after.schema_config.fields[0]!.description = 'Spoken text';
     const plan = planSync([desired(after)], [stored(before, { revision: 2 })], { prune: false });
@@ -54,12 +55,12 @@ describe('planSync', () => {
   });
 
   it('plans an update from states alone when the body was not fetched (paths unknown)', () => {
-    const plan = planSync([desired(definition('a', { version: '2.0.0' }))], [stored(definition('a'), { withBody: false })], { prune: false });
+    const plan = planSync([desired(agentDefinition('a', { version: '2.0.0' }))], [stored(agentDefinition('a'), { withBody: false })], { prune: false });
     expect(plan.changes).toMatchObject([{ action: 'update', revision: 2, diffs: [] }]);
   });
 
   it('deletes only with prune, and only documents agentctl manages', () => {
-    const views = [stored(definition('orphan-b'), { revision: 3 }), stored(definition('orphan-a')), stored(definition('api-made'), { managed: false })];
+    const views = [stored(agentDefinition('orphan-b'), { revision: 3 }), stored(agentDefinition('orphan-a')), stored(agentDefinition('api-made'), { managed: false })];
     expect(planSync([], views, { prune: false }).changes).toEqual([]);
     const pruned = planSync([], views, { prune: true });
     expect(pruned.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
@@ -69,43 +70,43 @@ describe('planSync', () => {
   });
 
   it('reports drift when the stored body no longer matches its recorded hash', () => {
-    const applied = definition('edited');
-    const editedInDb = definition('edited', { enabled: false });
+    const applied = agentDefinition('edited');
+    const editedInDb = agentDefinition('edited', { enabled: false });
     const view = stored(editedInDb, { hash: stored(applied).state.content_hash, revision: 5 });
-    const plan = planSync([desired(definition('edited', { version: '1.0.1' }))], [view], { prune: false });
+    const plan = planSync([desired(agentDefinition('edited', { version: '1.0.1' }))], [view], { prune: false });
     expect(plan.changes[0]).toMatchObject({ action: 'drift', revision: 5, drift_reason: expect.stringContaining('hash') });
     expect(plan.changes[0]?.diffs.map((d) => d.path)).toEqual(['/version', '/enabled']);
     expect(planSucceeded(plan)).toBe(false);
   });
 
   it('reports drift from states alone when updated_at moved past applied_at', () => {
-    const def = definition('touched');
+    const def = agentDefinition('touched');
     const plan = planSync([desired(def)], [stored(def, { withBody: false, updatedAt: later })], { prune: false });
     expect(plan.changes[0]).toMatchObject({ action: 'drift', revision: 1, drift_reason: expect.stringContaining('2025-02-01') });
   });
 
   it('refuses to prune a drifted document: drift, not delete', () => {
-    const plan = planSync([], [stored(definition('orphan'), { updatedAt: later })], { prune: true });
+    const plan = planSync([], [stored(agentDefinition('orphan'), { updatedAt: later })], { prune: true });
     expect(plan.changes).toMatchObject([{ agent_id: 'orphan', action: 'drift' }]);
   });
 
   it('never reports drift for unmanaged documents; their body decides', () => {
-    const def = definition('from-api');
+    const def = agentDefinition('from-api');
     const same = planSync([desired(def)], [stored(def, { managed: false, hash: '', updatedAt: later })], { prune: false });
     expect(same.changes).toMatchObject([{ action: 'unchanged', revision: 1 }]);
-    const other = planSync([desired(definition('from-api', { agent_type: 'sales' }))], [stored(def, { managed: false, hash: '' })], { prune: false });
+    const other = planSync([desired(agentDefinition('from-api', { agent_type: 'sales' }))], [stored(def, { managed: false, hash: '' })], { prune: false });
     expect(other.changes).toMatchObject([{ action: 'update', revision: 2, diffs: [{ path: '/agent_type', before: 'support', after: 'sales' }] }]);
   });
 
   it('keeps the order of the desired agents, then deletions', () => {
-    const plan = planSync([desired(definition('z')), desired(definition('a'))], [stored(definition('gone'))], { prune: true });
+    const plan = planSync([desired(agentDefinition('z')), desired(agentDefinition('a'))], [stored(agentDefinition('gone'))], { prune: true });
     expect(plan.changes.map((c) => c.agent_id)).toEqual(['z', 'a', 'gone']);
   });
 
   it('summarizes each action', () => {
     const plan = planSync(
-      [desired(definition('new')), desired(definition('same')), desired(definition('upd', { version: '9.0.0' }))],
-      [stored(definition('same')), stored(definition('upd')), stored(definition('gone'))],
+      [desired(agentDefinition('new')), desired(agentDefinition('same')), desired(agentDefinition('upd', { version: '9.0.0' }))],
+      [stored(agentDefinition('same')), stored(agentDefinition('upd')), stored(agentDefinition('gone'))],
       { prune: true },
     );
     expect(summarize(plan)).toEqual({ create: 1, update: 1, delete: 1, unchanged: 1, drift: 0 });
@@ -114,12 +115,12 @@ describe('planSync', () => {
 
 describe('bodiesNeeded', () => {
   it('asks only for agents whose hash differs or whose timestamps show drift', () => {
-    const same = definition('same');
-    const touched = definition('touched');
-    const wanted = [desired(same), desired(definition('changed', { version: '2.0.0' })), desired(touched), desired(definition('new'))];
-    const views = [same, definition('changed'), touched, definition('other')].map((def) => stored(def, { withBody: false, ...(def === touched ? { updatedAt: later } : {}) }));
+    const same = agentDefinition('same');
+    const touched = agentDefinition('touched');
+    const wanted = [desired(same), desired(agentDefinition('changed', { version: '2.0.0' })), desired(touched), desired(agentDefinition('new'))];
+    const views = [same, agentDefinition('changed'), touched, agentDefinition('other')].map((def) => stored(def, { withBody: false, ...(def === touched ? { updatedAt: later } : {}) }));
     expect(bodiesNeeded(wanted, views)).toEqual(['changed', 'touched']);
     // A body the snapshot already carries (or could not read) is not fetched again.
-    expect(bodiesNeeded(wanted, [stored(definition('changed')), { state: stored(touched).state, unreadable: 'the stored document is not valid JSON' }])).toEqual([]);
+    expect(bodiesNeeded(wanted, [stored(agentDefinition('changed')), { state: stored(touched).state, unreadable: 'the stored document is not valid JSON' }])).toEqual([]);
   });
 });

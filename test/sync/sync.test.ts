@@ -10,7 +10,7 @@ import { exportAgents, renderDefinitionYaml } from '../../src/sync/export.js';
 import { contentHash } from '../../src/sync/hash.js';
 import { summarizeApply } from '../../src/sync/apply.js';
 import { sync } from '../../src/sync/sync.js';
-import { definition } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
 import { storeCases, type StoreCase } from './stores.js';
 
 describe('sync (load → validate → plan → apply)', () => {
@@ -27,7 +27,7 @@ describe('sync (load → validate → plan → apply)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const writeAgent = (agentId: string, text = renderDefinitionYaml(definition(agentId))): Promise<void> => writeFile(join(dir, 'agents', `${agentId}.yaml`), text);
+  const writeAgent = (agentId: string, text = renderDefinitionYaml(agentDefinition(agentId))): Promise<void> => writeFile(join(dir, 'agents', `${agentId}.yaml`), text);
 
   it('applies valid files and re-applies them as a no-op', async () => {
     await writeAgent('alpha');
@@ -54,7 +54,7 @@ describe('sync (load → validate → plan → apply)', () => {
 
   it('writes nothing when any definition is invalid, naming file and line', async () => {
     await writeAgent('alpha');
-    await writeAgent('broken', renderDefinitionYaml(definition('broken')).replace('provider: openai', 'provider: opnai'));
+    await writeAgent('broken', renderDefinitionYaml(agentDefinition('broken')).replace('provider: openai', 'provider: opnai'));
     const result = await sync({ store, cwd: dir });
     expect(result.applied).toBeNull();
     expect(result.problems.some((problem) => problem.severity === 'error' && problem.file === 'agents/broken.yaml' && problem.line > 1)).toBe(true);
@@ -79,7 +79,7 @@ describe.each(storeCases())('export on %s', (_name, makeCase) => {
   });
 
   it('writes agents created through an API as files that validate and re-apply as a no-op', async () => {
-    await storeCase.insertOutOfBand(definition('from-api'));
+    await storeCase.insertOutOfBand(agentDefinition('from-api'));
     const exported = await exportAgents(store, { outDir: 'imported', cwd: dir, agentIds: [], force: false, schemaPath: '../schemas/agent.schema.json' });
     expect(exported).toEqual([{ agent_id: 'from-api', file: join('imported', 'from-api.yaml'), revision: 0 }]);
     const text = await readFile(join(dir, 'imported', 'from-api.yaml'), 'utf8');
@@ -94,7 +94,7 @@ describe.each(storeCases())('export on %s', (_name, makeCase) => {
   });
 
   it('refuses to replace existing files without force, writing none', async () => {
-    await store.writeAgents(['one', 'two'].map((agentId) => ({ definition: definition(agentId), content_hash: contentHash(definition(agentId)), expected_revision: null, source: { file: 'x' }, at: new Date() })));
+    await store.writeAgents(['one', 'two'].map((agentId) => ({ definition: agentDefinition(agentId), content_hash: contentHash(agentDefinition(agentId)), expected_revision: null, source: { file: 'x' }, at: new Date() })));
     await mkdir(join(dir, 'out'));
     await writeFile(join(dir, 'out', 'two.yaml'), 'mine\n');
     await expect(exportAgents(store, { outDir: 'out', cwd: dir, agentIds: [], force: false })).rejects.toThrow(/out\/two\.yaml already exists; nothing was written/);

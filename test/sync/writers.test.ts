@@ -6,7 +6,8 @@ import { LockHeldError } from '../../src/store/types.js';
 import { AgentsNotStoredError, LiveEditRefusedError, writeLiveEdits, type LiveEdit } from '../../src/sync/live-edit.js';
 import { AgentNotInStoreError, NoRollbackTargetError, rollbackAgent } from '../../src/sync/rollback.js';
 import { applyDesired } from '../../src/sync/sync.js';
-import { deadPid, definition, desired } from './fixtures.js';
+import { agentDefinition } from '../support/agents.js';
+import { deadPid, desired } from './fixtures.js';
 import { storeCases, type StoreCase } from './stores.js';
 
 /**
@@ -23,7 +24,7 @@ const liveEdit = (change: LiveEdit['change'] = tracingOff, extra: Partial<LiveEd
 
 /** Each writer changes alpha (at revision 2) to a third revision. */
 const writers: Array<[string, (store: ConfigStore, holder: string) => Promise<unknown>]> = [
-  ['apply', (store, holder) => applyDesired(store, [desired(definition('alpha', { version: '3.0.0' }))], { holder })],
+  ['apply', (store, holder) => applyDesired(store, [desired(agentDefinition('alpha', { version: '3.0.0' }))], { holder })],
   ['rollback', (store, holder) => rollbackAgent(store, 'alpha', { holder })],
   ['live edit', (store, holder) => writeLiveEdits(store, [liveEdit()], { holder, note: 'tracing off --live' })],
 ];
@@ -35,8 +36,8 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
   beforeEach(async () => {
     storeCase = await makeCase();
     store = await storeCase.open();
-    await applyDesired(store, [desired(definition('alpha'))], { holder: ME });
-    await applyDesired(store, [desired(definition('alpha', { version: '2.0.0' }))], { holder: ME });
+    await applyDesired(store, [desired(agentDefinition('alpha'))], { holder: ME });
+    await applyDesired(store, [desired(agentDefinition('alpha', { version: '2.0.0' }))], { holder: ME });
   });
   afterEach(async () => {
     await store.close();
@@ -108,13 +109,13 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
       const [change] = await writeLiveEdits(store, [liveEdit()], { holder: ME, note: 'tracing off --live' });
       expect(change).toMatchObject({ agent_id: 'alpha', action: 'update', revision: 3, diffs: [{ path: '/tracing_config', after: { enabled: false } }] });
       const stored = await store.getAgent('alpha');
-      expect(stored?.definition).toEqual({ ...definition('alpha', { version: '2.0.0' }), tracing_config: { enabled: false } });
+      expect(stored?.definition).toEqual({ ...agentDefinition('alpha', { version: '2.0.0' }), tracing_config: { enabled: false } });
       expect(stored?.meta).toMatchObject({ revision: 3, managed_by: 'agentctl', source: { file: 'agents/alpha.yaml' } });
       expect((await store.history('alpha')).at(-1)).toMatchObject({ revision: 3, action: 'update', note: 'tracing off --live' });
     });
 
     it('are conditional: another writer between read and write makes a conflict, and nothing is written', async () => {
-      const theirs = definition('alpha', { version: '3.0.0' });
+      const theirs = agentDefinition('alpha', { version: '3.0.0' });
       const raced = await racedBy(theirs);
       try {
         const [change] = await writeLiveEdits(raced.store, [liveEdit()], { holder: ME });
@@ -149,7 +150,7 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
     });
 
     it('refuse a change that names another agent, which the store would file under that agent', async () => {
-      await applyDesired(store, [desired(definition('beta'))], { holder: ME });
+      await applyDesired(store, [desired(agentDefinition('beta'))], { holder: ME });
       const error = await writeLiveEdits(store, [liveEdit((stored) => ({ ...stored, agent_id: 'beta' }))], { holder: ME }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(LiveEditRefusedError);
       expect((error as Error).message).toBe('refusing to write alpha to the store: its changed definition names agent_id "beta"; nothing was written');
@@ -164,7 +165,7 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
       expect(change).toMatchObject({ agent_id: 'alpha', action: 'update', revision: 3, diffs: [{ path: '/version', before: '2.0.0', after: '1.0.0' }] });
       expect(restored.revision).toBe(1);
       expect(replaced?.meta.revision).toBe(2);
-      expect((await store.getAgent('alpha'))?.definition).toEqual(definition('alpha'));
+      expect((await store.getAgent('alpha'))?.definition).toEqual(agentDefinition('alpha'));
       expect((await store.history('alpha')).at(-1)).toMatchObject({ revision: 3, action: 'rollback', note: 'rollback to 1', source: { file: 'agents/alpha.yaml' } });
     });
 
@@ -188,7 +189,7 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
     });
 
     it('is conditional: another writer between read and write makes a conflict, and nothing is written', async () => {
-      const theirs = definition('alpha', { version: '3.0.0' });
+      const theirs = agentDefinition('alpha', { version: '3.0.0' });
       const raced = await racedBy(theirs);
       try {
         const { change } = await rollbackAgent(raced.store, 'alpha', { holder: ME });

@@ -10,7 +10,8 @@ import { requiredCredentials, TEXT_ROLES } from '../../src/worker/credentials.js
 import { readJobMetadata, refuseSession, startJob, type JobEnvironment, type JobMetadata, type LiveSession } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC, type SessionRefusedMessage } from '../../src/worker/room-messages.js';
-import { createTestStore, recordingRoom, testAgent, type RecordingRoom, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, recordingRoom, type RecordingRoom, type TestStore } from './fixtures.js';
 
 /** Every key a voice session of the test agent (Deepgram STT by default, OpenAI LLM and TTS) reads. */
 const VOICE_ENV = { OPENAI_API_KEY: 'openai-key', DEEPGRAM_API_KEY: 'deepgram-key' };
@@ -36,7 +37,7 @@ function refusals(): SessionRefusedMessage[] {
 }
 
 function tenantAgent(agentId: string, tenant: string, max: number): AgentDefinition {
-  return testAgent({ agent_id: agentId, tenant_config: { tenant_id: tenant, quotas: { max_concurrent_sessions: max } } });
+  return interviewAgent({ agent_id: agentId, tenant_config: { tenant_id: tenant, quotas: { max_concurrent_sessions: max } } });
 }
 
 beforeEach(async () => {
@@ -72,7 +73,7 @@ describe('tenants', () => {
   });
 
   it('tenant_id "victim" no longer spends another tenant\'s quota: sessions count under the agent\'s own tenant', async () => {
-    await testStore.put(tenantAgent('victim-agent', 'victim', 1), tenantAgent('attacker-agent', 'attacker', 5), testAgent({ agent_id: 'shared-agent' }));
+    await testStore.put(tenantAgent('victim-agent', 'victim', 1), tenantAgent('attacker-agent', 'attacker', 5), interviewAgent({ agent_id: 'shared-agent' }));
 
     expect(await start({ agent_id: 'attacker-agent', tenant_id: 'victim' })).toMatchObject({ ok: false, reason: 'tenant_mismatch' });
     // An agent without a tenant serves anyone, but its sessions count under "default", never the tenant a room names.
@@ -106,7 +107,7 @@ describe('metadata bounds', () => {
   });
 
   it('refuses deep nesting (100,000 levels used to throw RangeError) as invalid_metadata, and takes 64 levels', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
     const metadataWith = (levels: number) => `{"agent_id":"visa-officer","overrides":{"llm_config":{"temperature":${nested(levels)}}}}`;
     // 100,000 levels take 200,000 characters: over the size limit already.
@@ -124,7 +125,7 @@ describe('metadata bounds', () => {
   });
 
   it('startJob checks the bounds of metadata it is handed directly (chat, library callers), without throwing', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     let deep: unknown = 1;
     for (let level = 0; level < 100_000; level++) deep = [deep];
     expect(await start({ agent_id: 'visa-officer', user_details: { deep } })).toEqual({ ok: false, reason: 'invalid_metadata', message: 'metadata nests deeper than 64 levels' });
@@ -148,7 +149,7 @@ describe('metadata bounds', () => {
 
 describe('credentials', () => {
   it('a missing DEEPGRAM_API_KEY refuses the session before it starts, naming the variable', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     expect(await start({ agent_id: 'visa-officer' }, { env: { OPENAI_API_KEY: 'openai-key' } })).toEqual({
       ok: false,
       reason: 'missing_credentials',
@@ -162,7 +163,7 @@ describe('credentials', () => {
 
   it('uses llm_config.api_key_env, not the usual variable, and names every missing key once', async () => {
     await testStore.put(
-      testAgent({
+      interviewAgent({
         llm_config: { provider: 'openai', model: 'gpt-4o-mini', api_key_env: 'MY_LLM_KEY' },
         stt_config: { provider: 'openai' },
         tts_config: { provider: 'deepgram' },
@@ -177,7 +178,7 @@ describe('credentials', () => {
   });
 
   it('checks the config the session will run: tracing switched on by an override needs the Langfuse keys', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     expect(await start({ agent_id: 'visa-officer', overrides: { tracing_config: { enabled: true } } })).toMatchObject({
       ok: false,
       reason: 'missing_credentials',
@@ -187,30 +188,30 @@ describe('credentials', () => {
   });
 
   it('a text session (agentctl chat) needs no STT or TTS key', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     expect((await start({ agent_id: 'visa-officer' }, { env: { OPENAI_API_KEY: 'openai-key' }, providerRoles: TEXT_ROLES })).ok).toBe(true);
   });
 
   it('requiredCredentials lists each provider role with its variable, defaults included', () => {
-    expect(requiredCredentials(testAgent({ tts_config: undefined, tracing_config: { enabled: true, provider: 'langfuse' } }))).toEqual([
+    expect(requiredCredentials(interviewAgent({ tts_config: undefined, tracing_config: { enabled: true, provider: 'langfuse' } }))).toEqual([
       { role: 'llm', section: 'llm_config', provider: 'openai', env: 'OPENAI_API_KEY' },
       { role: 'stt', section: 'stt_config', provider: 'deepgram', env: 'DEEPGRAM_API_KEY' },
       { role: 'tts', section: 'tts_config', provider: 'openai', env: 'OPENAI_API_KEY' },
       { role: 'tracing', section: 'tracing_config', provider: 'langfuse', env: 'LANGFUSE_PUBLIC_KEY' },
       { role: 'tracing', section: 'tracing_config', provider: 'langfuse', env: 'LANGFUSE_SECRET_KEY' },
     ]);
-    expect(requiredCredentials(testAgent({ llm_config: { provider: 'openai', model: 'm', api_key_env: 'GROQ_KEY' } }), TEXT_ROLES)).toEqual([
+    expect(requiredCredentials(interviewAgent({ llm_config: { provider: 'openai', model: 'm', api_key_env: 'GROQ_KEY' } }), TEXT_ROLES)).toEqual([
       { role: 'llm', section: 'llm_config', provider: 'openai', env: 'GROQ_KEY' },
     ]);
     // STT and TTS take api_key_env like the LLM.
-    const keyed = testAgent({ stt_config: { provider: 'deepgram', api_key_env: 'MY_STT_KEY' }, tts_config: { provider: 'openai', api_key_env: 'MY_TTS_KEY' } });
+    const keyed = interviewAgent({ stt_config: { provider: 'deepgram', api_key_env: 'MY_STT_KEY' }, tts_config: { provider: 'openai', api_key_env: 'MY_TTS_KEY' } });
     expect(requiredCredentials(keyed).map((credential) => credential.env)).toEqual(['OPENAI_API_KEY', 'MY_STT_KEY', 'MY_TTS_KEY']);
   });
 });
 
 describe('overrides at admission', () => {
   it('drops a rejected override with a log line naming its path, and runs the session', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const started = await start({
       agent_id: 'visa-officer',
       user_details: { name: 'Ada' },
@@ -223,7 +224,7 @@ describe('overrides at admission', () => {
   });
 
   it('with session_overrides.strict, refuses the session instead (invalid_overrides) and records nothing', async () => {
-    await testStore.put(testAgent({ session_overrides: { strict: true } }));
+    await testStore.put(interviewAgent({ session_overrides: { strict: true } }));
     const started = await start({ agent_id: 'visa-officer', overrides: { llm_config: { api_key_env: 'LIVEKIT_API_SECRET', model: 'gpt-4o' } } });
     expect(started).toEqual({
       ok: false,
@@ -238,11 +239,11 @@ describe('overrides at admission', () => {
   });
 
   it('a config that turns strict while the room is live is not taken in place by a session it would have refused', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     resolver.watch({ pollMs: 25 });
     const started = await start({ agent_id: 'visa-officer', overrides: { llm_config: { model: 'gpt-4o', temperature: 0.3 } } });
     if (!started.ok) throw new Error(started.message);
-    await testStore.put(testAgent({ version: '1.1.0', session_overrides: { strict: true } }));
+    await testStore.put(interviewAgent({ version: '1.1.0', session_overrides: { strict: true } }));
     await expect.poll(() => room.on(CONFIG_UPDATE_TOPIC).length, { timeout: 5000 }).toBe(1);
     await started.session.settled();
     expect(room.on(CONFIG_UPDATE_TOPIC)[0]).toMatchObject({ revision: 2, applied: [], reconnect_required: true });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { WebSocketServer } from 'ws';
 import { AgentConfigError, createStt, createTts, createVoiceModels, sessionOptions, turnDetectionFor } from '../../src/worker/agent-factory.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { testAgent } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
 
 let openai: FakeOpenAI;
 beforeAll(async () => {
@@ -144,7 +144,7 @@ describe('pipeline_config.turn_detection', () => {
 
   it('the session options leave no network default: no bundled VAD when it is off, interruptions by VAD', () => {
     const env = { OPENAI_API_KEY: 'k', DEEPGRAM_API_KEY: 'k' };
-    const definition = testAgent({ pipeline_config: { vad_enabled: false } });
+    const definition = interviewAgent({ pipeline_config: { vad_enabled: false } });
     const models = createVoiceModels(definition, env, undefined);
     expect(sessionOptions(definition, models)).toMatchObject({
       stt: models.stt,

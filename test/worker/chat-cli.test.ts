@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { createTestStore, testAgent, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, type TestStore } from './fixtures.js';
 
 const BIN = resolve('bin/agentctl');
 const REPLY = {
@@ -69,7 +70,7 @@ function agentctl(args: string[], options: { stdin?: string; onStdout?: (soFar: 
 
 describe('agentctl chat', () => {
   it('sends the compiled strict schema, prints the spoken text and then the object without hidden fields', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -83,7 +84,7 @@ describe('agentctl chat', () => {
   });
 
   it('sends prompt_config.examples as few-shot turns between the instructions and the conversation', async () => {
-    const definition = testAgent();
+    const definition = interviewAgent();
     definition.prompt_config.examples = [{ user: 'Good morning.', system_response: 'Good morning. Your passport, please?', credibility_score: 5 }];
     await sync(definition);
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello']);
@@ -98,7 +99,7 @@ describe('agentctl chat', () => {
   });
 
   it('prints spoken text while the server still holds the end of the JSON object', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     openai.script({ content: JSON.stringify(REPLY), chunkSize: 4, delayMs: 2, holdLast: true });
     let printedBeforeEnd = '';
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello'], {
@@ -116,7 +117,7 @@ describe('agentctl chat', () => {
   });
 
   it('never prints hidden fields, in pretty or JSON output', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     const pretty = await agentctl(['chat', 'visa-officer', '--say', 'Hello']);
     const json = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--json']);
     for (const run of [pretty, json]) {
@@ -133,7 +134,7 @@ describe('agentctl chat', () => {
   });
 
   it('applies --override to the session only', async () => {
-    await sync(testAgent({ session_overrides: { allow: ['llm_config.temperature', 'llm_config.model'] } }));
+    await sync(interviewAgent({ session_overrides: { allow: ['llm_config.temperature', 'llm_config.model'] } }));
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--override', 'llm_config.temperature=0.2', '--override', 'llm_config.model=gpt-4o']);
     expect(run.code).toBe(0);
     expect(openai.requests[0]).toMatchObject({ temperature: 0.2, model: 'gpt-4o' });
@@ -141,7 +142,7 @@ describe('agentctl chat', () => {
   });
 
   it('drops an --override the agent does not allow, with a warning naming its path; the model stays', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}', '--override', 'llm_config.model=gpt-4o']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('agentctl: warn override llm_config.model rejected: not on the default allow-list (an agent changes it with session_overrides.allow) agent_id=visa-officer\n');
@@ -149,7 +150,7 @@ describe('agentctl chat', () => {
   });
 
   it('refuses an override that breaks the schema, naming the path', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--override', 'llm_config.temperature=9']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('/llm_config/temperature');
@@ -157,7 +158,7 @@ describe('agentctl chat', () => {
   });
 
   it('refuses a disabled agent with one line and exit 1', async () => {
-    await sync(testAgent({ enabled: false }));
+    await sync(interviewAgent({ enabled: false }));
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello']);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -166,7 +167,7 @@ describe('agentctl chat', () => {
   });
 
   it('takes one turn per stdin line and keeps the conversation history', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     const run = await agentctl(['chat', 'visa-officer', '--json'], { stdin: 'Hello\n\nHere is my passport\n' });
     expect(run.code).toBe(0);
     const turns = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { user: string });
@@ -177,7 +178,7 @@ describe('agentctl chat', () => {
   });
 
   it('names a missing API key variable', async () => {
-    await sync(testAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', api_key_env: 'MY_LLM_KEY' } }));
+    await sync(interviewAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', api_key_env: 'MY_LLM_KEY' } }));
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('agentctl: agent "visa-officer" cannot start: MY_LLM_KEY (llm_config, openai) is not set\n');
@@ -185,7 +186,7 @@ describe('agentctl chat', () => {
   });
 
   it('reports a 401 from the LLM with its status and host, and exits 1', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     openai.failWith(401);
     try {
       const host = new URL(openai.baseUrl).host;
@@ -204,13 +205,13 @@ describe('agentctl chat', () => {
 
   it('says it cannot connect when nobody listens at the base URL, and exits 1', async () => {
     // Port 9 (discard) on loopback: nothing listens there.
-    await sync(testAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', base_url: 'http://user:pw@127.0.0.1:9/v1' } }));
+    await sync(interviewAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', base_url: 'http://user:pw@127.0.0.1:9/v1' } }));
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
     expect(run).toEqual({ code: 1, stdout: '', stderr: 'agentctl: cannot connect to 127.0.0.1:9\n' });
   }, 30_000);
 
   it('--json exits 1 whenever errors is not empty, e.g. a reply that fails its schema', async () => {
-    await sync(testAgent());
+    await sync(interviewAgent());
     openai.script({ content: JSON.stringify({ ...REPLY, credibility_score: 99 }) });
     const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--json', '--user-details', '{"name":"Ada"}']);
     expect(run.code).toBe(1);
@@ -223,7 +224,7 @@ describe('agentctl chat', () => {
   it('an --override of the base URL or the key variable never reaches another host', async () => {
     const attacker = await startFakeOpenAI();
     try {
-      await sync(testAgent({ session_overrides: { allow: ['llm_config.*'] } }));
+      await sync(interviewAgent({ session_overrides: { allow: ['llm_config.*'] } }));
       const run = await agentctl([
         'chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}',
         '--override', `llm_config.base_url=${attacker.baseUrl}`, '--override', 'llm_config.api_key_env=LIVEKIT_API_SECRET',

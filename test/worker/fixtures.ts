@@ -1,4 +1,4 @@
-/** Shared pieces for the worker tests: a test agent, an embedded store holding it, a room that records what it is sent. */
+/** Shared pieces for the worker tests: an embedded store holding their agents (test/support/agents.ts), a room that records what it is sent. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,33 +7,6 @@ import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
 import { contentHash } from '../../src/sync/hash.js';
 import type { RoomMessage, RoomPublisher } from '../../src/worker/room-messages.js';
-
-export function testAgent(changes: Partial<AgentDefinition> = {}): AgentDefinition {
-  return {
-    agent_id: 'visa-officer',
-    agent_type: 'interview',
-    version: '1.0.0',
-    enabled: true,
-    prompt_config: {
-      instructions: 'You are a visa officer at the {{embassy}}. The applicant is {{user_details.name}}. Session {{session_id}}.',
-      dynamic_vars: { embassy: 'Consulate' },
-    },
-    schema_config: {
-      schema_id: 'interview_turn_v1',
-      response_field: 'system_response',
-      fields: [
-        { field_name: 'voice_instructions', field_type: 'str', description: 'How to say it', required: false, metadata: { use_in_tts: true } },
-        { field_name: 'system_response', field_type: 'str', description: 'What the officer says', required: true },
-        { field_name: 'internal_assessment', field_type: 'str', description: 'Private notes', required: false, metadata: { hidden: true } },
-        { field_name: 'credibility_score', field_type: 'int', description: 'Score 1-10', required: false, constraints: { ge: 1, le: 10 } },
-      ],
-    },
-    llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7 },
-    tts_config: { provider: 'openai', model: 'gpt-4o-mini-tts', voice: 'alloy', instruction_field: 'voice_instructions' },
-    tracing_config: { enabled: false },
-    ...changes,
-  };
-}
 
 export interface TestStore {
   uri: string;

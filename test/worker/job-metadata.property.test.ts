@@ -11,7 +11,8 @@ import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { readJobMetadata, refuseSession, startJob, type JobEnvironment, type JobStart } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { STRUCTURED_RESPONSE_TOPIC, type RefusalReason } from '../../src/worker/room-messages.js';
-import { createTestStore, recordingRoom, testAgent, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, recordingRoom, type TestStore } from './fixtures.js';
 
 const REASONS: readonly RefusalReason[] = [
   'missing_agent_id',
@@ -27,13 +28,13 @@ const REASONS: readonly RefusalReason[] = [
 ];
 
 const STORED: AgentDefinition[] = [
-  testAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7, base_url: 'http://127.0.0.1:9/v1', api_key_env: 'MY_LLM_KEY' } }),
-  testAgent({
+  interviewAgent({ llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7, base_url: 'http://127.0.0.1:9/v1', api_key_env: 'MY_LLM_KEY' } }),
+  interviewAgent({
     agent_id: 'wide-open',
     session_overrides: { allow: ['llm_config.*', 'tracing_config.*', 'tts_config.*', 'prompt_config.*', 'pipeline_config.*'] },
     tenant_config: { tenant_id: 'acme', quotas: { max_concurrent_sessions: 1000 } },
   }),
-  testAgent({ agent_id: 'strict-agent', session_overrides: { strict: true } }),
+  interviewAgent({ agent_id: 'strict-agent', session_overrides: { strict: true } }),
 ];
 
 /** Keys a hostile client would try, mixed with real sections and settings. */

@@ -7,7 +7,8 @@ import { recordingLog } from '../../src/worker/log.js';
 import { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } from '../../src/worker/room-messages.js';
 import type { ReplyVerdict } from '../../src/worker/structured-reply.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { createTestStore, recordingRoom, testAgent, type RecordingRoom, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, recordingRoom, type RecordingRoom, type TestStore } from './fixtures.js';
 
 const REPLY = {
   voice_instructions: 'calm and slow',
@@ -91,7 +92,7 @@ describe('job metadata', () => {
 
 describe('a session turn against an OpenAI-compatible server', () => {
   it('asks for the compiled strict schema and publishes the object without hidden fields', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const session = await admitted({ agent_id: 'visa-officer', user_id: 'u-1', user_details: { name: 'Ada' } });
     const { pieces, verdict } = await turn(session, 'Hello');
 
@@ -125,7 +126,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
   });
 
   it('streams spoken text before the JSON object has finished arriving', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const session = await admitted({ agent_id: 'visa-officer' });
     openai.script({ content: JSON.stringify({ ...REPLY, system_response: 'Good morning, please sit down.' }), chunkSize: 5, holdLast: true });
     const conversation = new TextConversation(session, environment().env, log);
@@ -144,7 +145,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
   });
 
   it('reports an object that fails the full schema, while its text is still spoken', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const session = await admitted({ agent_id: 'visa-officer' });
     openai.script({ content: JSON.stringify({ ...REPLY, credibility_score: 99 }) });
     const { pieces, verdict } = await turn(session, 'Hello');
@@ -155,7 +156,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
   });
 
   it('applies allowed session overrides to the request and rejects the rest with a log line', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const session = await admitted({
       agent_id: 'visa-officer',
       overrides: { llm_config: { temperature: 0.2, model: 'gpt-4o' }, schema_config: { response_field: 'x' }, prompt_config: { dynamic_vars: { embassy: 'Embassy' }, instructions: 'hijack' } },
@@ -175,7 +176,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
   });
 
   it('refuses overrides that make the config invalid, naming the path', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const started = await startJob({ agent_id: 'visa-officer', overrides: { llm_config: { temperature: 7 } } }, environment());
     expect(started.ok).toBe(false);
     expect(room.on(STRUCTURED_RESPONSE_TOPIC)[0]).toMatchObject({ type: 'session_refused', reason: 'invalid_config' });
@@ -185,7 +186,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
 
 describe('refusals', () => {
   it('refuses a disabled agent politely and records no session', async () => {
-    await testStore.put(testAgent({ enabled: false }));
+    await testStore.put(interviewAgent({ enabled: false }));
     const started = await startJob({ agent_id: 'visa-officer', tenant_id: 't' }, environment());
     expect(started).toMatchObject({ ok: false, reason: 'agent_disabled' });
     expect(room.on(STRUCTURED_RESPONSE_TOPIC)).toEqual([
@@ -201,7 +202,7 @@ describe('refusals', () => {
   });
 
   it('enforces the tenant quota through the store, and frees the slot when a session ends', async () => {
-    await testStore.put(testAgent({ tenant_config: { tenant_id: 'acme', quotas: { max_concurrent_sessions: 1 } } }));
+    await testStore.put(interviewAgent({ tenant_config: { tenant_id: 'acme', quotas: { max_concurrent_sessions: 1 } } }));
     const first = await admitted({ agent_id: 'visa-officer' });
     expect(first.identity.tenantId).toBe('acme');
     expect(await testStore.store.countLiveSessions('acme', new Date())).toBe(1);
@@ -223,14 +224,14 @@ describe('refusals', () => {
 
 describe('hot reload', () => {
   it('tells the room on config-update and takes new instructions in place', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     resolver.watch({ pollMs: 25 });
     const session = await admitted({ agent_id: 'visa-officer', user_details: { name: 'Ada' } });
     const taken: string[] = [];
     session.onInstructionsChanged = async (instructions) => {
       taken.push(instructions);
     };
-    const changed = testAgent({
+    const changed = interviewAgent({
       version: '1.1.0',
       prompt_config: { instructions: 'You are a strict officer at the {{embassy}}.', dynamic_vars: { embassy: 'Consulate' } },
       tts_config: { provider: 'openai', model: 'gpt-4o-mini-tts', voice: 'nova', instruction_field: 'voice_instructions' },

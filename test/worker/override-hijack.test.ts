@@ -15,7 +15,8 @@ import { readJobMetadata, refuseSession, startJob, type JobEnvironment } from '.
 import { recordingLog } from '../../src/worker/log.js';
 import { validateDefinitionValue } from '../../src/definition/validate.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { createTestStore, recordingRoom, testAgent, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, recordingRoom, type TestStore } from './fixtures.js';
 
 const REPLY = { system_response: 'Good morning.' };
 
@@ -39,7 +40,7 @@ let testStore: TestStore;
 let resolver: ConfigResolver;
 
 function routedAgent(agentId: string, changes: Partial<AgentDefinition> = {}): AgentDefinition {
-  return testAgent({
+  return interviewAgent({
     agent_id: agentId,
     prompt_config: { instructions: 'You are a visa officer at the {{embassy}}.', dynamic_vars: { embassy: 'Consulate' } },
     llm_config: { provider: 'openai', model: 'gpt-4o-mini', base_url: configured.baseUrl, api_key_env: 'AGENT_LLM_KEY' },
@@ -87,7 +88,7 @@ beforeAll(async () => {
     routedAgent('tampered-agent', { session_overrides: { allow: TAMPERED_ALLOW } }),
     routedAgent('strict-agent', { session_overrides: { allow: ['llm_config.*', 'tracing_config.*'], strict: true } }),
     // Its endpoint comes from the worker's OPENAI_BASE_URL.
-    testAgent({ agent_id: 'env-routed-agent', llm_config: { provider: 'openai', model: 'gpt-4o-mini' }, session_overrides: { allow: ['llm_config.*'] } }),
+    interviewAgent({ agent_id: 'env-routed-agent', llm_config: { provider: 'openai', model: 'gpt-4o-mini' }, session_overrides: { allow: ['llm_config.*'] } }),
   );
   resolver = new ConfigResolver(testStore.store, recordingLog());
 });

@@ -9,13 +9,14 @@ import { classifyChanges } from '../../src/worker/sessions.js';
 import { buildOutputContract, judgeOutcome } from '../../src/worker/structured-reply.js';
 import { createSessionTracer, isSampled } from '../../src/worker/tracing.js';
 import { StructuredStreamExtractor } from '../../src/worker/structured-stream.js';
-import { createTestStore, testAgent } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore } from './fixtures.js';
 
 const identity = { sessionId: 's-1', agentId: 'visa-officer', userId: 'u-1', tenantId: 't-1', revision: 3, userDetails: { name: 'Ada', plan: 'gold' } };
 
 describe('session overrides', () => {
   it('deep-merges only the sections a session may change, without touching the stored definition', () => {
-    const base = testAgent();
+    const base = interviewAgent();
     const merged = mergeOverrides(base, {
       llm_config: { temperature: 0.2 },
       tracing_config: { enabled: true, sample_rate: 0.5 },
@@ -35,17 +36,17 @@ describe('session overrides', () => {
   });
 
   it('never lets a metadata key reach a prototype', () => {
-    const merged = mergeOverrides(testAgent(), JSON.parse('{"llm_config": {"__proto__": {"polluted": true}}}'));
+    const merged = mergeOverrides(interviewAgent(), JSON.parse('{"llm_config": {"__proto__": {"polluted": true}}}'));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(merged.applied).toEqual([]);
     expect(() => parseOverrideAssignment('llm_config.__proto__.x=1')).toThrow(/reserved path segment/);
   });
 
   it('validates the merged definition with the same schema and rules as a file', () => {
-    const result = applySessionOverrides(testAgent(), { llm_config: { temperature: 3 } });
+    const result = applySessionOverrides(interviewAgent(), { llm_config: { temperature: 3 } });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.map((p) => p.path)).toContain('/llm_config/temperature');
-    expect(applySessionOverrides(testAgent(), { llm_config: { temperature: 1.5 } }).ok).toBe(true);
+    expect(applySessionOverrides(interviewAgent(), { llm_config: { temperature: 1.5 } }).ok).toBe(true);
   });
 
   it('parses --override assignments, JSON values first, strings otherwise', () => {
@@ -60,7 +61,7 @@ describe('session overrides', () => {
 
 describe('prompt rendering', () => {
   it('fills dynamic vars (a user detail of the same name wins), user_details.<key> and runtime variables; undeclared names stay visible, as validate rejects them', () => {
-    const definition = testAgent({
+    const definition = interviewAgent({
       prompt_config: {
         instructions: '{{ embassy }} / {{user_details.name}} / {{plan}} / {{agent_id}} {{session_id}} {{user_id}} {{tenant_id}} {{current_date}} / {{nope}} {{name}}',
         dynamic_vars: { embassy: 'Consulate', plan: 'default plan' },
@@ -74,7 +75,7 @@ describe('prompt rendering', () => {
 
 describe('output contract', () => {
   it('falls back to a non-strict schema when a field cannot be strict (dict), and keeps validating with the full schema', () => {
-    const definition = testAgent();
+    const definition = interviewAgent();
     definition.schema_config.fields.push({ field_name: 'extras', field_type: 'dict', description: 'free-form', required: false });
     const contract = buildOutputContract(definition);
     expect(contract.responseFormat?.json_schema.strict).toBe(false);
@@ -90,12 +91,12 @@ describe('output contract', () => {
   });
 
   it('puts the schema into the prompt for a model without structured output', () => {
-    const contract = buildOutputContract(testAgent({ llm_config: { provider: 'openai', model: 'local', supports_structured_output: false } }));
+    const contract = buildOutputContract(interviewAgent({ llm_config: { provider: 'openai', model: 'local', supports_structured_output: false } }));
     expect(contract.responseFormat).toBeNull();
   });
 
   it('turns strict-mode nulls for optional fields back into absent fields before validating', () => {
-    const contract = buildOutputContract(testAgent());
+    const contract = buildOutputContract(interviewAgent());
     const extractor = new StructuredStreamExtractor({ responseField: 'system_response' });
     extractor.push('{"voice_instructions":null,"system_response":"ok","internal_assessment":null,"credibility_score":null}');
     expect(judgeOutcome(contract, extractor.finish())).toMatchObject({ kind: 'valid', published: { system_response: 'ok' } });
@@ -115,18 +116,18 @@ describe('config resolver', () => {
     const log = recordingLog();
     const resolver = new ConfigResolver(testStore.store, log);
     try {
-      await testStore.put(testAgent());
+      await testStore.put(interviewAgent());
       resolver.watch({ pollMs: 20 });
       expect((await resolver.resolve('visa-officer'))?.meta.revision).toBe(1);
       const seen: number[] = [];
       resolver.onChange((change) => seen.push(change.revision));
-      await testStore.put(testAgent({ version: '1.0.1' }));
+      await testStore.put(interviewAgent({ version: '1.0.1' }));
       await expect.poll(() => seen, { timeout: 5000 }).toEqual([2]);
       expect((await resolver.resolve('visa-officer'))?.definition.version).toBe('1.0.1');
       expect(await resolver.resolve('nobody')).toBeNull();
 
       // A change arrives (the cache entry goes stale), then the store goes away before anyone re-reads it.
-      await testStore.put(testAgent({ version: '1.0.2' }));
+      await testStore.put(interviewAgent({ version: '1.0.2' }));
       await expect.poll(() => seen, { timeout: 5000 }).toEqual([2, 3]);
       await resolver.close();
       await testStore.store.close();

@@ -8,10 +8,10 @@ import type { AgentDefinition, FieldDefinition } from '../../src/definition/type
 import type { JsonSchema } from '../../src/fieldtypes/index.js';
 import { buildOutputContract, judgeOutcome, speakStructuredReply, type ReplyVerdict } from '../../src/worker/structured-reply.js';
 import { StructuredStreamExtractor } from '../../src/worker/structured-stream.js';
-import { testAgent } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
 
 function withField(field: FieldDefinition, changes: Partial<AgentDefinition> = {}): AgentDefinition {
-  const definition = testAgent(changes);
+  const definition = interviewAgent(changes);
   definition.schema_config.fields.push(field);
   return definition;
 }

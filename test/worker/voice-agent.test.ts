@@ -11,7 +11,8 @@ import { startJob, type LiveSession } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { STRUCTURED_RESPONSE_TOPIC } from '../../src/worker/room-messages.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { createTestStore, recordingRoom, testAgent, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, recordingRoom, type TestStore } from './fixtures.js';
 
 const REPLY = { voice_instructions: 'warm', system_response: 'Welcome. Please state your name.', internal_assessment: 'fine', credibility_score: 8 };
 
@@ -39,7 +40,7 @@ afterEach(async () => {
 
 describe('ConfiguredAgent in an AgentSession', () => {
   it('speaks only the response field, keeps it as the assistant message, and publishes the visible object', async () => {
-    await testStore.put(testAgent());
+    await testStore.put(interviewAgent());
     const log = recordingLog();
     const room = recordingRoom();
     resolver = new ConfigResolver(testStore.store, log);
