@@ -6,6 +6,7 @@ import { parseCleanDefinitionSource } from '../../src/definition/yaml/fast-parse
 import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
+import { titled } from '../support/cases.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -321,68 +322,71 @@ describe('field rules', () => {
 describe('response and instruction fields', () => {
   const withoutResponse = (source: string): string => source.replace('field_name: system_response', 'field_name: answer');
 
-  it('response-field-missing: no system_response field, reported at the fields key', () => {
-    const source = withoutResponse(definition({}));
+  // One mistake each: the one problem it gives, starting at `at` (the `occurrence`-th time that text appears).
+  it.each(titled<{ title: string; source: string; expected: Partial<Problem>; at: string; occurrence?: number }>([
+    {
+      title: 'response-field-missing: no system_response field, reported at the fields key',
+      source: withoutResponse(definition({})),
+      expected: {
+        code: 'response-field-missing',
+        path: '/schema_config/fields',
+        message: 'schema_config.fields has no "system_response" field, the text the agent speaks',
+      },
+      at: 'fields:',
+    },
+    {
+      title: 'response-field-missing: an explicit response_field naming no field, with did-you-mean',
+      source: withoutResponse(definition({})).replace('  schema_id: turn\n', '  schema_id: turn\n  response_field: anwser\n'),
+      expected: {
+        code: 'response-field-missing',
+        path: '/schema_config/response_field',
+        message: 'schema_config.response_field names "anwser", which is not one of the fields',
+        suggestion: 'did you mean "answer"?',
+      },
+      at: 'anwser',
+    },
+    {
+      title: 'response-field-type: the spoken field must be str',
+      source: definition({}).replace('      field_type: str\n', '      field_type: list[str]\n'),
+      expected: {
+        code: 'response-field-type',
+        path: '/schema_config/fields/0/field_type',
+        message: 'response field "system_response" must be str, since it is spoken (it is list[str])',
+      },
+      at: 'list[str]',
+    },
+    {
+      title: 'response-field-optional: the spoken field must be required',
+      source: definition({}).replace('      description: What the agent says\n', '      description: What the agent says\n      required: false\n'),
+      expected: { code: 'response-field-optional', path: '/schema_config/fields/0/required' },
+      at: 'false',
+    },
+    {
+      title: 'instruction-field-missing: tts_config.instruction_field must name a field',
+      source: definition({
+        fields: '    - field_name: voice_instructions\n      field_type: str\n      description: Voice\n      required: false\n',
+        extra: 'tts_config:\n  provider: openai\n  instruction_field: voice_instruction\n',
+      }),
+      expected: { code: 'instruction-field-missing', path: '/tts_config/instruction_field', suggestion: 'did you mean "voice_instructions"?' },
+      at: 'voice_instruction\n',
+    },
+    {
+      title: 'instruction-field-type: the instruction field must be str',
+      source: definition({
+        fields: '    - field_name: pace\n      field_type: float\n      description: Pace\n      required: false\n',
+        extra: 'tts_config:\n  provider: openai\n  instruction_field: pace\n',
+      }),
+      expected: {
+        code: 'instruction-field-type',
+        path: '/tts_config/instruction_field',
+        message: 'tts_config.instruction_field must name a str field, and "pace" is float',
+      },
+      at: 'pace\n',
+      occurrence: 2,
+    },
+  ]))('%s', (_title, { source, expected, at, occurrence }) => {
     const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'response-field-missing', path: '/schema_config/fields', ...locate(source, 'fields:') });
-    expect(problem.message).toBe('schema_config.fields has no "system_response" field, the text the agent speaks');
-  });
-
-  it('response-field-missing: an explicit response_field naming no field, with did-you-mean', () => {
-    const source = withoutResponse(definition({})).replace('  schema_id: turn\n', '  schema_id: turn\n  response_field: anwser\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'response-field-missing',
-      path: '/schema_config/response_field',
-      message: 'schema_config.response_field names "anwser", which is not one of the fields',
-      suggestion: 'did you mean "answer"?',
-      ...locate(source, 'anwser'),
-    });
-  });
-
-  it('response-field-type: the spoken field must be str', () => {
-    const source = definition({}).replace('      field_type: str\n', '      field_type: list[str]\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'response-field-type',
-      path: '/schema_config/fields/0/field_type',
-      message: 'response field "system_response" must be str, since it is spoken (it is list[str])',
-      ...locate(source, 'list[str]'),
-    });
-  });
-
-  it('response-field-optional: the spoken field must be required', () => {
-    const source = definition({}).replace('      description: What the agent says\n', '      description: What the agent says\n      required: false\n');
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'response-field-optional', path: '/schema_config/fields/0/required', ...locate(source, 'false') });
-  });
-
-  it('instruction-field-missing: tts_config.instruction_field must name a field', () => {
-    const source = definition({
-      fields: '    - field_name: voice_instructions\n      field_type: str\n      description: Voice\n      required: false\n',
-      extra: 'tts_config:\n  provider: openai\n  instruction_field: voice_instruction\n',
-    });
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'instruction-field-missing',
-      path: '/tts_config/instruction_field',
-      suggestion: 'did you mean "voice_instructions"?',
-      ...locate(source, 'voice_instruction\n'),
-    });
-  });
-
-  it('instruction-field-type: the instruction field must be str', () => {
-    const source = definition({
-      fields: '    - field_name: pace\n      field_type: float\n      description: Pace\n      required: false\n',
-      extra: 'tts_config:\n  provider: openai\n  instruction_field: pace\n',
-    });
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({
-      code: 'instruction-field-type',
-      path: '/tts_config/instruction_field',
-      message: 'tts_config.instruction_field must name a str field, and "pace" is float',
-      ...locate(source, 'pace\n', 2),
-    });
+    expect(problem).toMatchObject({ ...expected, ...locate(source, at, occurrence) });
   });
 });
 
@@ -560,16 +564,17 @@ describe('literal-secret: private key blocks and passwords in URLs', () => {
     });
   });
 
-  it('a PGP private key block, BEGIN to END', () => {
-    const source = definition({ prompt: '  instructions: "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBGX\\n-----END PGP PRIVATE KEY BLOCK----- Then answer."' });
+  it.each(titled([
+    {
+      title: 'a PGP private key block, BEGIN to END',
+      instructions: '"-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBGX\\n-----END PGP PRIVATE KEY BLOCK----- Then answer."',
+      endColumn: 18 + 37 + 2 + 7 + 2 + 35,
+    },
+    { title: 'a key with no END line: the rest of the string is key material', instructions: '"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIBkg"', endColumn: 62 },
+  ]))('%s', (_title, { instructions, endColumn }) => {
+    const source = definition({ prompt: `  instructions: ${instructions}` });
     const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'literal-secret', line: 5, column: 18, endLine: 5, endColumn: 18 + 37 + 2 + 7 + 2 + 35 });
-  });
-
-  it('a key with no END line: the rest of the string is key material', () => {
-    const source = definition({ prompt: '  instructions: "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIBkg"' });
-    const problem = only(validate(source));
-    expect(problem).toMatchObject({ code: 'literal-secret', line: 5, column: 18, endLine: 5, endColumn: 62 });
+    expect(problem).toMatchObject({ code: 'literal-secret', line: 5, column: 18, endLine: 5, endColumn });
   });
 
   it('https://user:pw@host in base_url or a tracing host, positioned at the password', () => {

@@ -11,6 +11,7 @@ import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { DEFINITION_KEYS } from '../../src/definition/types.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
+import { titled } from '../support/cases.js';
 
 const addFormats = formats.default;
 const root = join(import.meta.dirname, '../..');
@@ -191,7 +192,7 @@ describe('schema problems', () => {
   });
 
   // One mistake each: the one problem it gives, at the key or value at fault (`at`: the text the problem starts at).
-  it.each<{ title: string; source: string; expected: Partial<Problem>; at?: string }>([
+  it.each(titled<{ title: string; source: string; expected: Partial<Problem>; at?: string }>([
     {
       title: 'missing-key: a required top-level section',
       source: VALID.replace(/llm_config:[\s\S]*$/, ''),
@@ -244,7 +245,7 @@ describe('schema problems', () => {
         column: 5,
       },
     },
-  ])('$title', ({ source, expected, at }) => {
+  ]))('%s', (_title, { source, expected, at }) => {
     const problem = only(validate(source));
     expect(problem).toMatchObject({ ...expected, ...(at === undefined ? {} : locate(source, at)) });
   });

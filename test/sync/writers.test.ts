@@ -9,6 +9,7 @@ import { applyDesired } from '../../src/sync/sync.js';
 import { agentDefinition } from '../support/agents.js';
 import { deadPid, desired } from './fixtures.js';
 import { storeCases, type StoreCase } from './stores.js';
+import { titled } from '../support/cases.js';
 
 /**
  * Every writer of agents shares one store-write path (conditional writes,
@@ -201,10 +202,10 @@ describe.each(storeCases())('the store writers on %s', (_name, makeCase) => {
       expect(await revisions()).toEqual([1, 2, 3]);
     });
 
-    it.each([
+    it.each(titled([
       { title: 'is a conflict, writing nothing, when the store moved past the revision the caller saw', options: { expectedRevision: 1 }, action: 'conflict' },
       { title: "writes nothing when the store already holds that revision's content", options: { to: 2 }, action: 'unchanged' },
-    ])('$title', async ({ options, action }) => {
+    ]))('%s', async (_title, { options, action }) => {
       const { change } = await rollbackAgent(store, 'alpha', { holder: ME, ...options });
       expect(change).toMatchObject({ action, revision: 2 });
       expect(await revisions()).toEqual([1, 2]);
