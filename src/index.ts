@@ -62,8 +62,8 @@ export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-me
 // Sync: plan (pure) and apply, and the whole load → validate → plan → apply in one call.
 export type { DesiredAgent, StoredView, SyncAction, PlannedChange, SyncPlan, SyncSummary } from './sync/plan.js';
 export { planSync, summarize, hasPendingChanges, planSucceeded } from './sync/plan.js';
-export type { ValueChange } from './sync/json-diff.js';
-export { diffJson } from './sync/json-diff.js';
+export type { ValueChange } from './json/diff.js';
+export { diffJson } from './json/diff.js';
 export { canonicalJson, contentHash } from './sync/hash.js';
 export type { ApplyOptions, ApplyProgress } from './sync/apply.js';
 export { applyPlan, InvalidPlanError } from './sync/apply.js';

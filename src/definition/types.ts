@@ -4,7 +4,10 @@
  * Keys are snake_case on purpose: these objects are stored verbatim.
  */
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../json/value.js';
+
+// JSON values live in the leaf below every layer; re-exported so a definition is one import.
+export type { JsonValue };
 
 export interface FieldConstraints {
   ge?: number;

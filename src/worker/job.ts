@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { ConfigChange, ConfigStore, StoredAgent } from '../store/types.js';
-import { diffJson } from '../sync/json-diff.js';
+import { diffJson } from '../json/diff.js';
 import type { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
 import { missingCredentials, describeMissing, type ProviderRole } from './credentials.js';

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../definition/types.js';
-import type { ValueChange } from '../../sync/json-diff.js';
+import type { ValueChange } from '../../json/diff.js';
 import { summarize, type PlannedChange, type SyncPlan } from '../../sync/plan.js';
 import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';

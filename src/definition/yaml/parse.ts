@@ -15,6 +15,7 @@ import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, S
 import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
 import { isUnstorableKey, PROTOTYPE_KEYS } from '../key-rules.js';
+import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
 import { createLineLocator } from '../line-index.js';
 import type { LineLocator } from '../line-index.js';
 import type { Problem, Severity } from '../problem.js';
@@ -467,17 +468,8 @@ class PlainValueBuilder {
   }
 
   private pointer(extraSegment?: string): string {
-    const segments = extraSegment === undefined ? this.path : [...this.path, extraSegment];
-    return segments.map((segment) => '/' + escapePointerSegment(segment)).join('');
+    return pointerFromSegments(extraSegment === undefined ? this.path : [...this.path, extraSegment]);
   }
-}
-
-export function escapePointerSegment(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unescapePointerSegment(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 function createDefinitionDocument(
@@ -523,7 +515,7 @@ function resolvePointer(yaml: Document.Parsed, pointer: string): ResolvedPointer
   let node: Node | undefined = yaml.contents ?? undefined;
   let keyNode: Node | undefined;
   if (node === undefined) return { node, keyNode };
-  const segments = pointer === '' ? [] : pointer.split('/').slice(1).map(unescapePointerSegment);
+  const segments = pointerSegments(pointer);
   for (const segment of segments) {
     const container: Node | undefined = isAlias(node) ? (node.resolve(yaml) ?? undefined) : node;
     let child: Node | null | undefined;

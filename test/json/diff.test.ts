@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffJson } from '../../src/sync/json-diff.js';
+import { diffJson } from '../../src/json/diff.js';
 
 describe('diffJson', () => {
   it('reports nothing for equal values', () => {
