@@ -5,7 +5,7 @@
  * flag, unanchored, on the same linear-time engine), and is stricter on one
  * point: NaN and ±Infinity are not numbers, since JSON cannot carry them.
  */
-import type { FieldConstraints } from '../definition/types.js';
+import type { FieldConstraints } from './field-definition.js';
 import { isRecord } from '../json/guards.js';
 import type { FieldType } from './field-type.js';
 import { formatLiteralValue } from './field-type.js';
