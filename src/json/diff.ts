@@ -22,7 +22,7 @@ export function diffJson(before: unknown, after: unknown, path = ''): ValueChang
     const changes: ValueChange[] = [];
     for (const key of Object.keys(after)) changes.push(...diffMember(before, after, key, childPointer(path, key)));
     for (const key of Object.keys(before)) {
-      if (!(key in after)) changes.push(...diffMember(before, after, key, childPointer(path, key)));
+      if (!Object.hasOwn(after, key)) changes.push(...diffMember(before, after, key, childPointer(path, key)));
     }
     return changes;
   }
