@@ -59,18 +59,25 @@ export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';
 export type * from './worker/room-messages.js';
 export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-messages.js';
-// Sync: plan (pure) and apply, and the whole load → validate → plan → apply in one call.
-export type { DesiredAgent, StoredView, SyncAction, PlannedChange, SyncPlan, SyncSummary } from './sync/plan.js';
+// Sync: plan (pure) and apply, the whole load → validate → plan → apply in one call, and the other writes
+// (rollback, live edits), all through one store-write path under one lock.
+export type { DesiredAgent, StoredView, PlanAction, PlannedChange, SyncPlan, PlanSummary } from './sync/plan.js';
 export { planSync, summarize, hasPendingChanges, planSucceeded } from './sync/plan.js';
 export type { ValueChange } from './json/diff.js';
 export { diffJson } from './json/diff.js';
 export { canonicalJson, contentHash } from './sync/hash.js';
-export type { ApplyOptions, ApplyProgress } from './sync/apply.js';
-export { applyPlan, InvalidPlanError } from './sync/apply.js';
+export type { ApplyOptions, ApplyProgress, ApplyOutcome, AppliedChange, ApplyResult, ApplySummary, WriteOptions } from './sync/apply.js';
+export { applyPlan, summarizeApply, applySucceeded, InvalidPlanError } from './sync/apply.js';
+export type { ApplyLease, ApplyLockOptions } from './sync/lock.js';
+export { withApplyLock, lockHolder } from './sync/lock.js';
+export type { RollbackOptions, RollbackResult } from './sync/rollback.js';
+export { rollbackAgent, AgentNotInStoreError, NoRollbackTargetError } from './sync/rollback.js';
+export type { LiveEdit, LiveEditOptions } from './sync/live-edit.js';
+export { writeLiveEdits, AgentsNotStoredError, LiveEditRefusedError } from './sync/live-edit.js';
 export { planAgainstStore, readStored } from './sync/read.js';
 export type { LoadedDesired } from './sync/desired.js';
 export { loadDesired } from './sync/desired.js';
-export type { SyncOptions, SyncResult } from './sync/sync.js';
-export { sync } from './sync/sync.js';
+export type { ApplyDesiredOptions, SyncOptions, SyncResult } from './sync/sync.js';
+export { applyDesired, sync } from './sync/sync.js';
 export type { ExportOptions, ExportedFile } from './sync/export.js';
 export { exportAgents, renderDefinitionYaml, ExportRefusedError } from './sync/export.js';

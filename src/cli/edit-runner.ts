@@ -141,22 +141,12 @@ export async function runEdits(requests: readonly AgentEditRequest[], options: E
 
 /** --apply: the edited agents, as now written, through sync's plan and apply. */
 async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: Colors): Promise<void> {
-  const [{ contentHash }, { planAgainstStore }, { applyPlan }, { lockHolder }, { formatPlanPretty }] = await Promise.all([
-    import('../sync/hash.js'),
-    import('../sync/read.js'),
-    import('../sync/apply.js'),
-    import('../sync/holder.js'),
-    import('./formatters/plan-pretty.js'),
-  ]);
+  const [{ contentHash }, { applyDesired }, { formatPlanPretty }] = await Promise.all([import('../sync/hash.js'), import('../sync/sync.js'), import('./formatters/plan-pretty.js')]);
   const desired = [...plan.agents.values()].map(({ file, definition: value }) => {
     const definition = value as unknown as AgentDefinition;
     return { definition, content_hash: contentHash(definition), source: { file } };
   });
-  const { applied, storeName } = await withStore(options, async (store) => {
-    const planned = await planAgainstStore(store, desired, { prune: false });
-    const result = await applyPlan(store, planned, { force: false, dryRun: false, holder: lockHolder(), now: () => new Date() });
-    return { applied: result, storeName: store.displayName };
-  });
+  const { applied, storeName } = await withStore(options, async (store) => ({ applied: await applyDesired(store, desired), storeName: store.displayName }));
   process.stdout.write(`synced to ${storeName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
   if (applied.changes.some((change) => change.action === 'drift' || change.action === 'conflict')) {
     throw new CliError(`the file was edited, but the store was not updated for every agent (see above)`);

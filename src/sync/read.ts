@@ -1,4 +1,4 @@
-import type { ConfigStore } from '../store/types.js';
+import type { ConfigStore, StoredAgent } from '../store/types.js';
 import { bodiesNeeded, planSync, type DesiredAgent, type StoredView, type SyncPlan } from './plan.js';
 
 /** Agents per store call: keeps a 10,000-agent sync at O(N/1000) round trips. */
@@ -26,6 +26,22 @@ export async function readStored(store: ConfigStore, desired: readonly DesiredAg
     const definition = bodies.get(view.state.agent_id);
     return definition === undefined ? view : { ...view, definition };
   });
+}
+
+/** A stored agent, body included, as the plan sees it. */
+export function storedView(agent: StoredAgent): StoredView {
+  const { meta } = agent;
+  return {
+    state: {
+      agent_id: agent.agent_id,
+      revision: meta.revision,
+      content_hash: meta.content_hash,
+      updated_at: meta.updated_at,
+      ...(meta.applied_at === undefined ? {} : { applied_at: meta.applied_at }),
+      ...(meta.managed_by === undefined ? {} : { managed_by: meta.managed_by }),
+    },
+    definition: agent.definition,
+  };
 }
 
 /** Read what the plan needs from the store (including the history of agents to re-create) and plan. */

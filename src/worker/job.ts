@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { AgentDefinition } from '../definition/types.js';
-import type { ConfigChange, ConfigStore, StoredAgent } from '../store/types.js';
+import type { ConfigChange, SessionStore, StoredAgent } from '../store/types.js';
 import { diffJson } from '../json/diff.js';
 import type { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
@@ -147,7 +147,7 @@ export function readJobMetadata(dispatchMetadata: string | undefined, roomMetada
 }
 
 export interface JobEnvironment {
-  store: ConfigStore;
+  store: SessionStore;
   resolver: ConfigResolver;
   room: RoomPublisher;
   log: WorkerLog;

@@ -6,7 +6,7 @@
  * and the insert are one step in the store, so the quota holds across workers.
  */
 import type { AgentDefinition } from '../definition/types.js';
-import type { ConfigStore, SessionRecord } from '../store/types.js';
+import type { SessionRecord, SessionStore } from '../store/types.js';
 
 /** A session record outlives a crashed worker by at most this long. */
 export const DEFAULT_SESSION_TTL_MS = 4 * 60 * 60 * 1000;
@@ -45,7 +45,7 @@ export function maxConcurrentSessions(definition: AgentDefinition): number | nul
 
 /** Records the session; false when the tenant's quota is full. */
 export async function openSessionRecord(
-  store: ConfigStore,
+  store: SessionStore,
   definition: AgentDefinition,
   identity: SessionIdentity,
   now: Date,

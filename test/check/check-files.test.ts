@@ -16,7 +16,7 @@ import type { CheckResult, CheckedDefinition } from '../../src/check/check-files
 import { compareProblems } from '../../src/definition/problem.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 import { loadDefinitions } from '../../src/files/load.js';
-import { summarize } from '../../src/sync/plan.js';
+import { summarizeApply } from '../../src/sync/apply.js';
 import { sync } from '../../src/sync/sync.js';
 import { agentctl, repo } from '../cli/run-agentctl.js';
 
@@ -128,7 +128,7 @@ describe('diff and apply over a large tree run the same check', () => {
 
     const replan = await sync({ store: `sqlite:${join(workDir, '.agentctl/agentctl.db')}`, cwd: workDir, dryRun: true });
     expect(replan.problems).toEqual([]);
-    expect(replan.plan && summarize(replan.plan)).toMatchObject({ create: 0, update: 0, delete: 0, unchanged: FILES });
+    expect(replan.applied && summarizeApply(replan.applied)).toMatchObject({ create: 0, update: 0, delete: 0, unchanged: FILES });
   }, 120_000);
 
   it('a problem in one of many files stops apply with validate\'s report, naming file:line:column', async () => {

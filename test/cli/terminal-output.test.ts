@@ -130,7 +130,6 @@ describe('pretty and github: control characters and bidi overrides', () => {
 describe('the plan printer (diff, apply)', () => {
   it('never prints a stored password in a URL, and escapes control characters in ids, paths and values', () => {
     const plan: SyncPlan = {
-      dry_run: true,
       changes: [
         {
           agent_id: 'a\u202eb',

@@ -68,34 +68,28 @@ async function switchInStore(
   fileOf: Map<string, string>,
   options: TracingOptions,
 ): Promise<void> {
-  const [{ applyAgentEdit }, { contentHash }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/hash.js')]);
+  const [{ applyAgentEdit }, { writeLiveEdits, AgentsNotStoredError, LiveEditRefusedError }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/live-edit.js')]);
   const colors = createColors(process.stdout);
   await withStore(options, async (store) => {
-    const stored = new Map((await store.getAgents(agentIds)).map((agent) => [agent.definition.agent_id, agent]));
-    const missing = agentIds.filter((agentId) => !stored.has(agentId));
-    if (missing.length > 0) {
-      throw new CliError(`not in the store ${store.displayName}: ${missing.join(', ')} (the YAML was edited; run agentctl apply to create them)`);
+    const edits = agentIds.map((agentId) => ({
+      agentId,
+      change: (stored: AgentDefinition) => applyAgentEdit(stored, edit) as unknown as AgentDefinition,
+      source: { file: fileOf.get(agentId) ?? '' },
+    }));
+    let changes: Awaited<ReturnType<typeof writeLiveEdits>>;
+    try {
+      changes = await writeLiveEdits(store, edits, { note: `tracing ${edit.enabled ? 'on' : 'off'} --live` });
+    } catch (error) {
+      if (error instanceof AgentsNotStoredError) throw new CliError(`${error.message} (the YAML was edited; run agentctl apply to create them)`);
+      if (error instanceof LiveEditRefusedError) throw new CliError(error.message);
+      throw error;
     }
-    const at = new Date();
-    const writes = agentIds.map((agentId) => {
-      const current = stored.get(agentId) as StoredAgent;
-      const definition = applyAgentEdit(current.definition, edit) as unknown as AgentDefinition;
-      return {
-        definition,
-        content_hash: contentHash(definition),
-        expected_revision: current.meta.revision,
-        source: { file: fileOf.get(agentId) ?? '' },
-        at,
-        note: `tracing ${edit.enabled ? 'on' : 'off'} --live`,
-      };
-    });
-    const results = await store.writeAgents(writes);
-    const conflicts = results.filter((result) => result.status === 'conflict');
-    for (const result of results.filter((item) => item.status === 'written')) {
-      process.stdout.write(`${colors.green('✔')} live: ${colors.bold(result.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${result.revision})\n`);
+    const conflicts = changes.filter((change) => change.action === 'conflict');
+    for (const change of changes.filter((item) => item.action !== 'conflict')) {
+      process.stdout.write(`${colors.green('✔')} live: ${colors.bold(change.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${change.revision})\n`);
     }
     if (conflicts.length > 0) {
-      throw new CliError(`the store changed meanwhile for ${conflicts.map((result) => result.agent_id).join(', ')}; nothing overwritten there, run the command again`);
+      throw new CliError(`the store changed meanwhile for ${conflicts.map((change) => change.agent_id).join(', ')}; nothing overwritten there, run the command again`);
     }
     process.stdout.write(
       colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),

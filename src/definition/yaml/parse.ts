@@ -14,7 +14,7 @@
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from '../key-rules.js';
+import { PROTOTYPE_KEYS, unstorableKeyReason } from '../key-rules.js';
 import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
 import { createLineLocator } from '../line-index.js';
 import type { LineLocator } from '../line-index.js';
@@ -412,9 +412,12 @@ class PlainValueBuilder {
     }
     if (PROTOTYPE_KEYS.has(key)) {
       this.report('unsafe-key', `key "${key}" is not allowed: it could change object prototypes; the entry is ignored`, range, this.pointer(), 'rename or remove the key');
-    } else if (isUnstorableKey(key)) {
+      return;
+    }
+    const unstorable = unstorableKeyReason(key);
+    if (unstorable !== undefined) {
       const safe = key.replace(/^\$+/, '').replace(/[.\0]/g, '_');
-      this.report('invalid-key', `key "${key}" cannot be stored: keys may not start with "$" or contain "." (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
+      this.report('invalid-key', `key "${key}" cannot be stored: ${unstorable} (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
     }
   }
 
