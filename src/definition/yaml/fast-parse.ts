@@ -14,7 +14,8 @@
 import { loadAll, Schema, Type } from 'js-yaml';
 import type { DefinitionDocument, ParseResult } from '../document.js';
 import { needsComposer } from './fast-parse-precheck.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from '../key-rules.js';
+import { isUnstorableKey } from '../key-rules.js';
+import { PROTOTYPE_KEYS } from '../../json/prototype-keys.js';
 import { isRecord } from '../../json/guards.js';
 
 /**

@@ -14,7 +14,8 @@
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { PROTOTYPE_KEYS, unstorableKeyReason } from '../key-rules.js';
+import { unstorableKeyReason } from '../key-rules.js';
+import { PROTOTYPE_KEYS } from '../../json/prototype-keys.js';
 import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
 import { createLineLocator } from '../line-index.js';
 import type { LineLocator } from '../line-index.js';
