@@ -16,6 +16,7 @@ import type { DefinitionDocument, ParseResult, SourcePosition } from '../documen
 import { parseCleanDefinitionSource } from './fast-parse.js';
 import { unstorableKeyReason } from '../key-rules.js';
 import { PROTOTYPE_KEYS } from '../../json/prototype-keys.js';
+import { isRecord } from '../../json/guards.js';
 import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
 import { createLineLocator } from '../line-index.js';
 import type { LineLocator } from '../line-index.js';
@@ -296,8 +297,8 @@ function describeNode(node: Node): string {
 }
 
 function agentIdOf(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const agentId = (value as Record<string, unknown>)['agent_id'];
+  if (!isRecord(value)) return null;
+  const agentId = value['agent_id'];
   return typeof agentId === 'string' ? agentId : null;
 }
 
