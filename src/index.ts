@@ -2,7 +2,9 @@
  * The agentctl library: the same functions the CLI runs.
  */
 export type * from './definition/types.js';
-export type { Problem, Severity } from './definition/problem.js';
+export type { Problem, ProblemCode, Severity } from './definition/problem.js';
+export { PROBLEM_CODES } from './definition/problem-codes.js';
+export { UserError } from './errors/user-error.js';
 export type { DefinitionDocument, DocumentLocation, SourcePosition } from './definition/document.js';
 export type * from './store/types.js';
 // Stores: open one by URI; the SQLite and MongoDB adapters load on demand.
@@ -30,7 +32,8 @@ export {
 export type { ParseResult } from './definition/document.js';
 export type { ParseLimits } from './definition/yaml/parse.js';
 export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/yaml/parse.js';
-export { validateDefinitions, validateDefinition, validateDefinitionValue } from './definition/validate.js';
+export { validateDefinitions, validateDefinition, validateDefinitionValue, type ValidateOptions } from './definition/validate.js';
+export { DEFAULT_RULES, type Rule, type RuleContext } from './definition/rules.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
 export { loadDefinitions, visitDefinitions } from './files/load.js';

@@ -3,8 +3,8 @@ import type { DefinitionDocument } from '../definition/document.js';
 import type { Problem } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { AgentEditRequest, EditPlan, FileEdit } from '../edit/plan-edits.js';
+import { UserError } from '../errors/user-error.js';
 import { longestCommonSubsequence } from '../json/lcs.js';
-import { CliError } from './errors.js';
 import type { Colors } from './formatters/colors.js';
 import { formatPretty } from './formatters/pretty.js';
 import { createColors } from './output.js';
@@ -13,8 +13,8 @@ import { addStoreOptions, withStore } from './store-options.js';
 /**
  * What the editing commands (schema add-field/update-field/remove-field,
  * tracing on/off) share: where the agents live, --dry-run, --apply and the
- * store options, running the edit, printing the changed lines, and turning
- * refusals into one clear error.
+ * store options, running the edit and printing the changed lines. A refusal
+ * is a user error with its problems, which errors.ts prints.
  */
 export interface EditCommandOptions {
   path: string[];
@@ -43,15 +43,11 @@ export function addEditOptions(command: Command): Command {
   return addStoreOptions(command);
 }
 
-/** Loads the definitions and finds the one document of `agentId`, as a CLI error when it is not there. */
+/** Loads the definitions and finds the one document of `agentId` (AgentNotFoundError when it is not there). */
 export async function loadAgent(agentId: string, options: { path?: string[] }): Promise<{ document: DefinitionDocument; documents: DefinitionDocument[] }> {
   const [{ loadDefinitions }, { findAgentDocument }] = await Promise.all([import('../files/load.js'), import('../edit/plan-edits.js')]);
   const loaded = await loadDefinitions(definitionPaths(options), { cwd: process.cwd() });
-  try {
-    return { document: findAgentDocument(loaded.documents, agentId), documents: loaded.documents };
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
-  }
+  return { document: findAgentDocument(loaded.documents, agentId), documents: loaded.documents };
 }
 
 /** The problems, with code frames, as validate prints them. */
@@ -103,27 +99,9 @@ function commonLines(before: readonly string[], after: readonly string[]): Array
  * edited agents. `describe` words the change for one agent.
  */
 export async function runEdits(requests: readonly AgentEditRequest[], options: EditCommandOptions, describe: (agentId: string) => string): Promise<EditPlan> {
-  const [{ editAgentFiles, ConcurrentChangeError }, { EditRefusedError, AgentNotFoundError, AmbiguousAgentError }, { EditNotApplicableError }, { UneditableYamlError }] = await Promise.all([
-    import('../edit/edit-files.js'),
-    import('../edit/plan-edits.js'),
-    import('../edit/agent-edits.js'),
-    import('../edit/splice.js'),
-  ]);
+  const { editAgentFiles } = await import('../edit/edit-files.js');
   const colors = createColors(process.stdout);
-  let plan: EditPlan;
-  try {
-    plan = await editAgentFiles(requests, { paths: definitionPaths(options), cwd: process.cwd(), dryRun: options.dryRun === true });
-  } catch (error) {
-    if (error instanceof EditRefusedError) {
-      process.stderr.write(renderProblems(error.problems, error.sources, createColors(process.stderr)));
-      throw new CliError(error.message);
-    }
-    const userErrors = [AgentNotFoundError, AmbiguousAgentError, EditNotApplicableError, UneditableYamlError, ConcurrentChangeError];
-    if (userErrors.some((type) => error instanceof type)) {
-      throw new CliError((error as Error).message);
-    }
-    throw error;
-  }
+  const plan = await editAgentFiles(requests, { paths: definitionPaths(options), cwd: process.cwd(), dryRun: options.dryRun === true });
 
   const out: string[] = [];
   for (const file of plan.files) {
@@ -149,6 +127,6 @@ async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: C
   const { applied, storeName } = await withStore(options, async (store) => ({ applied: await applyDesired(store, desired), storeName: store.displayName }));
   process.stdout.write(`synced to ${storeName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
   if (applied.changes.some((change) => change.action === 'drift' || change.action === 'conflict')) {
-    throw new CliError(`the file was edited, but the store was not updated for every agent (see above)`);
+    throw new UserError(`the file was edited, but the store was not updated for every agent (see above)`);
   }
 }

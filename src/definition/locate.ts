@@ -4,6 +4,7 @@
  */
 import type { DefinitionDocument, DocumentLocation, SourcePosition } from './document.js';
 import { createLineLocator, type LineLocator } from './line-index.js';
+import { PROBLEM_CODES, type ProblemCode } from './problem-codes.js';
 import type { Problem, Severity } from './problem.js';
 import { yamlLibrary } from './yaml/yaml-library.js';
 import { isRecord } from '../json/guards.js';
@@ -36,8 +37,9 @@ export function valueAt(root: unknown, pointer: string): unknown {
 }
 
 export interface ProblemDetails {
-  code: string;
+  code: ProblemCode;
   message: string;
+  /** The code's own severity (PROBLEM_CODES) unless given. */
   severity?: Severity;
   suggestion?: string | undefined;
 }
@@ -47,7 +49,7 @@ export function problemAt(document: Pick<DocumentLocation, 'file' | 'agentId'>, 
     file: document.file,
     line: position.line,
     column: position.column,
-    severity: details.severity ?? 'error',
+    severity: details.severity ?? PROBLEM_CODES[details.code].severity,
     code: details.code,
     message: details.message,
     agent_id: document.agentId,

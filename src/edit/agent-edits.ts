@@ -1,6 +1,7 @@
 import type { FieldConstraints, FieldDefinition, JsonValue } from '../definition/types.js';
 import { DEFINITION_KEYS } from '../definition/types.js';
 import { closestMatch } from '../definition/suggest.js';
+import { UserError } from '../errors/user-error.js';
 import { isRecord } from '../json/guards.js';
 
 /**
@@ -33,7 +34,7 @@ export type AgentEdit =
   | { kind: 'set-tracing'; enabled: boolean; sampleRate?: number };
 
 /** The edit does not apply to this agent (unknown field, field already there, not a mapping). */
-export class EditNotApplicableError extends Error {
+export class EditNotApplicableError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'EditNotApplicableError';

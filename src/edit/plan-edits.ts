@@ -1,10 +1,12 @@
 import type { DefinitionDocument } from '../definition/document.js';
 import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import type { Problem } from '../definition/problem.js';
+import { ProblemsError } from '../definition/problems-error.js';
 import { closestMatch } from '../definition/suggest.js';
 import type { JsonValue } from '../definition/types.js';
 import { jsonEqual } from '../json/diff.js';
 import { validateDefinitions } from '../definition/validate.js';
+import { UserError } from '../errors/user-error.js';
 import { applyAgentEdit, type AgentEdit } from './agent-edits.js';
 import { spliceDocument, UneditableYamlError } from './splice.js';
 import { applyTextEdits, type TextEdit } from './text-edits.js';
@@ -34,7 +36,7 @@ export interface EditPlan {
   warnings: Problem[];
 }
 
-export class AgentNotFoundError extends Error {
+export class AgentNotFoundError extends UserError {
   constructor(
     readonly agentId: string,
     knownIds: readonly string[],
@@ -46,7 +48,7 @@ export class AgentNotFoundError extends Error {
   }
 }
 
-export class AmbiguousAgentError extends Error {
+export class AmbiguousAgentError extends UserError {
   constructor(agentId: string, places: readonly string[]) {
     super(`agent "${agentId}" is defined more than once (${places.join(', ')}); make the ids unique first`);
     this.name = 'AmbiguousAgentError';
@@ -54,15 +56,15 @@ export class AmbiguousAgentError extends Error {
 }
 
 /** The edit would leave the definitions invalid; nothing was written. */
-export class EditRefusedError extends Error {
+export class EditRefusedError extends ProblemsError {
   constructor(
     message: string,
     /** The problems the edit would introduce, positioned in the edited text. */
-    readonly problems: Problem[],
+    problems: readonly Problem[],
     /** File texts after the edit, for code frames. */
-    readonly sources: Map<string, string>,
+    sources: ReadonlyMap<string, string>,
   ) {
-    super(message);
+    super(message, problems, sources);
     this.name = 'EditRefusedError';
   }
 }

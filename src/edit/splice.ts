@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { JsonValue } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 import { jsonEqual } from '../json/diff.js';
 import { isRecord } from '../json/guards.js';
 import { longestCommonSubsequence } from '../json/lcs.js';
@@ -19,7 +20,7 @@ import {
 } from './text-edits.js';
 
 /** The file cannot be edited in place without changing what it means (aliases, merge keys). */
-export class UneditableYamlError extends Error {
+export class UneditableYamlError extends UserError {
   constructor(
     readonly pointer: string,
     reason: string,

@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 
 /**
  * The contract both store adapters (embedded SQLite, MongoDB) implement and
@@ -180,7 +181,7 @@ export interface ConfigStore extends AgentStore, LockStore, SessionStore, Config
   close(): Promise<void>;
 }
 
-export class LockHeldError extends Error {
+export class LockHeldError extends UserError {
   constructor(readonly lock: LockInfo) {
     super(`another apply holds the lock: ${lock.holder} (since ${lock.acquired_at.toISOString()}, expires ${lock.expires_at.toISOString()})`);
     this.name = 'LockHeldError';
@@ -188,7 +189,7 @@ export class LockHeldError extends Error {
 }
 
 /** A store failure other than reaching it: names the store (never credentials) and, when one is concerned, the agent. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   constructor(
     readonly displayName: string,
     reason: string,
@@ -208,7 +209,7 @@ export class NotAnAgentctlStoreError extends StoreError {
   }
 }
 
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends UserError {
   constructor(readonly displayName: string, reason: string) {
     super(`cannot reach store ${displayName}: ${reason}`);
     this.name = 'StoreUnavailableError';

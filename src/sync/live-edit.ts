@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 import type { ConfigStore, SourceInfo } from '../store/types.js';
 import { writeChanges, type AppliedChange, type WriteOptions } from './apply.js';
 import { contentHash } from './hash.js';
@@ -7,7 +8,7 @@ import { batches } from '../json/batches.js';
 import { BATCH_SIZE, storedView } from './read.js';
 
 /** Some agents to edit are not in the store; nothing was written. */
-export class AgentsNotStoredError extends Error {
+export class AgentsNotStoredError extends UserError {
   constructor(
     readonly storeName: string,
     readonly agentIds: readonly string[],
@@ -18,7 +19,7 @@ export class AgentsNotStoredError extends Error {
 }
 
 /** A change that would write another agent than the one it was asked for; nothing was written. */
-export class LiveEditRefusedError extends Error {
+export class LiveEditRefusedError extends UserError {
   constructor(agentId: string, reason: string) {
     super(`refusing to write ${agentId} to the store: ${reason}; nothing was written`);
     this.name = 'LiveEditRefusedError';

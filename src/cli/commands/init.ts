@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
@@ -21,12 +20,7 @@ export function register(program: Command): void {
     .action(async () => {
       const { initProject } = await import('../../edit/new-agent.js');
       const colors = createColors(process.stdout);
-      let files: string[];
-      try {
-        files = await initProject(process.cwd());
-      } catch (error) {
-        throw new CliError(error instanceof Error ? error.message : String(error));
-      }
+      const files = await initProject(process.cwd());
       const lines = files.map((file) => `${colors.green('✔')} created ${file}`);
       lines.push('', 'Next: edit the example (your editor completes keys from the $schema line), then', '  agentctl validate', '  agentctl apply');
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,15 +1,9 @@
 import { Option, type Command } from 'commander';
 import { hasErrors } from '../../definition/problem.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
-import { formatGithub } from '../formatters/github.js';
-import { formatJson } from '../formatters/json.js';
-import { formatJunit } from '../formatters/junit.js';
-import { formatPretty } from '../formatters/pretty.js';
-import type { CheckedDocument, Formatter, ValidationReport } from '../formatters/report.js';
+import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
+import type { CheckedDocument, ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
-
-const FORMATS = ['pretty', 'json', 'github', 'junit'] as const;
-type Format = (typeof FORMATS)[number];
 
 const HELP_EXAMPLES = `
 Examples:
@@ -21,21 +15,6 @@ Examples:
 
 Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
 Every problem in every file is reported, not just the first.`;
-
-function formatterFor(format: Format): Formatter {
-  switch (format) {
-    case 'pretty': {
-      const colors = createColors(process.stdout);
-      return (report) => formatPretty(report, colors);
-    }
-    case 'json':
-      return formatJson;
-    case 'github':
-      return formatGithub;
-    case 'junit':
-      return formatJunit;
-  }
-}
 
 /** Finds and checks the definitions under `paths`; the report holds every problem found. */
 async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
@@ -62,11 +41,11 @@ export function register(program: Command): void {
       'Check agent definitions (YAML) against schemas/agent.schema.json and the semantic rules (field types, response and instruction fields, unique agent_ids), reporting every problem at its file:line:column.',
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(VALIDATE_FORMATS).default('pretty'))
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: { format: Format }) => {
+    .action(async (paths: string[], options: { format: ValidateFormat }) => {
       const report = await buildValidationReport(paths, process.cwd());
-      process.stdout.write(formatterFor(options.format)(report));
+      process.stdout.write(FORMATTERS[options.format](report, { colors: createColors(process.stdout) }));
       process.exitCode = hasErrors(report.problems) ? EXIT_FAILURE : EXIT_OK;
     });
 }

@@ -20,6 +20,7 @@ import { isRecord } from '../../json/guards.js';
 import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
 import { createLineLocator } from '../line-index.js';
 import type { LineLocator } from '../line-index.js';
+import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.js';
 import type { Problem, Severity } from '../problem.js';
 import { yamlLibrary } from './yaml-library.js';
 
@@ -74,7 +75,7 @@ export function composeDefinitionSource(source: string, file: string, limits?: P
   const locate = createLineLocator(source);
   const problems: Problem[] = [];
   const documents: DefinitionDocument[] = [];
-  const problemAt = (code: string, message: string, range: Range, path = '', severity: Severity = 'error'): Problem => {
+  const problemAt = (code: ProblemCode, message: string, range: Range, path = '', severity: Severity = PROBLEM_CODES[code].severity): Problem => {
     const start = locate(range[0]);
     const end = locate(trimmedEnd(source, range[0], range[1]));
     return { file, line: start.line, column: start.column, severity, code, message, agent_id: null, path, endLine: end.line, endColumn: end.column };
@@ -189,7 +190,7 @@ function firstCollectionDeeperThan(root: CST.Token | undefined, maxDepth: number
   return undefined;
 }
 
-type ProblemFactory = (code: string, message: string, range: Range, path?: string, severity?: Severity) => Problem;
+type ProblemFactory = (code: ProblemCode, message: string, range: Range, path?: string, severity?: Severity) => Problem;
 
 function yamlProblem(error: YAMLError, severity: Severity, source: string, problemAt: ProblemFactory): Problem {
   switch (error.code) {
@@ -459,14 +460,14 @@ class PlainValueBuilder {
     if (this.expansionDepth === 0) this.anchors.set(name, node);
   }
 
-  private report(code: string, message: string, range: Range, path: string, suggestion?: string): void {
+  private report(code: ProblemCode, message: string, range: Range, path: string, suggestion?: string): void {
     if (this.expansionDepth > 0) return;
     const problem = this.problemAt(code, message, range, path);
     if (suggestion !== undefined) problem.suggestion = suggestion;
     this.problems.push(problem);
   }
 
-  private abandon(code: string, message: string, node: Node): never {
+  private abandon(code: ProblemCode, message: string, node: Node): never {
     const [range, pointer] = this.expansionRoot ? [this.expansionRoot.alias.range, this.expansionRoot.pointer] : [node.range, this.pointer()];
     this.problems.push(this.problemAt(code, message, range ?? [0, 0], pointer));
     throw new AbandonDocument(message);

@@ -1,6 +1,7 @@
 import type { Collection, Db, Document, Filter, ObjectId } from 'mongodb';
 import { findUnstorableKey } from '../../definition/key-rules.js';
 import type { AgentDefinition } from '../../definition/types.js';
+import { UserError } from '../../errors/user-error.js';
 import { DELETED_HASH, historyAction } from '../revisions.js';
 import type { AgentDelete, AgentState, AgentWrite, HistoryEntry, LockInfo, SessionRecord, SourceInfo, StoredAgent } from '../types.js';
 
@@ -58,7 +59,7 @@ export const STATE_PROJECTION = { _id: 0, agent_id: 1, revision: 1, content_hash
 export function assertStorableKeys(value: unknown, owner: string): void {
   const unstorable = findUnstorableKey(value);
   if (unstorable) {
-    throw new Error(`${owner}: key ${JSON.stringify(unstorable.key)} at ${unstorable.pointer || '/'} cannot be stored in MongoDB (${unstorable.reason}); rename it`);
+    throw new UserError(`${owner}: key ${JSON.stringify(unstorable.key)} at ${unstorable.pointer || '/'} cannot be stored in MongoDB (${unstorable.reason}); rename it`);
   }
 }
 

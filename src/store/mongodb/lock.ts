@@ -1,4 +1,5 @@
 import type { Collection } from 'mongodb';
+import { UserError } from '../../errors/user-error.js';
 import { APPLY_LOCK_NAME } from '../revisions.js';
 import type { LockInfo } from '../types.js';
 import { LockHeldError } from '../types.js';
@@ -31,7 +32,7 @@ export class ApplyLease {
         if (held) throw new LockHeldError(toLockInfo(held));
       }
     }
-    throw new Error(`could not take the apply lock on ${this.displayName}: it changed hands while we tried; try again`);
+    throw new UserError(`could not take the apply lock on ${this.displayName}: it changed hands while we tried; try again`);
   }
 
   async release(holder: string): Promise<void> {
