@@ -10,10 +10,6 @@ import { yamlLibrary } from './yaml/yaml-library.js';
 import { isRecord } from '../json/guards.js';
 import { pointerSegments } from '../json/pointer.js';
 
-// Until rules.ts imports them from the json leaf itself.
-export { isRecord } from '../json/guards.js';
-export { childPointer } from '../json/pointer.js';
-
 /** `/schema_config/fields/2/field_type` → `schema_config.fields[2].field_type`, the form messages use. */
 export function dottedPath(pointer: string): string {
   let dotted = '';
