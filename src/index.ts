@@ -40,7 +40,7 @@ export type { LoadedDesired } from './sync/desired.js';
 export { loadDesired } from './sync/desired.js';
 export type { DesiredAgent, PlanAction, PlanOptions, PlanSummary, PlannedChange, StoredView, SyncPlan } from './sync/plan.js';
 export { hasPendingChanges, planSucceeded, planSync, summarize } from './sync/plan.js';
-export type { ValueChange } from './sync/json-diff.js';
+export type { ValueChange } from './json/diff.js';
 export { planAgainstStore } from './sync/read.js';
 export type { AppliedChange, ApplyOptions, ApplyOutcome, ApplyProgress, ApplyResult, ApplySummary, WriteOptions } from './sync/apply.js';
 export { applyPlan, applySucceeded, InvalidPlanError, summarizeApply } from './sync/apply.js';

@@ -4,6 +4,7 @@ import type { Problem } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { AgentEditRequest, EditPlan, FileEdit } from '../edit/plan-edits.js';
 import { UserError } from '../errors/user-error.js';
+import { longestCommonSubsequence } from '../json/lcs.js';
 import type { Colors } from './formatters/colors.js';
 import { formatPretty } from './formatters/pretty.js';
 import { createColors } from './output.js';
@@ -65,8 +66,9 @@ export function changedLines(edit: FileEdit, colors: Colors): string[] {
   while (suffix < before.length - prefix && suffix < after.length - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix += 1;
   const removed = before.slice(prefix, before.length - suffix);
   const added = after.slice(prefix, after.length - suffix);
-  const common = new Set(commonLines(removed, added).map(([, index]) => index));
-  const commonRemoved = new Set(commonLines(removed, added).map(([index]) => index));
+  const pairs = commonLines(removed, added);
+  const common = new Set(pairs.map(([, index]) => index));
+  const commonRemoved = new Set(pairs.map(([index]) => index));
   const width = String(Math.max(before.length, after.length)).length;
   const lines: string[] = [];
   let oldIndex = 0;
@@ -86,29 +88,9 @@ export function changedLines(edit: FileEdit, colors: Colors): string[] {
   return lines;
 }
 
-/** Pairs of equal lines (longest common subsequence) between two short runs of lines. */
+/** Pairs of equal lines between two runs of lines; none past 250,000 line pairs, where the table would cost more than the display is worth. */
 function commonLines(before: readonly string[], after: readonly string[]): Array<[number, number]> {
-  if (before.length * after.length > 250_000) return [];
-  const cols = after.length + 1;
-  const lengths = new Array<number>((before.length + 1) * cols).fill(0);
-  const at = (row: number, col: number): number => lengths[row * cols + col] ?? 0;
-  for (let row = before.length - 1; row >= 0; row -= 1) {
-    for (let col = after.length - 1; col >= 0; col -= 1) {
-      lengths[row * cols + col] = before[row] === after[col] ? at(row + 1, col + 1) + 1 : Math.max(at(row + 1, col), at(row, col + 1));
-    }
-  }
-  const pairs: Array<[number, number]> = [];
-  let row = 0;
-  let col = 0;
-  while (row < before.length && col < after.length) {
-    if (before[row] === after[col]) {
-      pairs.push([row, col]);
-      row += 1;
-      col += 1;
-    } else if (at(row + 1, col) >= at(row, col + 1)) row += 1;
-    else col += 1;
-  }
-  return pairs;
+  return before.length * after.length > 250_000 ? [] : longestCommonSubsequence(before, after);
 }
 
 /**

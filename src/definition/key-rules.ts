@@ -1,7 +1,10 @@
-/** Which mapping keys a definition may hold, shared by both parse paths and the MongoDB adapter. */
-
-/** Keys that could reach an object's prototype when assigned. */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Which mapping keys MongoDB can store, shared by both parse paths and the
+ * MongoDB adapter. The keys no object may take (they reach its prototype) are
+ * json/prototype-keys.ts.
+ */
+import { isRecord } from '../json/guards.js';
+import { childPointer } from '../json/pointer.js';
 
 /**
  * Why MongoDB cannot store `key`, or undefined when it can: it refuses (or
@@ -31,14 +34,14 @@ export interface UnstorableKey {
 export function findUnstorableKey(value: unknown, pointer = ''): UnstorableKey | undefined {
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const found = findUnstorableKey(item, `${pointer}/${index}`);
+      const found = findUnstorableKey(item, childPointer(pointer, index));
       if (found) return found;
     }
-  } else if (value !== null && typeof value === 'object') {
+  } else if (isRecord(value)) {
     for (const [key, child] of Object.entries(value)) {
       const reason = unstorableKeyReason(key);
       if (reason !== undefined) return { key, pointer, reason };
-      const found = findUnstorableKey(child, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+      const found = findUnstorableKey(child, childPointer(pointer, key));
       if (found) return found;
     }
   }

@@ -4,10 +4,11 @@ import type { Problem } from '../definition/problem.js';
 import { ProblemsError } from '../definition/problems-error.js';
 import { closestMatch } from '../definition/suggest.js';
 import type { JsonValue } from '../definition/types.js';
+import { jsonEqual } from '../json/diff.js';
 import { validateDefinitions } from '../definition/validate.js';
 import { UserError } from '../errors/user-error.js';
 import { applyAgentEdit, type AgentEdit } from './agent-edits.js';
-import { sameJson, spliceDocument, UneditableYamlError } from './splice.js';
+import { spliceDocument, UneditableYamlError } from './splice.js';
 import { applyTextEdits, type TextEdit } from './text-edits.js';
 
 export interface AgentEditRequest {
@@ -131,7 +132,7 @@ export function planAgentEdits(documents: readonly DefinitionDocument[], request
   const byFile = new Map<string, Array<{ document: DefinitionDocument; value: JsonValue; agentId: string }>>();
   for (const [document, { value, agentId }] of targets) {
     agents.set(agentId, { file: document.file, definition: value });
-    if (sameJson(document.value, value)) {
+    if (jsonEqual(document.value, value)) {
       unchanged.push(agentId);
       continue;
     }
@@ -192,6 +193,6 @@ function verifySplice(file: string, allDocuments: readonly DefinitionDocument[],
   original.forEach((document, position) => {
     const now = reparsed[position];
     const expected = intended.has(document.index) ? intended.get(document.index) : document.value;
-    if (now === undefined || now.index !== document.index || !sameJson(now.value, expected)) throw uneditable(file, `document ${document.index + 1} would not hold the intended data`);
+    if (now === undefined || now.index !== document.index || !jsonEqual(now.value, expected)) throw uneditable(file, `document ${document.index + 1} would not hold the intended data`);
   });
 }

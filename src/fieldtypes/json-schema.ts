@@ -24,8 +24,9 @@
  * throws an error naming the field; callers use the full schema (non-strict
  * structured output) for those agents.
  */
-import type { FieldConstraints, FieldDefinition, JsonValue, SchemaConfig } from '../definition/types.js';
 import { UserError } from '../errors/user-error.js';
+import type { JsonValue } from '../json/value.js';
+import type { FieldConstraints, FieldDefinition, SchemaConfig } from './field-definition.js';
 import { constraintsAllowedFor } from './constraints.js';
 import type { FieldType, LiteralValue } from './field-type.js';
 import { parseFieldType } from './parse.js';

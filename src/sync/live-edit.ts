@@ -4,7 +4,8 @@ import type { ConfigStore, SourceInfo } from '../store/types.js';
 import { writeChanges, type AppliedChange, type WriteOptions } from './apply.js';
 import { contentHash } from './hash.js';
 import { planSync, type DesiredAgent, type StoredView } from './plan.js';
-import { batches, storedView } from './read.js';
+import { batches } from '../json/batches.js';
+import { BATCH_SIZE, storedView } from './read.js';
 
 /** Some agents to edit are not in the store; nothing was written. */
 export class AgentsNotStoredError extends UserError {
@@ -54,7 +55,7 @@ export interface LiveEditOptions extends WriteOptions {
  */
 export async function writeLiveEdits(store: ConfigStore, edits: readonly LiveEdit[], options: LiveEditOptions = {}): Promise<AppliedChange[]> {
   const stored = new Map<string, StoredView>();
-  for (const ids of batches(edits.map((edit) => edit.agentId))) {
+  for (const ids of batches(edits.map((edit) => edit.agentId), BATCH_SIZE)) {
     for (const agent of await store.getAgents(ids)) stored.set(agent.agent_id, storedView(agent));
   }
   const missing = edits.map((edit) => edit.agentId).filter((agentId) => !stored.has(agentId));

@@ -6,6 +6,7 @@
  * and the insert are one step in the store, so the quota holds across workers.
  */
 import type { AgentDefinition } from '../definition/types.js';
+import { pointerSegments } from '../json/pointer.js';
 import type { SessionRecord, SessionStore } from '../store/types.js';
 
 /** A session record outlives a crashed worker by at most this long. */
@@ -72,7 +73,7 @@ export function classifyChanges(changed: readonly string[]): { applied: string[]
   const applied = new Set<string>();
   let reconnectRequired = false;
   for (const pointer of changed) {
-    const section = pointer.split('/')[1] ?? '';
+    const section = pointerSegments(pointer)[0] ?? '';
     if (HOT_SECTIONS.has(section)) applied.add(section);
     else reconnectRequired = true;
   }

@@ -165,6 +165,13 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     expect(await store.listStates()).toEqual([]);
   });
 
+  it.each([0, 2.5])('refuses a batch size of %d, which could not advance, before locking or writing anything', async (batchSize) => {
+    await expect(apply([desired(agentDefinition('alpha'))], { batchSize })).rejects.toThrow(new RangeError(`batch size must be a positive integer, got ${batchSize}`));
+    expect(await store.listStates()).toEqual([]);
+    // The lock is free: another holder takes it at once.
+    await expect(store.acquireLock('alice@build-7 pid 4242', 60_000)).resolves.toMatchObject({ holder: 'alice@build-7 pid 4242' });
+  });
+
   it('settles a conflict with an apply of the same content as unchanged', async () => {
     const wanted = desired(agentDefinition('alpha'));
     const stale = await planAgainstStore(store, [wanted], { prune: false });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RoomMessage } from '../../worker/room-messages.js';
 import { UserError } from '../../errors/user-error.js';
+import { isRecord } from '../../json/guards.js';
 import { EXIT_FAILURE } from '../errors.js';
 
 interface ChatOptions {
@@ -28,7 +29,7 @@ function parseUserDetails(text: string | undefined): Record<string, unknown> | u
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (isRecord(value)) return value;
   } catch {
     // reported below
   }

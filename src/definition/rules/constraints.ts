@@ -3,7 +3,8 @@ import { constraintsAllowedFor, type ConstraintName } from '../../fieldtypes/con
 import { formatFieldType, type FieldType } from '../../fieldtypes/field-type.js';
 import { compilePattern, type PatternFault } from '../../fieldtypes/pattern.js';
 import type { DefinitionDocument } from '../document.js';
-import { isRecord, problemAt, problemAtKey, problemAtValue, spanInScalar } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { problemAt, problemAtKey, problemAtValue, spanInScalar } from '../locate.js';
 import type { Problem } from '../problem.js';
 import type { FieldInfo } from './field-list.js';
 import type { Rule } from './rule.js';

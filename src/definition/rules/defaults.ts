@@ -1,7 +1,8 @@
 /** Rules on each field's default: one a required field never uses, one that does not fit the type and constraints. */
 import { checkValue } from '../../fieldtypes/check-value.js';
 import { formatFieldType } from '../../fieldtypes/field-type.js';
-import { isRecord, problemAtKey, problemAtValue } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { problemAtKey, problemAtValue } from '../locate.js';
 import type { Problem } from '../problem.js';
 import type { FieldConstraints } from '../types.js';
 import { constraintsCheckable } from './constraints.js';

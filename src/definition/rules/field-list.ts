@@ -5,7 +5,8 @@
  */
 import type { FieldType } from '../../fieldtypes/field-type.js';
 import { parseFieldType, type FieldTypeError } from '../../fieldtypes/parse.js';
-import { childPointer, isRecord } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { childPointer } from '../../json/pointer.js';
 
 export const FIELDS_POINTER = '/schema_config/fields';
 

@@ -1,6 +1,7 @@
 /** Rules on each entry of schema_config.fields: its name, its field_type, its TTS flag. */
 import { formatFieldType } from '../../fieldtypes/field-type.js';
-import { isRecord, problemAt, problemAtValue, scalarCharOffset, spanPosition } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { problemAt, problemAtValue, scalarCharOffset, spanPosition } from '../locate.js';
 import type { Problem } from '../problem.js';
 import { toSnakeCase } from '../suggest.js';
 import type { Rule } from './rule.js';

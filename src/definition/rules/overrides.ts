@@ -1,5 +1,6 @@
 /** Rules on session_overrides: what the allow-list may open to sessions. */
-import { isRecord, problemAtValue } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { problemAtValue } from '../locate.js';
 import type { Problem } from '../problem.js';
 import { forbiddenOverrideReason, parseOverridePattern } from '../session-overrides.js';
 import type { Rule } from './rule.js';

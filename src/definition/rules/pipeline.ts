@@ -1,5 +1,6 @@
 /** Rules on pipeline_config: settings the agents framework would otherwise drop without a word. */
-import { isRecord, problemAtValue } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { problemAtValue } from '../locate.js';
 import type { Rule } from './rule.js';
 
 /** Turn detection by VAD needs the VAD; the framework would silently pick another mode. */

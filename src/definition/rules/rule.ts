@@ -5,7 +5,7 @@
  * configuration adds.
  */
 import type { DefinitionDocument } from '../document.js';
-import { isRecord } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
 import type { Problem, ProblemCode } from '../problem.js';
 import { readFields, type FieldInfo } from './field-list.js';
 

@@ -1,6 +1,7 @@
 /** Rules on the fields that are spoken: the response field (every turn) and the TTS instruction field. */
 import { formatFieldType } from '../../fieldtypes/field-type.js';
-import { isRecord, problemAtKey, problemAtValue } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { problemAtKey, problemAtValue } from '../locate.js';
 import type { Problem } from '../problem.js';
 import { didYouMean } from '../suggest.js';
 import { DEFAULT_RESPONSE_FIELD } from '../types.js';

@@ -4,7 +4,8 @@
  */
 import { describeCharacter, findControlCharacter } from '../../text/terminal-text.js';
 import type { DefinitionDocument, SourcePosition } from '../document.js';
-import { childPointer, dottedPath, problemAt, spanInScalar } from '../locate.js';
+import { childPointer } from '../../json/pointer.js';
+import { dottedPath, problemAt, spanInScalar } from '../locate.js';
 import type { Problem } from '../problem.js';
 import type { Rule } from './rule.js';
 import { walkStrings } from './walk-strings.js';

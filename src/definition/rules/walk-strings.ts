@@ -1,5 +1,6 @@
 /** A walk over every string of a definition, at any depth, for the rules that look at all of them. */
-import { childPointer, isRecord } from '../locate.js';
+import { isRecord } from '../../json/guards.js';
+import { pointerFromSegments } from '../../json/pointer.js';
 
 export interface StringVisitor {
   /** A non-empty string value; `key` is the mapping key it sits under (none for a list item). */
@@ -17,7 +18,7 @@ interface WalkPath {
 /** Visits strings and keys depth first, in document order. */
 export function walkStrings(root: unknown, visitor: StringVisitor): void {
   const segments: Array<string | number> = [];
-  const path: WalkPath = { pointer: () => segments.reduce<string>((pointer, segment) => childPointer(pointer, segment), '') };
+  const path: WalkPath = { pointer: () => pointerFromSegments(segments) };
   const visit = (value: unknown, key: string | undefined): void => {
     if (typeof value === 'string') {
       if (value.length > 0) visitor.value?.(value, key, path);

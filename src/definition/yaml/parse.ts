@@ -14,7 +14,10 @@
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
 import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { PROTOTYPE_KEYS, unstorableKeyReason } from '../key-rules.js';
+import { unstorableKeyReason } from '../key-rules.js';
+import { PROTOTYPE_KEYS } from '../../json/prototype-keys.js';
+import { isRecord } from '../../json/guards.js';
+import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
 import { createLineLocator } from '../line-index.js';
 import type { LineLocator } from '../line-index.js';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.js';
@@ -295,8 +298,8 @@ function describeNode(node: Node): string {
 }
 
 function agentIdOf(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const agentId = (value as Record<string, unknown>)['agent_id'];
+  if (!isRecord(value)) return null;
+  const agentId = value['agent_id'];
   return typeof agentId === 'string' ? agentId : null;
 }
 
@@ -471,17 +474,8 @@ class PlainValueBuilder {
   }
 
   private pointer(extraSegment?: string): string {
-    const segments = extraSegment === undefined ? this.path : [...this.path, extraSegment];
-    return segments.map((segment) => '/' + escapePointerSegment(segment)).join('');
+    return pointerFromSegments(extraSegment === undefined ? this.path : [...this.path, extraSegment]);
   }
-}
-
-export function escapePointerSegment(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unescapePointerSegment(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 function createDefinitionDocument(
@@ -527,7 +521,7 @@ function resolvePointer(yaml: Document.Parsed, pointer: string): ResolvedPointer
   let node: Node | undefined = yaml.contents ?? undefined;
   let keyNode: Node | undefined;
   if (node === undefined) return { node, keyNode };
-  const segments = pointer === '' ? [] : pointer.split('/').slice(1).map(unescapePointerSegment);
+  const segments = pointerSegments(pointer);
   for (const segment of segments) {
     const container: Node | undefined = isAlias(node) ? (node.resolve(yaml) ?? undefined) : node;
     let child: Node | null | undefined;

@@ -2,7 +2,8 @@ import { MongoBulkWriteError } from 'mongodb';
 import type { AnyBulkWriteOperation, Collection, Document, ObjectId, WithId } from 'mongodb';
 import { MANAGED_BY } from '../revisions.js';
 import type { AgentDelete, AgentSnapshot, AgentState, AgentWrite, StoredAgent, WriteResult } from '../types.js';
-import { CHUNK_SIZE, chunks } from './chunks.js';
+import { batches } from '../../json/batches.js';
+import { CHUNK_SIZE } from './chunks.js';
 import {
   revisionFilter,
   STATE_PROJECTION,
@@ -61,7 +62,7 @@ export class AgentConfigs {
 
   async getAgents(agentIds: readonly string[]): Promise<StoredAgent[]> {
     const agents: StoredAgent[] = [];
-    for (const ids of chunks(agentIds)) agents.push(...(await this.findConfigs(ids)).map(toStoredAgent));
+    for (const ids of batches(agentIds, CHUNK_SIZE)) agents.push(...(await this.findConfigs(ids)).map(toStoredAgent));
     return agents;
   }
 
@@ -84,13 +85,13 @@ export class AgentConfigs {
    */
   async writeAgents(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
     const results: WriteResult[] = [];
-    for (const chunk of chunks(writes)) results.push(...(await this.writeChunk(chunk)));
+    for (const chunk of batches(writes, CHUNK_SIZE)) results.push(...(await this.writeChunk(chunk)));
     return results;
   }
 
   async deleteAgents(deletes: readonly AgentDelete[]): Promise<WriteResult[]> {
     const results: WriteResult[] = [];
-    for (const chunk of chunks(deletes)) results.push(...(await this.deleteChunk(chunk)));
+    for (const chunk of batches(deletes, CHUNK_SIZE)) results.push(...(await this.deleteChunk(chunk)));
     return results;
   }
 
@@ -251,9 +252,7 @@ export class AgentConfigs {
     const replaces = operations.filter((operation) => !('insertOne' in operation));
     let landed = inserts.length > 0 ? await this.bulkWriteToleratingDuplicates(inserts) : 0;
     const { updateBatchSize } = this.profile();
-    for (let start = 0; start < replaces.length; start += updateBatchSize) {
-      landed += await this.bulkWriteToleratingDuplicates(replaces.slice(start, start + updateBatchSize));
-    }
+    for (const batch of batches(replaces, updateBatchSize)) landed += await this.bulkWriteToleratingDuplicates(batch);
     return landed;
   }
 

@@ -1,7 +1,8 @@
 import type { Collection } from 'mongodb';
 import { nextRevision, type HistoryHead } from '../revisions.js';
 import type { HistoryEntry, WriteResult } from '../types.js';
-import { CHUNK_SIZE, chunks } from './chunks.js';
+import { batches } from '../../json/batches.js';
+import { CHUNK_SIZE } from './chunks.js';
 import { historyId, toHistoryEntry, type HistoryDoc } from './documents.js';
 import { duplicateIndexes } from './errors.js';
 import type { ServerProfile } from './server-profile.js';
@@ -52,7 +53,7 @@ export class HistoryLog {
    */
   async lastRevisions(agentIds: readonly string[]): Promise<Map<string, number>> {
     const withHistory: string[] = [];
-    for (const ids of chunks(agentIds)) {
+    for (const ids of batches(agentIds, CHUNK_SIZE)) {
       const firsts = this.profile().lookUpOneByOne(ids.length)
         ? await Promise.all(ids.map((id) => this.docs.findOne({ _id: historyId(id, 1) }, { projection: { agent_id: 1 } })))
         : await this.docs.find({ _id: { $in: ids.map((id) => historyId(id, 1)) } }, { projection: { agent_id: 1 }, batchSize: CHUNK_SIZE }).toArray();
@@ -118,7 +119,7 @@ export class HistoryLog {
   /** The highest history entry of each agent that has one (read only when an insert was refused, or for re-creations). */
   private async heads(ids: readonly string[]): Promise<Map<string, HistoryHead>> {
     const heads = new Map<string, HistoryHead>();
-    for (const chunk of chunks(ids)) {
+    for (const chunk of batches(ids, CHUNK_SIZE)) {
       const docs = await this.docs
         .find({ agent_id: { $in: [...chunk] } }, { projection: { _id: 0, agent_id: 1, revision: 1, content_hash: 1, action: 1 }, batchSize: CHUNK_SIZE })
         .toArray();
