@@ -51,13 +51,13 @@ export async function loadAgent(agentId: string, options: { path?: string[] }): 
 }
 
 /** The problems, with code frames, as validate prints them. */
-export function renderProblems(problems: readonly Problem[], sources: ReadonlyMap<string, string>, colors: Colors): string {
+function renderProblems(problems: readonly Problem[], sources: ReadonlyMap<string, string>, colors: Colors): string {
   const files = new Set(problems.map((problem) => problem.file)).size;
   return formatPretty({ files, agents: 0, problems: [...problems], sources, documents: [] }, colors);
 }
 
 /** The lines an edit changed, numbered: `-` old line, `+` new line. */
-export function changedLines(edit: FileEdit, colors: Colors): string[] {
+function changedLines(edit: FileEdit, colors: Colors): string[] {
   const before = edit.before.split('\n').map((line) => line.replace(/\r$/, ''));
   const after = edit.after.split('\n').map((line) => line.replace(/\r$/, ''));
   let prefix = 0;

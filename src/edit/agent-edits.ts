@@ -11,10 +11,10 @@ import { isRecord } from '../json/guards.js';
  * that the YAML splice puts them where a person would.
  */
 
-export const FIELD_KEYS = ['field_name', 'field_type', 'description', 'required', 'default', 'constraints', 'metadata'] as const;
-export const CONSTRAINT_KEYS = ['ge', 'gt', 'le', 'lt', 'min_length', 'max_length', 'pattern', 'min_items', 'max_items'] as const;
-export const METADATA_KEYS = ['use_in_tts', 'hidden'] as const;
-export const TRACING_KEYS = ['enabled', 'provider', 'endpoints', 'sample_rate', 'metadata_fields'] as const;
+const FIELD_KEYS = ['field_name', 'field_type', 'description', 'required', 'default', 'constraints', 'metadata'] as const;
+const CONSTRAINT_KEYS = ['ge', 'gt', 'le', 'lt', 'min_length', 'max_length', 'pattern', 'min_items', 'max_items'] as const;
+const METADATA_KEYS = ['use_in_tts', 'hidden'] as const;
+const TRACING_KEYS = ['enabled', 'provider', 'endpoints', 'sample_rate', 'metadata_fields'] as const;
 
 /** What `update-field` may change; absent members stay as they are. */
 export interface FieldChanges {
@@ -102,7 +102,7 @@ function withFields(definition: JsonObject, fields: JsonValue[]): JsonObject {
 }
 
 /** A field definition with its keys in FIELD_KEYS order and empty sections left out. */
-export function fieldDefinition(field: FieldDefinition): JsonObject {
+function fieldDefinition(field: FieldDefinition): JsonObject {
   const constraints = withoutUndefined({ ...field.constraints });
   const metadata = withoutUndefined({ ...field.metadata });
   const ordered: Record<string, JsonValue | undefined> = {};

@@ -89,7 +89,7 @@ function checkItemCount(c: FieldConstraints, count: number): string | null {
 }
 
 /** Length in Unicode code points, as JSON Schema (and Ajv) count it. */
-export function codePointLength(text: string): number {
+function codePointLength(text: string): number {
   let length = 0;
   for (let i = 0; i < text.length; i++) {
     length++;

@@ -4,7 +4,7 @@
  */
 import { editDistance } from '../json/edit-distance.js';
 
-export const TYPE_NAMES = ['str', 'int', 'float', 'bool', 'dict', 'list', 'Literal'] as const;
+const TYPE_NAMES = ['str', 'int', 'float', 'bool', 'dict', 'list', 'Literal'] as const;
 
 /** Spellings from other languages and libraries that people reach for. */
 const ALIASES: Readonly<Record<string, string>> = {

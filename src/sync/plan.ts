@@ -57,7 +57,7 @@ export type PlanSummary = Record<PlanAction, number>;
  * that cannot be read always drifts; other unmanaged documents never do:
  * agentctl never wrote them.
  */
-export function driftReason(view: StoredView): string | null {
+function driftReason(view: StoredView): string | null {
   const { state } = view;
   // Not even readable: whoever wrote it, apply must not overwrite it unasked.
   if (view.unreadable !== undefined) return view.unreadable;

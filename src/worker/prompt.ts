@@ -31,7 +31,7 @@ function display(value: unknown): string {
 }
 
 /** Every name a session's placeholders can use (definition/prompt-variables.ts), with its value. */
-export function promptVariables(definition: AgentDefinition, context: PromptContext): Map<string, string> {
+function promptVariables(definition: AgentDefinition, context: PromptContext): Map<string, string> {
   const variables = new Map<string, string>();
   const declared = definition.prompt_config.dynamic_vars ?? {};
   for (const [key, value] of Object.entries(declared)) variables.set(key, display(value));

@@ -10,9 +10,9 @@ import { pointerSegments } from '../json/pointer.js';
 import type { SessionRecord, SessionStore } from '../store/types.js';
 
 /** A session record outlives a crashed worker by at most this long. */
-export const DEFAULT_SESSION_TTL_MS = 4 * 60 * 60 * 1000;
+const DEFAULT_SESSION_TTL_MS = 4 * 60 * 60 * 1000;
 
-export const DEFAULT_TENANT_ID = 'default';
+const DEFAULT_TENANT_ID = 'default';
 
 export interface SessionIdentity {
   sessionId: string;
@@ -40,7 +40,7 @@ export function servesTenant(definition: AgentDefinition, requested: string | un
   return requested === undefined || typeof own !== 'string' || requested === own;
 }
 
-export function maxConcurrentSessions(definition: AgentDefinition): number | null {
+function maxConcurrentSessions(definition: AgentDefinition): number | null {
   return definition.tenant_config?.quotas?.max_concurrent_sessions ?? null;
 }
 

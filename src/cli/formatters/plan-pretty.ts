@@ -22,7 +22,7 @@ function renderValue(value: JsonValue | undefined): string {
  * to differ. Passwords in URLs are taken out first (a stored body may hold
  * one), before any clipping could cut a URL apart.
  */
-export function renderValueChange(change: ValueChange): string {
+function renderValueChange(change: ValueChange): string {
   const before = redactUrlsInJson(change.before);
   const after = redactUrlsInJson(change.after);
   if (typeof before === 'string' && typeof after === 'string' && Math.max(before.length, after.length) > VALUE_WIDTH - 2) {
@@ -104,7 +104,7 @@ function count(n: number, label: string): string {
 }
 
 /** `2 created, 1 updated, 10 unchanged` (or `to create` … for a plan not applied). */
-export function summaryText(plan: { changes: readonly ChangeToPrint[] }, applied: boolean): string {
+function summaryText(plan: { changes: readonly ChangeToPrint[] }, applied: boolean): string {
   const summary = summarizeApply(plan);
   const parts: string[] = [];
   const add = (n: number, appliedLabel: string, plannedLabel: string): void => {
