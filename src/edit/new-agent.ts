@@ -26,7 +26,7 @@ export interface NewAgentOptions {
 }
 
 /** Where this package's agent JSON Schema lives (the same from src/ and dist/). */
-export const AGENT_SCHEMA_FILE = fileURLToPath(new URL('../../schemas/agent.schema.json', import.meta.url));
+const AGENT_SCHEMA_FILE = fileURLToPath(new URL('../../schemas/agent.schema.json', import.meta.url));
 
 /**
  * The `$schema` path an editor needs from a file in `directory`: to this
@@ -142,7 +142,7 @@ export async function createAgentFile(agentId: string, options: CreateAgentOptio
   return displayFile;
 }
 
-export const ENV_EXAMPLE = `# Secrets and endpoints agentctl and the worker read from the environment.
+const ENV_EXAMPLE = `# Secrets and endpoints agentctl and the worker read from the environment.
 # Copy to .env and fill in; keep .env out of git. Agent definitions never hold
 # these values (\`agentctl validate\` reports literal secrets).
 
@@ -169,7 +169,7 @@ AGENTCTL_STORE=
 MONGO_URI=
 `;
 
-export const EXAMPLE_AGENT_ID = 'example-agent-v1';
+const EXAMPLE_AGENT_ID = 'example-agent-v1';
 
 /**
  * Creates a project skeleton in `cwd`: `agents/example-agent-v1.yaml` (a

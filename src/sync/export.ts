@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ConfigStore, StoredAgent } from '../store/types.js';
 
 /** Top-level keys in the order of DEFINITION_KEYS (any others after them), nested keys as stored. */
-export function orderDefinition(definition: AgentDefinition): Record<string, unknown> {
+function orderDefinition(definition: AgentDefinition): Record<string, unknown> {
   const record = definition as unknown as Record<string, unknown>;
   const ordered: Record<string, unknown> = {};
   for (const key of DEFINITION_KEYS) if (record[key] !== undefined) ordered[key] = record[key];

@@ -22,7 +22,7 @@ export interface ValidationReport {
   documents: readonly CheckedDocument[];
 }
 
-export interface FormatterOptions {
+interface FormatterOptions {
   /** For the formats people read; the machine formats take none. */
   colors: Colors;
 }
