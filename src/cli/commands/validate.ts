@@ -1,11 +1,10 @@
-import { Option, type Command } from 'commander';
-import { hasErrors } from '../../definition/problem.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatGithub } from '../formatters/github.js';
 import { formatJson } from '../formatters/json.js';
 import { formatJunit } from '../formatters/junit.js';
 import { formatPretty } from '../formatters/pretty.js';
-import type { CheckedDocument, Formatter, ValidationReport } from '../formatters/report.js';
+import { reportFails, type CheckedDocument, type Formatter, type ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
 
 const FORMATS = ['pretty', 'json', 'github', 'junit'] as const;
@@ -19,8 +18,16 @@ Examples:
   $ agentctl validate --format github                   # in GitHub Actions: annotations on the PR's lines
   $ agentctl validate --format junit > validate.xml     # a test report for CI dashboards
 
-Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
+  $ agentctl validate --max-warnings 0                  # in CI: warnings fail the run too
+
+Exit status: 0 when there are no errors (warnings allowed, up to
+--max-warnings when given), 1 otherwise.
 Every problem in every file is reported, not just the first.`;
+
+function parseMaxWarnings(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expects a whole number ≥ 0.');
+  return Number(text);
+}
 
 function formatterFor(format: Format): Formatter {
   switch (format) {
@@ -63,10 +70,12 @@ export function register(program: Command): void {
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings)
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: { format: Format }) => {
-      const report = await buildValidationReport(paths, process.cwd());
+    .action(async (paths: string[], options: { format: Format; maxWarnings?: number }) => {
+      const checked = await buildValidationReport(paths, process.cwd());
+      const report: ValidationReport = options.maxWarnings === undefined ? checked : { ...checked, maxWarnings: options.maxWarnings };
       process.stdout.write(formatterFor(options.format)(report));
-      process.exitCode = hasErrors(report.problems) ? EXIT_FAILURE : EXIT_OK;
+      process.exitCode = reportFails(report) ? EXIT_FAILURE : EXIT_OK;
     });
 }
