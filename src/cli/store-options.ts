@@ -51,11 +51,17 @@ export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStor
   }
 }
 
-/** The stored agent ids, for did-you-mean on an unknown one. */
-export async function unknownAgentError(store: ConfigStore, agentId: string): Promise<CliError> {
+/** The error for agent ids the store does not hold, with a did-you-mean from the ids it does hold. */
+export async function unknownAgentError(store: ConfigStore, agentIds: string | readonly string[]): Promise<CliError> {
   const { closestMatch } = await import('../definition/suggest.js');
   const known = (await store.listStates()).map((state) => state.agent_id);
-  const match = closestMatch(agentId, known);
-  const hint = match !== undefined ? `; did you mean "${match}"?` : known.length === 0 ? '; the store is empty (run agentctl apply)' : '; agentctl list shows them';
-  return new CliError(`no agent "${agentId}" in ${store.displayName}${hint}`);
+  const unknown = typeof agentIds === 'string' ? [agentIds] : agentIds;
+  const matches = unknown.map((agentId) => closestMatch(agentId, known));
+  const otherwise = matches.some((match) => match !== undefined) ? '' : known.length === 0 ? '; the store is empty (run agentctl apply)' : '; agentctl list shows them';
+  if (unknown.length === 1) {
+    const match = matches[0];
+    return new CliError(`no agent "${unknown[0]}" in ${store.displayName}${match === undefined ? otherwise : `; did you mean "${match}"?`}`);
+  }
+  const named = unknown.map((agentId, index) => `"${agentId}"${matches[index] === undefined ? '' : ` (did you mean "${matches[index]}"?)`}`);
+  return new CliError(`no agents ${named.join(', ')} in ${store.displayName}${otherwise}`);
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { formatPretty } from '../formatters/pretty.js';
 import { createColors } from '../output.js';
-import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
+import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
 Examples:
@@ -34,12 +34,13 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentIds: string[], options: ExportCommandOptions) => {
       const cwd = process.cwd();
-      const [{ exportAgents, ExportRefusedError }, { schemaPathFrom }] = await Promise.all([import('../../sync/export.js'), import('../../edit/new-agent.js')]);
+      const [{ exportAgents, ExportAgentsMissingError, ExportRefusedError }, { schemaPathFrom }] = await Promise.all([import('../../sync/export.js'), import('../../edit/new-agent.js')]);
       const schemaPath = schemaPathFrom(path.resolve(cwd, options.out), cwd);
       const exported = await withStore(options, async (store) => {
         try {
           return await exportAgents(store, { outDir: options.out, cwd, agentIds, force: options.force === true, schemaPath });
         } catch (error) {
+          if (error instanceof ExportAgentsMissingError) throw await unknownAgentError(store, error.agentIds);
           if (!(error instanceof ExportRefusedError)) throw error;
           if (error.problems.length > 0) {
             const report = { files: error.sources.size, agents: 0, problems: error.problems, sources: error.sources, documents: [] };
