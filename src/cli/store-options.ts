@@ -31,17 +31,21 @@ function asCliError(error: unknown): unknown {
 }
 
 /**
- * Opens the store the flags and environment name, runs `action`, and closes
- * it. Commands that only read pass `readOnly`: they then work on a read-only
+ * Opens the store the flags and environment name (the caller closes it).
+ * Commands that only read pass `readOnly`: they then work on a read-only
  * SQLite file or directory, and create no store where there is none.
  */
-export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStore) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
-  let store: ConfigStore;
+export async function openChosenStore(flags: StoreFlags, options: { readOnly?: boolean } = {}): Promise<ConfigStore> {
   try {
-    store = await openStore(resolveStoreUri(flags.store, process.env), { ...(flags.database === undefined ? {} : { database: flags.database }), readOnly: options.readOnly === true });
+    return await openStore(resolveStoreUri(flags.store, process.env), { ...(flags.database === undefined ? {} : { database: flags.database }), readOnly: options.readOnly === true });
   } catch (error) {
     throw asCliError(error);
   }
+}
+
+/** Opens the chosen store (see openChosenStore), runs `action`, and closes it. */
+export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStore) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  const store = await openChosenStore(flags, options);
   try {
     return await action(store);
   } catch (error) {

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   new: () => import('./new.js'),
   chat: () => import('./chat.js'),
   worker: () => import('./worker.js'),
+  doctor: () => import('./doctor.js'),
 };
 
 /** `args` are the user's arguments (argv without node and the script). */
