@@ -6,7 +6,7 @@ import { writeFileAtomic } from './atomic-write.js';
  * What a project keeps out of git: the embedded store (a local database: a
  * `git add -A` would commit it) and the file the secrets go in.
  */
-export const LOCAL_ONLY_PATHS: readonly string[] = ['.agentctl/', '.env'];
+const LOCAL_ONLY_PATHS: readonly string[] = ['.agentctl/', '.env'];
 
 const BLOCK_COMMENT = '# agentctl: the local store and secrets';
 
