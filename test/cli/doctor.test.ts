@@ -123,6 +123,14 @@ describe('agentctl doctor', () => {
     expect(livekit.requests[1]?.body).toBe('{}');
   });
 
+  it('colors the marks on a color terminal, and only them', async () => {
+    const run = await doctor({ NO_COLOR: '', FORCE_COLOR: '1', LIVEKIT_API_SECRET: 'wrong' });
+    const lines = run.stdout.split('\n');
+    expect(lines[1]).toBe('\u001b[32m✔\u001b[39m  store         sqlite:store.db (from $AGENTCTL_STORE) is reachable: 3 agents');
+    expect(lines[6]).toBe('\u001b[31m✖\u001b[39m  livekit-keys  the server refuses the key pair (HTTP 401 listing rooms)');
+    expect(run.stdout).not.toContain('\\x1b');
+  });
+
   it('--json: {ok, checks: [{check, status, agent_id?, message, fix?}]}', async () => {
     const report = await doctorJson();
     expect(report.code).toBe(0);

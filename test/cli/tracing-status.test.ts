@@ -40,6 +40,11 @@ describe('agentctl tracing status chooses the store as every command does', () =
     expect((await agentctlWithEnv(dir, { AGENTCTL_STORE: 'sqlite:synced.db', MONGO_URI: 'sqlite:other.db' }, 'tracing', 'status')).stdout).toBe(againstSynced);
   });
 
+  it('colors the difference on a color terminal, as a real escape (not an escaped one)', async () => {
+    const run = await agentctlWithEnv(dir, { AGENTCTL_STORE: 'sqlite:synced.db', NO_COLOR: '', FORCE_COLOR: '1' }, 'tracing', 'status', 'sales-agent-v1');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('sales-agent-v1  off      0.25         on     0.25               agents/sales-agent-v1.yaml:118  \u001b[33m≠ store differs from the YAML\u001b[39m');
+  });
+
   it('--json carries the store side for each agent', async () => {
     const run = await agentctlWithEnv(dir, { AGENTCTL_STORE: 'sqlite:synced.db' }, 'tracing', 'status', 'sales-agent-v1', '--json');
     expect(JSON.parse(run.stdout)).toEqual([

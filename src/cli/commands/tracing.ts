@@ -145,21 +145,25 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
   const onOff = (state: TracingState): string => (state.enabled ? 'on' : 'off');
   const rate = (state: TracingState): string => (state.sampleRate === undefined ? '-' : String(state.sampleRate));
   const colors = createColors(process.stdout);
-  process.stdout.write(`store: ${fromStore.displayName}\n\n`);
-  process.stdout.write(
-    formatTable(
-      ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'FILE', 'DIFFERS'],
-      rows.map((row) => [
-        row.agentId,
-        onOff(row.yaml),
-        rate(row.yaml),
-        row.live === undefined ? 'not stored' : onOff(row.live),
-        row.live === undefined ? '-' : rate(row.live),
-        row.file,
-        row.differs ? colors.yellow('≠ store differs from the YAML') : '',
-      ]),
-    ),
+  const differs = '≠ store differs from the YAML';
+  const table = formatTable(
+    ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'FILE', 'DIFFERS'],
+    rows.map((row) => [
+      row.agentId,
+      onOff(row.yaml),
+      rate(row.yaml),
+      row.live === undefined ? 'not stored' : onOff(row.live),
+      row.live === undefined ? '-' : rate(row.live),
+      row.file,
+      row.differs ? differs : '',
+    ]),
   );
+  // formatTable escapes control characters in cells, so the color goes on the last column afterwards.
+  const lines = table
+    .trimEnd()
+    .split('\n')
+    .map((line, index) => (index > 0 && rows[index - 1]?.differs === true ? `${line.slice(0, -differs.length)}${colors.yellow(differs)}` : line));
+  process.stdout.write(`store: ${fromStore.displayName}\n\n${lines.join('\n')}\n`);
 }
 
 export function register(program: Command): void {
