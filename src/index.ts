@@ -2,7 +2,9 @@
  * The agentctl library: the same functions the CLI runs.
  */
 export type * from './definition/types.js';
-export type { Problem, Severity } from './definition/problem.js';
+export type { Problem, ProblemCode, Severity } from './definition/problem.js';
+export { PROBLEM_CODES } from './definition/problem-codes.js';
+export { UserError } from './errors/user-error.js';
 export type { DefinitionDocument, DocumentLocation, SourcePosition } from './definition/document.js';
 export type * from './store/types.js';
 // Stores: open one by URI; the SQLite and MongoDB adapters load on demand.
@@ -30,7 +32,8 @@ export {
 export type { ParseResult } from './definition/document.js';
 export type { ParseLimits } from './definition/yaml/parse.js';
 export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/yaml/parse.js';
-export { validateDefinitions, validateDefinition, validateDefinitionValue } from './definition/validate.js';
+export { validateDefinitions, validateDefinition, validateDefinitionValue, type ValidateOptions } from './definition/validate.js';
+export { DEFAULT_RULES, type Rule, type RuleContext } from './definition/rules.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
 export { loadDefinitions, visitDefinitions } from './files/load.js';
@@ -63,8 +66,8 @@ export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-me
 // (rollback, live edits), all through one store-write path under one lock.
 export type { DesiredAgent, StoredView, PlanAction, PlannedChange, SyncPlan, PlanSummary } from './sync/plan.js';
 export { planSync, summarize, hasPendingChanges, planSucceeded } from './sync/plan.js';
-export type { ValueChange } from './sync/json-diff.js';
-export { diffJson } from './sync/json-diff.js';
+export type { ValueChange } from './json/diff.js';
+export { diffJson } from './json/diff.js';
 export { canonicalJson, contentHash } from './sync/hash.js';
 export type { ApplyOptions, ApplyProgress, ApplyOutcome, AppliedChange, ApplyResult, ApplySummary, WriteOptions } from './sync/apply.js';
 export { applyPlan, summarizeApply, applySucceeded, InvalidPlanError } from './sync/apply.js';

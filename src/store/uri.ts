@@ -2,6 +2,7 @@
  * Store URIs: which store to open, and how to name it without credentials.
  * The environment is passed in, never read here, so callers and tests decide.
  */
+import { UserError } from '../errors/user-error.js';
 import { redactUrls } from '../text/url-credentials.js';
 
 export const DEFAULT_STORE_URI = 'sqlite:.agentctl/agentctl.db';
@@ -25,7 +26,7 @@ export type ParsedStoreUri =
       options: ReadonlyMap<string, string>;
     };
 
-export class StoreUriError extends Error {
+export class StoreUriError extends UserError {
   constructor(uri: string, reason: string) {
     super(`invalid store URI ${JSON.stringify(redactUrls(uri))}: ${reason}; accepted forms: ${ACCEPTED_FORMS}`);
     this.name = 'StoreUriError';

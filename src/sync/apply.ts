@@ -3,7 +3,8 @@ import type { AgentDelete, AgentWrite, ConfigStore, WriteResult } from '../store
 import { contentHash } from './hash.js';
 import { lockHolder, withApplyLock, type ApplyLease } from './lock.js';
 import { countActions, PLAN_ACTIONS, type PlanAction, type PlannedChange, type SyncPlan } from './plan.js';
-import { BATCH_SIZE, batches } from './read.js';
+import { batches } from '../json/batches.js';
+import { BATCH_SIZE } from './read.js';
 
 export interface ApplyProgress {
   done: number;
@@ -117,6 +118,9 @@ export async function writeChanges(store: ConfigStore, changes: AppliedChange[],
 
   const now = options.now ?? (() => new Date());
   const size = options.batchSize ?? BATCH_SIZE;
+  // Split before the lock is taken: a batch size that cannot be used is refused with nothing locked or written.
+  const writeBatches = batches(writes, size);
+  const deleteBatches = batches(deletes, size);
   let done = 0;
   const record = (batch: AppliedChange[], results: WriteResult[]): void => {
     const byId = new Map(results.map((result) => [result.agent_id, result]));
@@ -140,7 +144,7 @@ export async function writeChanges(store: ConfigStore, changes: AppliedChange[],
     store,
     options.holder ?? lockHolder(),
     async (lease: ApplyLease) => {
-      for (const batch of batches(writes, size)) {
+      for (const batch of writeBatches) {
         const at = now();
         const requests: AgentWrite[] = batch.map((change) => {
           const desired = change.desired!;
@@ -149,7 +153,7 @@ export async function writeChanges(store: ConfigStore, changes: AppliedChange[],
         record(batch, await store.writeAgents(requests));
         await lease.renew();
       }
-      for (const batch of batches(deletes, size)) {
+      for (const batch of deleteBatches) {
         const at = now();
         const requests: AgentDelete[] = batch.map((change) => ({ agent_id: change.agent_id, expected_revision: change.stored_revision!, at }));
         record(batch, await store.deleteAgents(requests));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
+import { ProblemsError } from '../definition/problems-error.js';
 import { DEFINITION_KEYS, type AgentDefinition } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -35,13 +36,9 @@ export interface ExportedFile {
   revision: number;
 }
 
-export class ExportRefusedError extends Error {
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-    readonly sources: ReadonlyMap<string, string> = new Map(),
-  ) {
-    super(message);
+export class ExportRefusedError extends ProblemsError {
+  constructor(message: string, problems: readonly Problem[] = [], sources: ReadonlyMap<string, string> = new Map()) {
+    super(message, problems, sources);
     this.name = 'ExportRefusedError';
   }
 }

@@ -1,12 +1,14 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 import type { ConfigStore, SourceInfo } from '../store/types.js';
 import { writeChanges, type AppliedChange, type WriteOptions } from './apply.js';
 import { contentHash } from './hash.js';
 import { planSync, type DesiredAgent, type StoredView } from './plan.js';
-import { batches, storedView } from './read.js';
+import { batches } from '../json/batches.js';
+import { BATCH_SIZE, storedView } from './read.js';
 
 /** Some agents to edit are not in the store; nothing was written. */
-export class AgentsNotStoredError extends Error {
+export class AgentsNotStoredError extends UserError {
   constructor(
     readonly storeName: string,
     readonly agentIds: readonly string[],
@@ -17,7 +19,7 @@ export class AgentsNotStoredError extends Error {
 }
 
 /** A change that would write another agent than the one it was asked for; nothing was written. */
-export class LiveEditRefusedError extends Error {
+export class LiveEditRefusedError extends UserError {
   constructor(agentId: string, reason: string) {
     super(`refusing to write ${agentId} to the store: ${reason}; nothing was written`);
     this.name = 'LiveEditRefusedError';
@@ -53,7 +55,7 @@ export interface LiveEditOptions extends WriteOptions {
  */
 export async function writeLiveEdits(store: ConfigStore, edits: readonly LiveEdit[], options: LiveEditOptions = {}): Promise<AppliedChange[]> {
   const stored = new Map<string, StoredView>();
-  for (const ids of batches(edits.map((edit) => edit.agentId))) {
+  for (const ids of batches(edits.map((edit) => edit.agentId), BATCH_SIZE)) {
     for (const agent of await store.getAgents(ids)) stored.set(agent.agent_id, storedView(agent));
   }
   const missing = edits.map((edit) => edit.agentId).filter((agentId) => !stored.has(agentId));

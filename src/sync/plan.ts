@@ -2,7 +2,7 @@ import type { AgentDefinition } from '../definition/types.js';
 import { MANAGED_BY } from '../store/revisions.js';
 import type { AgentSnapshot, SourceInfo } from '../store/types.js';
 import { contentHash } from './hash.js';
-import { diffJson, type ValueChange } from './json-diff.js';
+import { diffJson, type ValueChange } from '../json/diff.js';
 
 /** What the files say an agent should be. */
 export interface DesiredAgent {

@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 import type { ConfigStore, HistoryEntry, SourceInfo, StoredAgent } from '../store/types.js';
 import { writeChanges, type AppliedChange, type WriteOptions } from './apply.js';
 import { contentHash } from './hash.js';
@@ -6,7 +7,7 @@ import { planSync } from './plan.js';
 import { storedView } from './read.js';
 
 /** The store has no history of the agent at all. */
-export class AgentNotInStoreError extends Error {
+export class AgentNotInStoreError extends UserError {
   constructor(
     readonly agentId: string,
     readonly storeName: string,
@@ -17,7 +18,7 @@ export class AgentNotInStoreError extends Error {
 }
 
 /** The agent's history has no revision to restore: not the one asked for, or none before the current one. */
-export class NoRollbackTargetError extends Error {
+export class NoRollbackTargetError extends UserError {
   constructor(
     readonly agentId: string,
     readonly requested: number | undefined,

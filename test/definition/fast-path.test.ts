@@ -15,6 +15,7 @@ import { generateAgents } from '../../bench/validate/generate.js';
 import type { DefinitionDocument, ParseResult } from '../../src/definition/document.js';
 import { parseCleanDefinitionSource } from '../../src/definition/yaml/fast-parse.js';
 import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/yaml/parse.js';
+import { childPointer } from '../../src/json/pointer.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -221,7 +222,7 @@ function compare(name: string, source: string): Comparison {
 function pointersOf(value: unknown, pointer = ''): string[] {
   if (typeof value !== 'object' || value === null) return [pointer];
   const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
-  return [pointer, ...entries.flatMap(([key, item]) => pointersOf(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`))];
+  return [pointer, ...entries.flatMap(([key, item]) => pointersOf(item, childPointer(pointer, key)))];
 }
 
 /** Positions and the YAML text of a lazily composed document equal the composed document's, at every node. */

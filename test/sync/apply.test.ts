@@ -164,6 +164,13 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     expect(await store.listStates()).toEqual([]);
   });
 
+  it.each([0, 2.5])('refuses a batch size of %d, which could not advance, before locking or writing anything', async (batchSize) => {
+    await expect(apply([desired(definition('alpha'))], { batchSize })).rejects.toThrow(new RangeError(`batch size must be a positive integer, got ${batchSize}`));
+    expect(await store.listStates()).toEqual([]);
+    // The lock is free: another holder takes it at once.
+    await expect(store.acquireLock('alice@build-7 pid 4242', 60_000)).resolves.toMatchObject({ holder: 'alice@build-7 pid 4242' });
+  });
+
   it('settles a conflict with an apply of the same content as unchanged', async () => {
     const wanted = desired(definition('alpha'));
     const stale = await planAgainstStore(store, [wanted], { prune: false });
@@ -176,18 +183,31 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   it('writes in batches, one store call per batch, reporting progress per batch', async () => {
     const agents = Array.from({ length: 60 }, (_, i) => desired(definition(`agent-${String(i).padStart(2, '0')}`)));
     const progress: number[] = [];
-    const before = store.roundTrips ?? 0;
-    const result = await apply(agents, { batchSize: 25, onProgress: ({ done }) => progress.push(done) });
-    expect(summarizeApply(result).create).toBe(60);
-    expect(progress).toEqual([25, 50, 60]);
-    expect((await store.listStates()).map((state) => state.revision)).toEqual(Array(60).fill(1));
-    if (store.roundTrips !== undefined) {
-      // listStates, lock, release, and per batch a handful (revisions, deletions, history bulk, configs bulk, lease renewal);
-      // a per-agent loop would need at least 60.
-      expect(store.roundTrips - before).toBeLessThanOrEqual(4 + 3 * 6);
-      const noop = store.roundTrips;
-      await apply(agents);
-      expect(store.roundTrips - noop).toBe(1);
+    const counted = await storeCase.openCounted();
+    const applyCounted = async (extra: Partial<ApplyOptions> = {}): Promise<ApplyResult> =>
+      applyPlan(counted.store, await planAgainstStore(counted.store, agents, { prune: false }), { ...options, ...extra });
+    try {
+      const before = counted.roundTrips();
+      const result = await applyCounted({ batchSize: 25, onProgress: ({ done }) => progress.push(done) });
+      const first = counted.roundTrips() - before;
+      expect(summarizeApply(result).create).toBe(60);
+      expect(progress).toEqual([25, 50, 60]);
+      expect((await store.listStates()).map((state) => state.revision)).toEqual(Array(60).fill(1));
+      const noop = counted.roundTrips();
+      await applyCounted();
+      if (storeCase.name === 'sqlite') {
+        // snapshot, lastRevisions, lock, three times (write, lease renewal), release; then a no-op reads the snapshot
+        // and asks the (empty) history of no one: it takes no lock and writes nothing.
+        expect(first).toBe(2 + 1 + 3 * 2 + 1);
+        expect(counted.roundTrips() - noop).toBe(2);
+      } else {
+        // listStates, lock, release, and per batch a handful (revisions, deletions, history bulk, configs bulk, lease renewal);
+        // a per-agent loop would need at least 60. The no-op is one find.
+        expect(first).toBeLessThanOrEqual(4 + 3 * 6);
+        expect(counted.roundTrips() - noop).toBe(1);
+      }
+    } finally {
+      await counted.store.close();
     }
   });
 });

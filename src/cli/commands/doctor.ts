@@ -6,7 +6,8 @@ import { resolveStoreChoice } from '../../store/uri.js';
 import type { DesiredAgent, PlanAction, SyncPlan } from '../../sync/plan.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import { redactUrls, redactUrlsInJson } from '../../text/url-credentials.js';
-import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
+import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatTable } from '../formatters/table.js';
 import { plural } from '../formatters/report.js';
 import { createColors } from '../output.js';
@@ -59,7 +60,7 @@ async function checkStore(flags: StoreFlags): Promise<{ result: CheckResult; sto
   try {
     store = await openChosenStore(flags, { readOnly: true });
   } catch (error) {
-    if (!(error instanceof CliError)) throw error;
+    if (!(error instanceof UserError)) throw error;
     const where = origin === 'default' ? 'pass --store or set $AGENTCTL_STORE' : `change ${origin === '--store' ? '--store' : `$${origin}`}`;
     return { result: { check: 'store', status: 'fail', message: `${error.message} (${chosenBy})`, fix: `start the server it names, or ${where}` } };
   }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
@@ -23,12 +22,7 @@ export function register(program: Command): void {
     .action(async () => {
       const { initProject } = await import('../../edit/new-agent.js');
       const colors = createColors(process.stdout);
-      let result: Awaited<ReturnType<typeof initProject>>;
-      try {
-        result = await initProject(process.cwd());
-      } catch (error) {
-        throw new CliError(error instanceof Error ? error.message : String(error));
-      }
+      const result = await initProject(process.cwd());
       const lines = result.created.map((file) => `${colors.green('✔')} created ${file}`);
       const { file, created, added } = result.gitignore;
       if (added.length > 0) lines.push(`${colors.green('✔')} ${created ? `created ${file} (${added.join(', ')})` : `added ${added.join(', ')} to ${file}`}`);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { renderProblems } from '../edit-runner.js';
-import { CliError } from '../errors.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
@@ -23,14 +21,8 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'directory of agent definitions', 'agents')
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: { type: string; dir: string }) => {
-      const [{ createAgentFile }, { EditRefusedError }] = await Promise.all([import('../../edit/new-agent.js'), import('../../edit/plan-edits.js')]);
-      let file: string;
-      try {
-        file = await createAgentFile(agentId, { cwd: process.cwd(), directory: options.dir, agentType: options.type });
-      } catch (error) {
-        if (error instanceof EditRefusedError) process.stderr.write(renderProblems(error.problems, error.sources, createColors(process.stderr)));
-        throw new CliError(error instanceof Error ? error.message : String(error));
-      }
+      const { createAgentFile } = await import('../../edit/new-agent.js');
+      const file = await createAgentFile(agentId, { cwd: process.cwd(), directory: options.dir, agentType: options.type });
       const colors = createColors(process.stdout);
       process.stdout.write(`${colors.green('✔')} created ${file} (agent ${agentId})\nNext: edit it, then agentctl validate ${file} && agentctl apply\n`);
     });

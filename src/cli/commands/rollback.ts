@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { UserError } from '../../errors/user-error.js';
 import type { ConfigStore } from '../../store/types.js';
 import type { RollbackResult } from '../../sync/rollback.js';
-import { CliError } from '../errors.js';
 import { createColors } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
@@ -22,18 +22,18 @@ interface RollbackCommandOptions extends StoreFlags {
 }
 
 async function rollback(store: ConfigStore, agentId: string, to: number | undefined): Promise<RollbackResult> {
-  const { rollbackAgent, AgentNotInStoreError, NoRollbackTargetError } = await import('../../sync/rollback.js');
+  const { rollbackAgent, AgentNotInStoreError } = await import('../../sync/rollback.js');
   let result: RollbackResult;
   try {
     result = await rollbackAgent(store, agentId, { to });
   } catch (error) {
+    // The CLI names the agents the store does hold.
     if (error instanceof AgentNotInStoreError) throw await unknownAgentError(store, agentId);
-    if (error instanceof NoRollbackTargetError) throw new CliError(error.message);
     throw error;
   }
   const { change, restored } = result;
-  if (change.action === 'unchanged') throw new CliError(`${agentId} revision ${change.revision} already equals revision ${restored.revision}; nothing to roll back`);
-  if (change.action === 'conflict') throw new CliError(`${agentId} changed in the store while rolling back (now revision ${change.revision}); nothing was written, run it again`);
+  if (change.action === 'unchanged') throw new UserError(`${agentId} revision ${change.revision} already equals revision ${restored.revision}; nothing to roll back`);
+  if (change.action === 'conflict') throw new UserError(`${agentId} changed in the store while rolling back (now revision ${change.revision}); nothing was written, run it again`);
   return result;
 }
 
@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: RollbackCommandOptions) => {
       const to = options.to === undefined ? undefined : Number(options.to);
-      if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new CliError(`--to takes a revision number (1, 2, ...), not "${options.to}"`);
+      if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new UserError(`--to takes a revision number (1, 2, ...), not "${options.to}"`);
       const { change, restored, replaced } = await withStore(options, (store) => rollback(store, agentId, to));
       const colors = createColors(process.stdout);
       const file = replaced?.meta.source?.file ?? restored.source?.file;

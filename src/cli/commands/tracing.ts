@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { AgentDefinition } from '../../definition/types.js';
 import { addEditOptions, addPathOption, definitionPaths, runEdits, type EditCommandOptions } from '../edit-runner.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore } from '../store-options.js';
-import { CliError } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
 
@@ -40,13 +40,13 @@ function parseSampleRate(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new CliError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
+    throw new UserError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
   }
   return value;
 }
 
 async function switchTracing(agentIds: string[], enabled: boolean, options: TracingOptions): Promise<void> {
-  if (options.live && options.dryRun) throw new CliError('--live writes to the store; it cannot be combined with --dry-run');
+  if (options.live && options.dryRun) throw new UserError('--live writes to the store; it cannot be combined with --dry-run');
   const sampleRate = parseSampleRate(options.sampleRate);
   const edit = { kind: 'set-tracing' as const, enabled, ...(sampleRate === undefined ? {} : { sampleRate }) };
   const label = `tracing ${enabled ? 'on' : 'off'}${sampleRate === undefined ? '' : `, sample_rate ${sampleRate}`}`;
@@ -68,7 +68,7 @@ async function switchInStore(
   fileOf: Map<string, string>,
   options: TracingOptions,
 ): Promise<void> {
-  const [{ applyAgentEdit }, { writeLiveEdits, AgentsNotStoredError, LiveEditRefusedError }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/live-edit.js')]);
+  const [{ applyAgentEdit }, { writeLiveEdits, AgentsNotStoredError }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/live-edit.js')]);
   const colors = createColors(process.stdout);
   await withStore(options, async (store) => {
     const edits = agentIds.map((agentId) => ({
@@ -80,8 +80,8 @@ async function switchInStore(
     try {
       changes = await writeLiveEdits(store, edits, { note: `tracing ${edit.enabled ? 'on' : 'off'} --live` });
     } catch (error) {
-      if (error instanceof AgentsNotStoredError) throw new CliError(`${error.message} (the YAML was edited; run agentctl apply to create them)`);
-      if (error instanceof LiveEditRefusedError) throw new CliError(error.message);
+      // Say what to do about it: the YAML already holds the edit.
+      if (error instanceof AgentsNotStoredError) throw new UserError(`${error.message} (the YAML was edited; run agentctl apply to create them)`, { cause: error });
       throw error;
     }
     const conflicts = changes.filter((change) => change.action === 'conflict');
@@ -89,7 +89,7 @@ async function switchInStore(
       process.stdout.write(`${colors.green('✔')} live: ${colors.bold(change.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${change.revision})\n`);
     }
     if (conflicts.length > 0) {
-      throw new CliError(`the store changed meanwhile for ${conflicts.map((change) => change.agent_id).join(', ')}; nothing overwritten there, run the command again`);
+      throw new UserError(`the store changed meanwhile for ${conflicts.map((change) => change.agent_id).join(', ')}; nothing overwritten there, run the command again`);
     }
     process.stdout.write(
       colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
@@ -106,7 +106,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
   if (missing.length > 0) {
     const { AgentNotFoundError } = await import('../../edit/plan-edits.js');
     const known = loaded.documents.flatMap((document) => (document.agentId === null ? [] : [document.agentId]));
-    throw new CliError(new AgentNotFoundError(missing[0] as string, known).message);
+    throw new AgentNotFoundError(missing[0] as string, known);
   }
 
   // The store every command reads: --store, else $AGENTCTL_STORE, else $MONGO_URI, else the embedded one.

@@ -1,14 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
-import { formatGithub } from '../formatters/github.js';
-import { formatJson } from '../formatters/json.js';
-import { formatJunit } from '../formatters/junit.js';
-import { formatPretty } from '../formatters/pretty.js';
-import { reportFails, type CheckedDocument, type Formatter, type ValidationReport } from '../formatters/report.js';
+import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
+import { reportFails, type CheckedDocument, type ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
-
-const FORMATS = ['pretty', 'json', 'github', 'junit'] as const;
-type Format = (typeof FORMATS)[number];
 
 const HELP_EXAMPLES = `
 Examples:
@@ -17,7 +11,6 @@ Examples:
   $ agentctl validate --format json | jq -r '.problems[].code'
   $ agentctl validate --format github                   # in GitHub Actions: annotations on the PR's lines
   $ agentctl validate --format junit > validate.xml     # a test report for CI dashboards
-
   $ agentctl validate --max-warnings 0                  # in CI: warnings fail the run too
 
 Exit status: 0 when there are no errors (warnings allowed, up to
@@ -27,21 +20,6 @@ Every problem in every file is reported, not just the first.`;
 function parseMaxWarnings(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expects a whole number ≥ 0.');
   return Number(text);
-}
-
-function formatterFor(format: Format): Formatter {
-  switch (format) {
-    case 'pretty': {
-      const colors = createColors(process.stdout);
-      return (report) => formatPretty(report, colors);
-    }
-    case 'json':
-      return formatJson;
-    case 'github':
-      return formatGithub;
-    case 'junit':
-      return formatJunit;
-  }
 }
 
 /** Finds and checks the definitions under `paths`; the report holds every problem found. */
@@ -69,13 +47,13 @@ export function register(program: Command): void {
       'Check agent definitions (YAML) against schemas/agent.schema.json and the semantic rules (field types, response and instruction fields, unique agent_ids), reporting every problem at its file:line:column.',
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(VALIDATE_FORMATS).default('pretty'))
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings)
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: { format: Format; maxWarnings?: number }) => {
+    .action(async (paths: string[], options: { format: ValidateFormat; maxWarnings?: number }) => {
       const checked = await buildValidationReport(paths, process.cwd());
       const report: ValidationReport = options.maxWarnings === undefined ? checked : { ...checked, maxWarnings: options.maxWarnings };
-      process.stdout.write(formatterFor(options.format)(report));
+      process.stdout.write(FORMATTERS[options.format](report, { colors: createColors(process.stdout) }));
       process.exitCode = reportFails(report) ? EXIT_FAILURE : EXIT_OK;
     });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { CliError } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
 
 const MODES = ['dev', 'start', 'connect'] as const;
 
@@ -11,19 +11,19 @@ interface WorkerCommandOptions {
 
 async function runWorker(mode: string, passThrough: string[], options: WorkerCommandOptions): Promise<void> {
   (await import('../worker-stack.js')).requireWorkerStack('worker');
-  if (!(MODES as readonly string[]).includes(mode)) throw new CliError(`unknown worker mode "${mode}": use one of ${MODES.join(', ')}`);
+  if (!(MODES as readonly string[]).includes(mode)) throw new UserError(`unknown worker mode "${mode}": use one of ${MODES.join(', ')}`);
   const { resolveStoreUri } = await import('../../store/uri.js');
   // Job processes are forked by the agents framework and inherit the environment: that is how they find the store.
   process.env.AGENTCTL_STORE = resolveStoreUri(options.store, process.env);
   const hasFlag = (flag: string) => passThrough.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
-  if (!process.env.LIVEKIT_URL && !hasFlag('--url')) throw new CliError('set LIVEKIT_URL (or pass --url) to the LiveKit server, e.g. wss://<project>.livekit.cloud or ws://localhost:7880');
+  if (!process.env.LIVEKIT_URL && !hasFlag('--url')) throw new UserError('set LIVEKIT_URL (or pass --url) to the LiveKit server, e.g. wss://<project>.livekit.cloud or ws://localhost:7880');
   if ((!process.env.LIVEKIT_API_KEY && !hasFlag('--api-key')) || (!process.env.LIVEKIT_API_SECRET && !hasFlag('--api-secret'))) {
-    throw new CliError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
+    throw new UserError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
   }
   const { parseMaxJobs, workerLoadOptions } = await import('../../worker/load.js');
   const maxJobs = options.maxJobs === undefined ? undefined : parseMaxJobs(options.maxJobs);
   if (options.maxJobs !== undefined && maxJobs === undefined) {
-    throw new CliError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
+    throw new UserError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
   }
   const { cli, ServerOptions } = await import('@livekit/agents');
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));

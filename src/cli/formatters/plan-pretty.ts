@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../definition/types.js';
-import type { ValueChange } from '../../sync/json-diff.js';
+import type { ValueChange } from '../../json/diff.js';
 import { summarizeApply, type AppliedChange, type ApplyOutcome } from '../../sync/apply.js';
 import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';

@@ -1,4 +1,5 @@
 import type { Problem, Severity } from '../../definition/problem.js';
+import type { Colors } from './colors.js';
 
 /** One YAML document that was checked, so reports can list passing agents too (JUnit test cases). */
 export interface CheckedDocument {
@@ -23,7 +24,12 @@ export interface ValidationReport {
   maxWarnings?: number;
 }
 
-export type Formatter = (report: ValidationReport) => string;
+export interface FormatterOptions {
+  /** For the formats people read; the machine formats take none. */
+  colors: Colors;
+}
+
+export type Formatter = (report: ValidationReport, options: FormatterOptions) => string;
 
 function countSeverity(problems: readonly Problem[], severity: Severity): number {
   return problems.reduce((count, problem) => (problem.severity === severity ? count + 1 : count), 0);
