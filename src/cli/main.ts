@@ -7,7 +7,7 @@ import { createColors } from './output.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 
-async function buildProgram(args: readonly string[] = []): Promise<Command> {
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('agentctl')
     .description('Config-as-code for LiveKit voice agents: validate, diff, sync and serve agent definitions kept as YAML in git.')
     .version(version, '-V, --version')

@@ -8,6 +8,7 @@ import { validateDefinitions } from '../definition/validate.js';
 import { UserError } from '../errors/user-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { displayPathOf } from '../files/discover.js';
+import { ensureGitignored, type IgnoreUpdate } from '../files/gitignore.js';
 import { loadDefinitions } from '../files/load.js';
 import { EditRefusedError } from './plan-edits.js';
 import { renderBlockScalar } from './render.js';
@@ -171,12 +172,20 @@ MONGO_URI=
 
 const EXAMPLE_AGENT_ID = 'example-agent-v1';
 
+export interface InitResult {
+  /** The files created, relative to the project directory. */
+  created: string[];
+  /** `.gitignore` made to ignore the local store and `.env` (created when missing). */
+  gitignore: IgnoreUpdate;
+}
+
 /**
  * Creates a project skeleton in `cwd`: `agents/example-agent-v1.yaml` (a
  * commented, valid example with the editor's `$schema` line) and
- * `.env.example`. Refuses, writing nothing, if any of them exists.
+ * `.env.example`. Refuses, writing nothing, if any of them exists. Then makes
+ * `.gitignore` ignore the embedded store and `.env`.
  */
-export async function initProject(cwd: string = process.cwd()): Promise<string[]> {
+export async function initProject(cwd: string = process.cwd()): Promise<InitResult> {
   const directory = path.join(cwd, 'agents');
   const files = new Map<string, string>([
     [path.join(directory, `${EXAMPLE_AGENT_ID}.yaml`), renderNewAgent(EXAMPLE_AGENT_ID, { explained: true, schemaPath: schemaPathFrom(directory, cwd) })],
@@ -190,5 +199,5 @@ export async function initProject(cwd: string = process.cwd()): Promise<string[]
   if (clash !== undefined) throw new UserError(`agent "${EXAMPLE_AGENT_ID}" already exists in ${clash.file}; init writes nothing`);
   await mkdir(directory, { recursive: true });
   for (const [file, text] of files) await writeFileAtomic(file, text, { exclusive: true });
-  return [...files.keys()].map(display);
+  return { created: [...files.keys()].map(display), gitignore: await ensureGitignored(cwd) };
 }

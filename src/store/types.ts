@@ -10,6 +10,8 @@ import { UserError } from '../errors/user-error.js';
 export interface SourceInfo {
   file: string;
   commit?: string;
+  /** The file differed from `commit` when it was applied (edited, or not committed at all). */
+  dirty?: boolean;
 }
 
 /** Fields the store adds to a definition; stored beside it in the same document. */

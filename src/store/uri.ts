@@ -33,12 +33,25 @@ export class StoreUriError extends UserError {
   }
 }
 
+/** Where the store URI in use came from. */
+export type StoreUriOrigin = '--store' | 'AGENTCTL_STORE' | 'MONGO_URI' | 'default';
+
 /** `--store`, else `AGENTCTL_STORE`, else `MONGO_URI`, else the embedded SQLite file. Empty values count as unset. */
 export function resolveStoreUri(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  for (const candidate of [flag, env.AGENTCTL_STORE, env.MONGO_URI]) {
-    if (candidate !== undefined && candidate.trim() !== '') return candidate.trim();
+  return resolveStoreChoice(flag, env).uri;
+}
+
+/** As resolveStoreUri, and which of them chose it (for `agentctl doctor`). */
+export function resolveStoreChoice(flag: string | undefined, env: NodeJS.ProcessEnv): { uri: string; origin: StoreUriOrigin } {
+  const candidates: Array<[string | undefined, StoreUriOrigin]> = [
+    [flag, '--store'],
+    [env.AGENTCTL_STORE, 'AGENTCTL_STORE'],
+    [env.MONGO_URI, 'MONGO_URI'],
+  ];
+  for (const [candidate, origin] of candidates) {
+    if (candidate !== undefined && candidate.trim() !== '') return { uri: candidate.trim(), origin };
   }
-  return DEFAULT_STORE_URI;
+  return { uri: DEFAULT_STORE_URI, origin: 'default' };
 }
 
 export function parseStoreUri(uri: string): ParsedStoreUri {

@@ -1,7 +1,7 @@
 import { checkDefinitions, type CheckResult, type CheckedDefinition } from '../check/check-files.js';
 import { hasErrors } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
-import { gitCommitsFor } from '../files/git.js';
+import { gitSourcesFor } from '../files/git.js';
 import { contentHash } from './hash.js';
 import type { DesiredAgent } from './plan.js';
 
@@ -13,19 +13,20 @@ export interface LoadedDesired extends CheckResult<CheckedDefinition> {
 
 /**
  * Check (as validate does) → desired agents, each with its content hash and
- * source (file, and the git commit checked out there when it is a git checkout).
+ * source (file, and the git commit checked out there when it is a git
+ * checkout, marked dirty when the file differs from that commit).
  */
 export async function loadDesired(paths: readonly string[], options: { cwd: string }): Promise<LoadedDesired> {
   const checked = await checkDefinitions(paths, { cwd: options.cwd, keepValues: true });
   if (hasErrors(checked.problems)) return { ...checked, desired: [] };
-  const commits = await gitCommitsFor(
+  const gitSources = await gitSourcesFor(
     checked.documents.map((document) => document.file),
     options.cwd,
   );
   const desired = checked.documents.map((document): DesiredAgent => {
     const definition = document.value as AgentDefinition;
-    const commit = commits.get(document.file);
-    return { definition, content_hash: contentHash(definition), source: commit === undefined ? { file: document.file } : { file: document.file, commit } };
+    // Keys only when set: the MongoDB driver would store an undefined one as null.
+    return { definition, content_hash: contentHash(definition), source: { file: document.file, ...gitSources.get(document.file) } };
   });
   return { ...checked, desired };
 }

@@ -207,7 +207,7 @@ function assertWellFormedXml(xml: string): void {
   expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
   const body = xml.replace(/^<\?xml[^>]*\?>/, '');
   const stack: string[] = [];
-  const tag = /<(\/?)([A-Za-z][\w-]*)((?:\s+[\w-]+="[^"<&]*(?:&(?:amp|lt|gt|quot|apos);[^"<&]*)*")*)\s*(\/?)>/g;
+  const tag = /<(\/?)([A-Za-z][\w-]*)((?:\s+[\w-]+="[^"<&\t\n\r]*(?:&(?:amp|lt|gt|quot|apos|#\d+);[^"<&\t\n\r]*)*")*)\s*(\/?)>/g;
   let last = 0;
   for (let match = tag.exec(body); match !== null; match = tag.exec(body)) {
     const text = body.slice(last, match.index);
@@ -249,6 +249,17 @@ describe('junit formatter', () => {
     expect(xml).toContain('message="invalid-format: &lt;script&gt;&amp;&apos;&quot;&lt;/script&gt;"');
     expect(xml).toContain(`&lt;script&gt;&amp;'"&lt;/script&gt;  invalid-format</failure>`);
     expect(xml).not.toContain('\u0007');
+  });
+
+  it('writes tab, LF and CR in attribute values as character references, which readers keep (raw, they read as spaces)', () => {
+    const multiline: Problem = { ...badVersion, file: 'agents/two\nlines\t.yaml', message: 'first line\nsecond\r\n\tthird' };
+    const xml = formatJunit(reportOf([multiline]));
+    assertWellFormedXml(xml);
+    expect(xml).toContain('<testsuite name="agents/two&#10;lines&#9;.yaml" tests="1" failures="1" errors="0" skipped="0">');
+    expect(xml).toContain('<failure type="invalid-format" message="invalid-format: first line&#10;second&#13;&#10;&#9;third">');
+    // Element text keeps its line breaks (there they survive); a CR still shows as an escape.
+    expect(xml).toContain('>agents/two\nlines\t.yaml:3:10  error  first line\nsecond\\x0d\n\tthird  invalid-format</failure>');
+    for (const attribute of xml.match(/="[^"]*"/g) ?? []) expect(attribute).not.toMatch(/[\t\n\r]/);
   });
 
   it('gives problems outside any document a file-level case', () => {

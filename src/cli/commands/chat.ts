@@ -3,6 +3,7 @@ import type { RoomMessage } from '../../worker/room-messages.js';
 import { UserError } from '../../errors/user-error.js';
 import { isRecord } from '../../json/guards.js';
 import { EXIT_FAILURE } from '../errors.js';
+import { unknownAgentError } from '../store-options.js';
 
 interface ChatOptions {
   say?: string;
@@ -86,7 +87,7 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
       // Text only: the session needs the LLM's key (and tracing's), not STT's or TTS's.
       { store, resolver, room, log, env: process.env, providerRoles: TEXT_ROLES },
     );
-    if (!started.ok) throw new UserError(started.message);
+    if (!started.ok) throw started.reason === 'agent_not_found' ? await unknownAgentError(store, agentId) : new UserError(started.message);
     const session = started.session;
     let failed = false;
     try {

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .command('new')
     .summary('create a new agent definition file')
     .description('Create <dir>/<agent_id>.yaml with a new, valid agent definition.')
-    .argument('<agent_id>', 'the new agent (kebab-case, e.g. support-agent-v1)')
+    .argument('<new_agent_id>', 'the new agent (kebab-case, e.g. support-agent-v1)')
     .option('--type <agent_type>', 'agent_type (e.g. interview, sales, support)', 'assistant')
     .option('--dir <dir>', 'directory of agent definitions', 'agents')
     .addHelpText('after', HELP_EXAMPLES)

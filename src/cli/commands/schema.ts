@@ -190,7 +190,15 @@ export function register(program: Command): void {
       .command('list')
       .description('the fields of an agent: name, type, required, default, constraints, tts, hidden')
       .argument('<agent_id>', 'the agent')
-      .option('--json', 'print JSON instead of a table'),
+      .option('--json', 'print JSON instead of a table')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ agentctl schema list sales-agent-v1
+  $ agentctl schema list sales-agent-v1 --json | jq -r '.fields[] | select(.required) | .name'
+  $ agentctl schema list sales-agent-v1 --path more-agents/`,
+      ),
   ).action(listFields);
 
   addPathOption(
@@ -198,7 +206,14 @@ export function register(program: Command): void {
       .command('show')
       .description('the compiled JSON Schema of the structured output (what frontends and the LLM receive)')
       .argument('<agent_id>', 'the agent')
-      .option('--strict', 'the OpenAI strict-mode dialect (all properties required, optional ones nullable)'),
+      .option('--strict', 'the OpenAI strict-mode dialect (all properties required, optional ones nullable)')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ agentctl schema show sales-agent-v1 > sales-reply.schema.json   # for the frontend's validator
+  $ agentctl schema show sales-agent-v1 --strict                    # what the LLM is sent`,
+      ),
   ).action(showSchema);
 
   const add = schema

@@ -1,16 +1,16 @@
 import { Option, type Command } from 'commander';
 import type { AgentDefinition } from '../../definition/types.js';
-import type { StoredAgent } from '../../store/types.js';
 import { addEditOptions, addPathOption, definitionPaths, runEdits, type EditCommandOptions } from '../edit-runner.js';
-import { addStoreOptions, withStore } from '../store-options.js';
+import { addStoreOptions, STORE_RESOLUTION, withStore } from '../store-options.js';
 import { UserError } from '../../errors/user-error.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
 Examples:
-  $ agentctl tracing status                          # every agent's tracing_config, from the YAML
-  $ agentctl tracing status --store mongodb://db:27017  # ...and what the store holds, marking differences
+  $ agentctl tracing status                          # each agent's tracing_config in the YAML and in the store
+  $ agentctl tracing status sales-agent-v1 --json
+  $ agentctl tracing status --store mongodb://db:27017  # against another store
   $ agentctl tracing on sales-agent-v1 --sample-rate 0.25
   $ agentctl tracing off pte-interview-agent-v1 --apply  # edit the YAML, then sync that agent
   $ agentctl tracing off pte-interview-agent-v1 --live   # emergency: also switch it in the store now
@@ -109,14 +109,16 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
     throw new AgentNotFoundError(missing[0] as string, known);
   }
 
-  const fromStore =
-    options.store === undefined
-      ? undefined
-      : await withStore(options, async (store) => ({
-          displayName: store.displayName,
-          agents: new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent])),
-        }));
-  const stored = fromStore?.agents ?? new Map<string, StoredAgent>();
+  // The store every command reads: --store, else $AGENTCTL_STORE, else $MONGO_URI, else the embedded one.
+  const fromStore = await withStore(
+    options,
+    async (store) => ({
+      displayName: store.displayName,
+      agents: new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent])),
+    }),
+    { readOnly: true },
+  );
+  const stored = fromStore.agents;
 
   const rows = documents.map((document) => {
     const agentId = document.agentId as string;
@@ -133,9 +135,8 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
       file: row.file,
       enabled: row.yaml.enabled,
       sample_rate: row.yaml.sampleRate ?? null,
-      ...(fromStore === undefined
-        ? {}
-        : { store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision }, differs: row.differs }),
+      store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision },
+      differs: row.differs,
     }));
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
@@ -143,25 +144,26 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
 
   const onOff = (state: TracingState): string => (state.enabled ? 'on' : 'off');
   const rate = (state: TracingState): string => (state.sampleRate === undefined ? '-' : String(state.sampleRate));
-  if (fromStore === undefined) {
-    process.stdout.write(formatTable(['AGENT', 'TRACING', 'SAMPLE_RATE', 'FILE'], rows.map((row) => [row.agentId, onOff(row.yaml), rate(row.yaml), row.file])));
-    return;
-  }
   const colors = createColors(process.stdout);
-  process.stdout.write(`store: ${fromStore.displayName}\n\n`);
-  process.stdout.write(
-    formatTable(
-      ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'DIFFERS'],
-      rows.map((row) => [
-        row.agentId,
-        onOff(row.yaml),
-        rate(row.yaml),
-        row.live === undefined ? 'not stored' : onOff(row.live),
-        row.live === undefined ? '-' : rate(row.live),
-        row.differs ? colors.yellow('≠ store differs from the YAML') : '',
-      ]),
-    ),
+  const differs = '≠ store differs from the YAML';
+  const table = formatTable(
+    ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'FILE', 'DIFFERS'],
+    rows.map((row) => [
+      row.agentId,
+      onOff(row.yaml),
+      rate(row.yaml),
+      row.live === undefined ? 'not stored' : onOff(row.live),
+      row.live === undefined ? '-' : rate(row.live),
+      row.file,
+      row.differs ? differs : '',
+    ]),
   );
+  // formatTable escapes control characters in cells, so the color goes on the last column afterwards.
+  const lines = table
+    .trimEnd()
+    .split('\n')
+    .map((line, index) => (index > 0 && rows[index - 1]?.differs === true ? `${line.slice(0, -differs.length)}${colors.yellow(differs)}` : line));
+  process.stdout.write(`store: ${fromStore.displayName}\n\n${lines.join('\n')}\n`);
 }
 
 export function register(program: Command): void {
@@ -187,9 +189,20 @@ export function register(program: Command): void {
     addPathOption(
       tracing
         .command('status')
-        .description('tracing per agent from the YAML; with --store, also the store\'s value and where they differ')
+        .description('tracing per agent: the YAML\'s value, the store\'s, and where they differ')
         .argument('[agent_id...]', 'the agents (default: all)')
-        .option('--json', 'print JSON instead of a table'),
+        .option('--json', 'a JSON array of {agent_id, file, enabled, sample_rate, store: {enabled, sample_rate, revision} | null, differs}')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ agentctl tracing status                                   # every agent, YAML against the store
+  $ agentctl tracing status sales-agent-v1 pte-interview-agent-v1
+  $ agentctl tracing status --json | jq -r '.[] | select(.differs) | .agent_id'
+  $ agentctl tracing status --store mongodb://db.internal:27017
+
+${STORE_RESOLUTION}`,
+        ),
     ),
   ).action(tracingStatus);
 }

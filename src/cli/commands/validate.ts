@@ -1,8 +1,7 @@
-import { Option, type Command } from 'commander';
-import { hasErrors } from '../../definition/problem.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
-import type { CheckedDocument, ValidationReport } from '../formatters/report.js';
+import { reportFails, type CheckedDocument, type ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
@@ -12,9 +11,16 @@ Examples:
   $ agentctl validate --format json | jq -r '.problems[].code'
   $ agentctl validate --format github                   # in GitHub Actions: annotations on the PR's lines
   $ agentctl validate --format junit > validate.xml     # a test report for CI dashboards
+  $ agentctl validate --max-warnings 0                  # in CI: warnings fail the run too
 
-Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
+Exit status: 0 when there are no errors (warnings allowed, up to
+--max-warnings when given), 1 otherwise.
 Every problem in every file is reported, not just the first.`;
+
+function parseMaxWarnings(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expects a whole number ≥ 0.');
+  return Number(text);
+}
 
 /** Finds and checks the definitions under `paths`; the report holds every problem found. */
 async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
@@ -42,10 +48,12 @@ export function register(program: Command): void {
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(VALIDATE_FORMATS).default('pretty'))
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings)
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: { format: ValidateFormat }) => {
-      const report = await buildValidationReport(paths, process.cwd());
+    .action(async (paths: string[], options: { format: ValidateFormat; maxWarnings?: number }) => {
+      const checked = await buildValidationReport(paths, process.cwd());
+      const report: ValidationReport = options.maxWarnings === undefined ? checked : { ...checked, maxWarnings: options.maxWarnings };
       process.stdout.write(FORMATTERS[options.format](report, { colors: createColors(process.stdout) }));
-      process.exitCode = hasErrors(report.problems) ? EXIT_FAILURE : EXIT_OK;
+      process.exitCode = reportFails(report) ? EXIT_FAILURE : EXIT_OK;
     });
 }

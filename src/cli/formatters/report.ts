@@ -20,6 +20,8 @@ export interface ValidationReport {
   sources: ReadonlyMap<string, string>;
   /** Every document checked, in file order; files whose YAML could not be split into documents have none. */
   documents: readonly CheckedDocument[];
+  /** `--max-warnings`: more warnings than this fail the run as an error would. */
+  maxWarnings?: number;
 }
 
 interface FormatterOptions {
@@ -37,6 +39,15 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+function tooManyWarnings(report: ValidationReport): boolean {
+  return report.maxWarnings !== undefined && countSeverity(report.problems, 'warning') > report.maxWarnings;
+}
+
+/** Whether the run fails (exit 1): an error, or more warnings than `--max-warnings` allows. */
+export function reportFails(report: ValidationReport): boolean {
+  return countSeverity(report.problems, 'error') > 0 || tooManyWarnings(report);
+}
+
 /** The one-line verdict every human-facing format ends with. */
 export function summaryLine(report: ValidationReport): { text: string; kind: 'valid' | 'warnings' | 'errors' } {
   const { problems } = report;
@@ -46,8 +57,7 @@ export function summaryLine(report: ValidationReport): { text: string; kind: 'va
   const errors = countSeverity(problems, 'error');
   const warnings = problems.length - errors;
   const filesWithProblems = new Set(problems.map((problem) => problem.file)).size;
-  return {
-    text: `${plural(problems.length, 'problem')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')}) in ${plural(filesWithProblems, 'file')}`,
-    kind: errors > 0 ? 'errors' : 'warnings',
-  };
+  const counts = `${plural(problems.length, 'problem')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')}) in ${plural(filesWithProblems, 'file')}`;
+  if (tooManyWarnings(report)) return { text: `${counts}: too many warnings (--max-warnings ${report.maxWarnings})`, kind: 'errors' };
+  return { text: counts, kind: errors > 0 ? 'errors' : 'warnings' };
 }
