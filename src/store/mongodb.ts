@@ -10,7 +10,7 @@ import {
 } from 'mongodb';
 import type { AnyBulkWriteOperation, ChangeStream, Collection, Db, Document, Filter, MongoClientOptions, ObjectId, WithId } from 'mongodb';
 import type { AgentDefinition } from '../definition/types.js';
-import { watchByPolling } from './poll-watch.js';
+import { statesFeed, watchChangeFeed } from './poll-watch.js';
 import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from './revisions.js';
 import type {
   AgentDelete,
@@ -24,6 +24,7 @@ import type {
   SessionRecord,
   SourceInfo,
   StoredAgent,
+  WatchOptions,
   WriteResult,
 } from './types.js';
 import { LockHeldError, StoreError, StoreUnavailableError } from './types.js';
@@ -101,6 +102,18 @@ interface SessionDoc extends Omit<SessionRecord, 'session_id'> {
   _id: string;
 }
 
+/**
+ * The change counter: agentctl's writers move it after every write or delete
+ * that changed something, so a watcher without change streams asks one
+ * lookup by `_id` per poll (cheap on every server, FerretDB included) and
+ * reads the agents' states only when it moved.
+ */
+interface ChangeCounterDoc {
+  _id: string;
+  seq: number;
+}
+const CHANGE_COUNTER_ID = 'agent_configurations';
+
 interface LockDoc {
   _id: string;
   holder: string;
@@ -145,6 +158,7 @@ export class MongoConfigStore implements ConfigStore {
   private readonly historyDocs: Collection<HistoryDoc>;
   private readonly sessions: Collection<SessionDoc>;
   private readonly locks: Collection<LockDoc>;
+  private readonly changeCounter: Collection<ChangeCounterDoc>;
   private readonly secrets: string[];
   private commandsStarted = 0;
   /** FerretDB v1 has no TTL indexes; then expired sessions are removed by startSession. */
@@ -168,6 +182,7 @@ export class MongoConfigStore implements ConfigStore {
     this.historyDocs = this.db.collection<HistoryDoc>('agent_config_history');
     this.sessions = this.db.collection<SessionDoc>('session_configurations');
     this.locks = this.db.collection<LockDoc>('agentctl_locks');
+    this.changeCounter = this.db.collection<ChangeCounterDoc>('agentctl_changes');
   }
 
   /** Commands sent to the server since the store was opened. */
@@ -268,8 +283,15 @@ export class MongoConfigStore implements ConfigStore {
     return this.guard(async () => {
       const results: WriteResult[] = [];
       for (const chunk of chunks(writes)) results.push(...(await this.writeChunk(chunk)));
+      await this.countChange(results);
       return results;
     });
+  }
+
+  /** After the writes, so that a watcher that sees the counter move also sees what moved it. */
+  private async countChange(results: readonly WriteResult[]): Promise<void> {
+    if (!results.some((result) => result.status === 'written')) return;
+    await this.changeCounter.updateOne({ _id: CHANGE_COUNTER_ID }, { $inc: { seq: 1 } }, { upsert: true });
   }
 
   private async writeChunk(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
@@ -402,6 +424,7 @@ export class MongoConfigStore implements ConfigStore {
     return this.guard(async () => {
       const results: WriteResult[] = [];
       for (const chunk of chunks(deletes)) results.push(...(await this.deleteChunk(chunk)));
+      await this.countChange(results);
       return results;
     });
   }
@@ -533,18 +556,32 @@ export class MongoConfigStore implements ConfigStore {
     return this.guard(() => this.sessions.countDocuments({ tenant_id: tenantId, expires_at: { $gt: now } }));
   }
 
-  /** Change streams when the server has them (a replica set); otherwise, or when the stream fails, polling. */
-  watch(onChange: (change: ConfigChange) => void, options: { pollMs?: number } = {}): () => Promise<void> {
+  /**
+   * Change streams when the server has them (a replica set); otherwise, or
+   * when the stream fails, polling the change counter (one lookup by `_id`)
+   * and reading the states only when it moved. That poll sees the changes
+   * agentctl makes; an edit made behind its back is seen where change streams
+   * exist, and otherwise with the next change agentctl makes.
+   */
+  watch(onChange: (change: ConfigChange) => void, options: WatchOptions = {}): () => Promise<void> {
     let stopped = false;
+    let started = false;
     let stopPolling: (() => Promise<void>) | undefined;
     let stream: ChangeStream<ConfigDoc> | undefined;
     const revisions = new Map<string, number>();
+    const start = (): void => {
+      if (started || stopped) return;
+      started = true;
+      options.onStart?.();
+    };
     const fallBackToPolling = (): void => {
       if (stopped || stopPolling) return;
-      stopPolling = watchByPolling(() => this.listStates(), onChange, options.pollMs);
+      stopPolling = watchChangeFeed(statesFeed(() => this.listStates(), () => this.changeCount()), onChange, { ...options, onStart: start });
     };
     try {
       stream = this.configs.watch([], { fullDocument: 'updateLookup' });
+      // The server has answered the stream's aggregate: changes from here on are delivered.
+      stream.on('init', start);
       stream.on('change', (event) => {
         if (event.operationType === 'delete') {
           const agentId = String(event.documentKey._id);
@@ -567,6 +604,11 @@ export class MongoConfigStore implements ConfigStore {
       await stream?.close().catch(() => undefined);
       await stopPolling?.();
     };
+  }
+
+  /** The change counter's value (null before the first counted write). */
+  private async changeCount(): Promise<number | null> {
+    return this.guard(async () => (await this.changeCounter.findOne({ _id: CHANGE_COUNTER_ID }))?.seq ?? null);
   }
 
   /** Current revision (and creation date) of each existing agent among `ids`. */

@@ -118,6 +118,13 @@ export interface ConfigChange {
   kind: 'upsert' | 'delete';
 }
 
+export interface WatchOptions {
+  /** How often a polling watch asks (default 1000). */
+  pollMs?: number;
+  /** Called once the watch has its starting point: every change after that is reported. */
+  onStart?: () => void;
+}
+
 export interface ConfigStore {
   /** Where the store is, safe to print: never credentials. */
   readonly displayName: string;
@@ -156,8 +163,12 @@ export interface ConfigStore {
   endSession(sessionId: string): Promise<void>;
   countLiveSessions(tenantId: string, now: Date): Promise<number>;
 
-  /** Calls back on every agent change; change streams where the server has them, polling otherwise. */
-  watch(onChange: (change: ConfigChange) => void, options?: { pollMs?: number }): () => Promise<void>;
+  /**
+   * Calls back on every agent change: MongoDB change streams where the server
+   * has them; otherwise one cheap poll every `pollMs` (SQLite: its change log;
+   * MongoDB: a change counter), so a watch costs what changed, not what is stored.
+   */
+  watch(onChange: (change: ConfigChange) => void, options?: WatchOptions): () => Promise<void>;
 
   /** Commands sent to the server so far (MongoDB); absent for embedded stores. For benchmarks. */
   readonly roundTrips?: number;

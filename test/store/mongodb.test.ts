@@ -196,6 +196,27 @@ if (mongoUri === null) {
       await store.close();
     });
 
+    it('watches with one command per poll while nothing changes (a lookup of the change counter), whatever the number of agents', async () => {
+      const store = await open();
+      await store.writeAgents(Array.from({ length: 300 }, (_, i) => writeOf(sampleAgent(`watched-${i}`), null, new Date())));
+      let started = false;
+      const stop = store.watch(() => undefined, { pollMs: 50, onStart: () => (started = true) });
+      try {
+        await expect.poll(() => started, { timeout: 10_000 }).toBe(true);
+        const before = store.roundTrips ?? Number.NaN;
+        const since = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const polls = Math.ceil((Date.now() - since) / 50);
+        // FerretDB has no change streams: one findOne by _id per poll. With change streams, fewer still (a getMore a second).
+        expect((store.roundTrips ?? Number.NaN) - before).toBeLessThanOrEqual(polls + 1);
+        const counter = await client.db(store.displayName.split('/').pop()).collection('agentctl_changes').findOne({});
+        expect(counter).toEqual({ _id: 'agent_configurations', seq: 1 });
+      } finally {
+        await stop();
+        await store.close();
+      }
+    });
+
     it('writes 3,000 agents in O(N/1000) round trips, and a no-op read costs a handful', async () => {
       const store = await open();
       const before = store.roundTrips ?? Number.NaN;
@@ -203,8 +224,8 @@ if (mongoUri === null) {
       const results = await store.writeAgents(Array.from({ length: 3000 }, (_, i) => writeOf(sampleAgent(`bulk-${i}`), null, at)));
       const writeTrips = (store.roundTrips ?? Number.NaN) - before;
       expect(results.filter((result) => result.status === 'written')).toHaveLength(3000);
-      // Per 1000 agents: history bulk, config bulk (creates read nothing up front).
-      expect(writeTrips).toBe(6);
+      // Per 1000 agents: history bulk, config bulk (creates read nothing up front); then the change counter, once.
+      expect(writeTrips).toBe(7);
 
       const beforeStates = store.roundTrips ?? Number.NaN;
       expect(await store.listStates()).toHaveLength(3000);
