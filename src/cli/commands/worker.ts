@@ -4,6 +4,13 @@ import { CliError } from '../errors.js';
 
 const MODES = ['dev', 'start', 'connect'] as const;
 
+/**
+ * agents-js retries a lost LiveKit connection this many times (backoff 2, 4,
+ * 6, 8, 10 s: about 30 s), then exits 1; its default, 10, takes 80 s. Calls in
+ * progress run in their own processes and go on meanwhile.
+ */
+const RECONNECT_ATTEMPTS = 5;
+
 interface WorkerCommandOptions {
   store?: string;
   maxJobs?: string;
@@ -12,12 +19,16 @@ interface WorkerCommandOptions {
 async function runWorker(mode: string, passThrough: string[], options: WorkerCommandOptions): Promise<void> {
   (await import('../worker-stack.js')).requireWorkerStack('worker');
   if (!(MODES as readonly string[]).includes(mode)) throw new CliError(`unknown worker mode "${mode}": use one of ${MODES.join(', ')}`);
-  const { resolveStoreUri } = await import('../../store/uri.js');
-  // Job processes are forked by the agents framework and inherit the environment: that is how they find the store.
-  process.env.AGENTCTL_STORE = resolveStoreUri(options.store, process.env);
-  const hasFlag = (flag: string) => passThrough.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
-  if (!process.env.LIVEKIT_URL && !hasFlag('--url')) throw new CliError('set LIVEKIT_URL (or pass --url) to the LiveKit server, e.g. wss://<project>.livekit.cloud or ws://localhost:7880');
-  if ((!process.env.LIVEKIT_API_KEY && !hasFlag('--api-key')) || (!process.env.LIVEKIT_API_SECRET && !hasFlag('--api-secret'))) {
+  const flagValue = (flag: string): string | undefined => {
+    const index = passThrough.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
+    if (index === -1) return undefined;
+    const arg = passThrough[index] as string;
+    return arg === flag ? (passThrough[index + 1] ?? '') : arg.slice(flag.length + 1);
+  };
+  const urlFlag = flagValue('--url');
+  const url = urlFlag ?? process.env.LIVEKIT_URL;
+  if (!url) throw new CliError('set LIVEKIT_URL (or pass --url) to the LiveKit server, e.g. wss://<project>.livekit.cloud or ws://localhost:7880');
+  if ((!process.env.LIVEKIT_API_KEY && flagValue('--api-key') === undefined) || (!process.env.LIVEKIT_API_SECRET && flagValue('--api-secret') === undefined)) {
     throw new CliError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
   }
   const { parseMaxJobs, workerLoadOptions } = await import('../../worker/load.js');
@@ -25,11 +36,22 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   if (options.maxJobs !== undefined && maxJobs === undefined) {
     throw new CliError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
   }
+  const { checkLiveKitAnswers, checkWorkerStore } = await import('../worker-preflight.js');
+  await checkWorkerStore(options.store);
+  await checkLiveKitAnswers(url, urlFlag === undefined ? 'LIVEKIT_URL' : '--url');
+
+  const { resolveStoreUri } = await import('../../store/uri.js');
+  const { PRELOAD_ENV } = await import('../../worker/process-configs.js');
+  // Job processes are forked by the agents framework and inherit the environment: that is how they find the store,
+  // and whether they start ahead of their jobs (production keeps idle ones warm), so that loading every agent pays.
+  process.env.AGENTCTL_STORE = resolveStoreUri(options.store, process.env);
+  if (mode === 'start') process.env[PRELOAD_ENV] = '1';
+  else delete process.env[PRELOAD_ENV];
   const { cli, ServerOptions } = await import('@livekit/agents');
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));
   // The agents CLI parses process.argv itself: hand it `<mode> [its options]`.
   process.argv = [process.argv[0] as string, process.argv[1] as string, mode, ...passThrough];
-  cli.runApp(new ServerOptions({ agent, ...workerLoadOptions(mode, maxJobs) }));
+  cli.runApp(new ServerOptions({ agent, maxRetry: RECONNECT_ATTEMPTS, ...workerLoadOptions(mode, maxJobs) }));
   // runApp keeps the process alive with the worker; this command returns only when it stops.
   await new Promise<never>(() => undefined);
 }
