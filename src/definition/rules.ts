@@ -54,6 +54,7 @@ export function checkDocumentRules(document: DefinitionDocument): Problem[] {
   if (isRecord(promptConfig)) checkPromptVariables(document, promptConfig, problems);
   const pipelineConfig = definition['pipeline_config'];
   if (isRecord(pipelineConfig)) checkTurnDetection(document, pipelineConfig, problems);
+  if (isRecord(pipelineConfig)) checkNoiseCancellation(document, pipelineConfig, problems);
   checkStrings(document, definition, [], problems);
   const sessionOverrides = definition['session_overrides'];
   if (isRecord(sessionOverrides) && Array.isArray(sessionOverrides['allow'])) checkOverrideAllowList(document, sessionOverrides['allow'], problems);
@@ -385,6 +386,19 @@ function checkTurnDetection(document: DefinitionDocument, pipelineConfig: Record
       code: 'turn-detection-needs-vad',
       message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
       suggestion: 'set vad_enabled: true, or turn_detection: stt',
+    }),
+  );
+}
+
+/** LiveKit's noise-cancellation plugin needs LiveKit Cloud and is not a dependency: the worker never loads it. */
+function checkNoiseCancellation(document: DefinitionDocument, pipelineConfig: Record<string, unknown>, problems: Problem[]): void {
+  if (pipelineConfig['noise_cancellation'] !== true) return;
+  problems.push(
+    problemAtValue(document, '/pipeline_config/noise_cancellation', {
+      code: 'no-effect',
+      severity: 'warning',
+      message: "pipeline_config.noise_cancellation has no effect: it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load",
+      suggestion: 'remove it, or set it to false',
     }),
   );
 }
