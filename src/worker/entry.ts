@@ -19,7 +19,7 @@ import { resolveStoreUri } from '../store/uri.js';
 import { ConfiguredAgent, createVoiceModels, sessionOptions } from './agent-factory.js';
 import { readJobMetadata, refuseSession, startJob } from './job.js';
 import { redactingLog, type LogFields, type WorkerLog } from './log.js';
-import { PRELOAD_ENV, ProcessConfigs } from './process-configs.js';
+import { ProcessConfigs } from './process-configs.js';
 import type { RoomPublisher } from './room-messages.js';
 
 interface ProcessData extends Record<string, unknown> {
@@ -28,7 +28,19 @@ interface ProcessData extends Record<string, unknown> {
 }
 
 function startProcessConfigs(log: WorkerLog): ProcessConfigs {
-  return ProcessConfigs.start({ uri: resolveStoreUri(undefined, process.env), log, preload: process.env[PRELOAD_ENV] === '1' });
+  return ProcessConfigs.start({ uri: resolveStoreUri(undefined, process.env), log });
+}
+
+/**
+ * How long a refused job stays in the room after telling it why: the refusal
+ * is a reliable data packet, and leaving at once can close the connection
+ * before it has gone out (in tests, about one refusal in five was lost).
+ */
+const REFUSAL_LINGER_MS = 1_500;
+
+async function endRefusedJob(ctx: JobContext<ProcessData>, reason: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, REFUSAL_LINGER_MS));
+  ctx.shutdown(reason);
 }
 
 /** How long prewarm waits for the cache to load; past it the process takes jobs, which read their agent until the load is done. */
@@ -58,14 +70,14 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
   if (!opened.ok) {
     const agentId = read.ok ? (read.metadata.agent_id ?? null) : null;
     await refuseSession({ ok: false, reason: 'store_unavailable', message: opened.message }, agentId, { room: publisher, log });
-    ctx.shutdown('store_unavailable');
+    await endRefusedJob(ctx, 'store_unavailable');
     return;
   }
   // The store and its watch live as long as the process, which agents-js ends with its job.
   const environment = { store: opened.store, resolver: opened.resolver, room: publisher, log, env: process.env };
   const started = read.ok ? await startJob(read.metadata, environment) : await refuseSession(read, null, environment);
   if (!started.ok) {
-    ctx.shutdown(started.reason);
+    await endRefusedJob(ctx, started.reason);
     return;
   }
   const session = started.session;

@@ -4,12 +4,11 @@
  * watch keeping the cache current.
  *
  * agents-js 1.9 runs each job in a process of its own (no threads, no reuse:
- * the process exits when its job ends). In production (`worker start`) it
- * starts processes ahead of jobs (`numIdleProcesses`), so prewarm is off a
- * job's critical path: there the cache is loaded with every agent, and a job
- * start reads its config with no store round trip. In `dev` and `connect` a
- * process starts with its job, so prewarm opens the store and the job reads
- * the one agent it needs.
+ * the process exits when its job ends), started ahead of jobs
+ * (`numIdleProcesses`; the worker command keeps at least one warm in every
+ * mode), so prewarm is off a job's critical path. There the cache is loaded
+ * with every agent, and a job start reads its config with no store round
+ * trip; a job that arrives before the load is done reads its one agent.
  */
 import { existsSync } from 'node:fs';
 import { openStore } from '../store/open.js';
@@ -18,14 +17,9 @@ import { describeStoreUri, parseStoreUri } from '../store/uri.js';
 import { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
 
-/** Set by `agentctl worker start` for its job processes: they are started ahead of their jobs. */
-export const PRELOAD_ENV = 'AGENTCTL_PRELOAD_CONFIGS';
-
 export interface ProcessConfigsOptions {
   uri: string;
   log: WorkerLog;
-  /** Read every agent into the cache once the watch runs. */
-  preload: boolean;
   pollMs?: number;
 }
 
@@ -46,13 +40,13 @@ async function openWorkerStore(uri: string): Promise<ConfigStore> {
 
 export class ProcessConfigs {
   private opened: Promise<OpenedConfigs>;
-  /** Resolves when the preload has finished (or was not asked for, or failed). */
+  /** Resolves when every agent has been read into the cache (or that failed). */
   readonly preloaded: Promise<void>;
 
   private constructor(private readonly options: ProcessConfigsOptions) {
     this.opened = this.open();
     this.preloaded = this.opened.then(async (opened) => {
-      if (!opened.ok || !options.preload) return;
+      if (!opened.ok) return;
       const started = Date.now();
       try {
         const count = await opened.resolver.preload();
@@ -64,7 +58,7 @@ export class ProcessConfigs {
     });
   }
 
-  /** Opens the store and starts the watch (and the preload, when asked); never throws: a failure is kept for `ready`. */
+  /** Opens the store, starts the watch and the preload; never throws: a failure is kept for `ready`. */
   static start(options: ProcessConfigsOptions): ProcessConfigs {
     return new ProcessConfigs(options);
   }

@@ -53,9 +53,9 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** `agentctl worker dev ...args` in `cwd`, with exactly `env` (plus PATH and HOME). */
-export function startWorker(cwd: string, env: NodeJS.ProcessEnv, args: string[]): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', 'dev', ...args], {
+/** `agentctl worker <mode> ...args` in `cwd`, with exactly `env` (plus PATH and HOME). */
+export function startWorker(cwd: string, env: NodeJS.ProcessEnv, args: string[], mode: 'dev' | 'start' = 'dev'): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', mode, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -160,7 +160,10 @@ export interface Caller {
   transcriptions: ReceivedTranscription[];
   /** Frames of the agent's audio received, and of those how many carried sound, with their zero crossings per second. */
   audio: { frames: number; soundFrames: number; soundSamples: number; zeroCrossings: number; sampleRate: number };
-  /** Publishes the WAV as the caller's microphone, then keeps sending silence (so VAD sees the end of speech) until `leave`. */
+  /**
+   * Says the WAV on the caller's microphone (published on the first call), with silence between and after
+   * utterances (so VAD sees the end of speech) until `leave`. Resolves once the track is published.
+   */
   speak(file: string): Promise<{ trackSid: string }>;
   leave(): Promise<void>;
 }
@@ -176,6 +179,8 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
   let agent: RemoteParticipant | undefined;
   let speaking = true;
   let sending: Promise<void> = Promise.resolve();
+  let microphone: { sampleRate: number; trackSid: string } | undefined;
+  const utterances: Int16Array[] = [];
 
   const noteParticipant = (participant: RemoteParticipant): void => {
     if (participant.kind === ParticipantKind.AGENT) agent = participant;
@@ -237,21 +242,32 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
     audio,
     async speak(file) {
       const { samples, sampleRate } = await readWav(file);
-      const source = new AudioSource(sampleRate, 1);
-      const track = LocalAudioTrack.createAudioTrack('caller-microphone', source);
-      const publication = await room.localParticipant?.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
-      const frameSamples = sampleRate / 50; // 20 ms
-      sending = (async () => {
-        // captureFrame waits while the source's queue is full, which paces this loop at real time.
-        for (let start = 0; start < samples.length && speaking; start += frameSamples) {
-          const chunk = new Int16Array(frameSamples);
-          chunk.set(samples.subarray(start, start + frameSamples));
-          await source.captureFrame(new AudioFrame(chunk, sampleRate, 1, frameSamples));
-        }
-        while (speaking) await source.captureFrame(new AudioFrame(new Int16Array(frameSamples), sampleRate, 1, frameSamples));
-        await source.close();
-      })().catch(() => undefined);
-      return { trackSid: publication?.sid ?? '' };
+      if (microphone === undefined) {
+        const source = new AudioSource(sampleRate, 1);
+        const track = LocalAudioTrack.createAudioTrack('caller-microphone', source);
+        const publication = await room.localParticipant?.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
+        microphone = { sampleRate, trackSid: publication?.sid ?? '' };
+        const frameSamples = sampleRate / 50; // 20 ms
+        sending = (async () => {
+          // captureFrame waits while the source's queue is full, which paces this loop at real time.
+          while (speaking) {
+            const utterance = utterances.shift();
+            if (utterance === undefined) {
+              await source.captureFrame(new AudioFrame(new Int16Array(frameSamples), sampleRate, 1, frameSamples));
+              continue;
+            }
+            for (let start = 0; start < utterance.length && speaking; start += frameSamples) {
+              const chunk = new Int16Array(frameSamples);
+              chunk.set(utterance.subarray(start, start + frameSamples));
+              await source.captureFrame(new AudioFrame(chunk, sampleRate, 1, frameSamples));
+            }
+          }
+          await source.close();
+        })().catch(() => undefined);
+      }
+      if (sampleRate !== microphone.sampleRate) throw new Error(`${file} is at ${sampleRate} Hz; the microphone was published at ${microphone.sampleRate} Hz`);
+      utterances.push(samples);
+      return { trackSid: microphone.trackSid };
     },
     async leave() {
       speaking = false;

@@ -59,8 +59,8 @@ async function startSession(configs: OpenedConfigs, agentId = 'visa-officer'): P
 }
 
 describe('a job process\'s configs', () => {
-  it('warm (preloaded in prewarm): a job start reads no config from the store', async () => {
-    const configs = ProcessConfigs.start({ uri: testStore.uri, log: recordingLog(), preload: true, pollMs: 20 });
+  it('warm (the cache loaded in prewarm): a job start reads no config from the store', async () => {
+    const configs = ProcessConfigs.start({ uri: testStore.uri, log: recordingLog(), pollMs: 20 });
     await configs.preloaded;
     const opened = await ready(configs);
     const reads = countReads();
@@ -69,16 +69,8 @@ describe('a job process\'s configs', () => {
     expect(reads()).toEqual({});
   });
 
-  it('cold (dev: the process starts with its job): one read of the one agent', async () => {
-    const configs = ProcessConfigs.start({ uri: testStore.uri, log: recordingLog(), preload: false, pollMs: 20 });
-    await configs.preloaded;
-    const reads = countReads();
-    await startSession(await ready(configs));
-    expect(reads()).toEqual({ getAgent: 1 });
-  });
-
   it('follows changes after the preload, and keeps only the agent its job serves', async () => {
-    const configs = ProcessConfigs.start({ uri: testStore.uri, log: recordingLog(), preload: true, pollMs: 20 });
+    const configs = ProcessConfigs.start({ uri: testStore.uri, log: recordingLog(), pollMs: 20 });
     await configs.preloaded;
     const opened = await ready(configs);
     if (!opened.ok) throw new Error(opened.message);
@@ -101,7 +93,7 @@ describe('a job process\'s configs', () => {
     await testStore.store.close();
     await rename(path, `${path}.moved`);
     const log = recordingLog();
-    const configs = ProcessConfigs.start({ uri: testStore.uri, log, preload: true });
+    const configs = ProcessConfigs.start({ uri: testStore.uri, log });
     await configs.preloaded;
     expect(await configs.ready()).toEqual({ ok: false, message: `cannot reach store ${testStore.uri}: ${path} does not exist` });
     expect(log.records.map((record) => record.message)).toEqual([`cannot open the store: cannot reach store ${testStore.uri}: ${path} does not exist`, `cannot open the store: cannot reach store ${testStore.uri}: ${path} does not exist`]);
@@ -117,7 +109,7 @@ describe('a job process\'s configs', () => {
     await new Promise<void>((listening) => probe.listen(0, '127.0.0.1', listening));
     const { port } = probe.address() as { port: number };
     await new Promise((closed) => probe.close(closed));
-    const configs = ProcessConfigs.start({ uri: `mongodb://worker:pw@127.0.0.1:${port}/?serverSelectionTimeoutMS=300`, log: recordingLog(), preload: true });
+    const configs = ProcessConfigs.start({ uri: `mongodb://worker:pw@127.0.0.1:${port}/?serverSelectionTimeoutMS=300`, log: recordingLog() });
     await configs.preloaded;
     expect(await configs.ready()).toEqual({ ok: false, message: `cannot reach store mongodb://127.0.0.1:${port}/agent_configs: connect ECONNREFUSED 127.0.0.1:${port}` });
   });

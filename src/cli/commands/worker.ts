@@ -41,12 +41,8 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   await checkLiveKitAnswers(url, urlFlag === undefined ? 'LIVEKIT_URL' : '--url');
 
   const { resolveStoreUri } = await import('../../store/uri.js');
-  const { PRELOAD_ENV } = await import('../../worker/process-configs.js');
-  // Job processes are forked by the agents framework and inherit the environment: that is how they find the store,
-  // and whether they start ahead of their jobs (production keeps idle ones warm), so that loading every agent pays.
+  // Job processes are forked by the agents framework and inherit the environment: that is how they find the store.
   process.env.AGENTCTL_STORE = resolveStoreUri(options.store, process.env);
-  if (mode === 'start') process.env[PRELOAD_ENV] = '1';
-  else delete process.env[PRELOAD_ENV];
   const { cli, ServerOptions } = await import('@livekit/agents');
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));
   // The agents CLI parses process.argv itself: hand it `<mode> [its options]`.
