@@ -129,7 +129,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'sessions on a real LiveKit ser
             LIVEKIT_AGENT_NAME: `e2e-${name}`,
             LIVEKIT_INFERENCE_URL: gateway.baseUrl,
           },
-          ['--store', storeUri, '--max-jobs', '4', '--log-level', 'info'],
+          ['--store', storeUri, '--max-jobs', '4', '--http-host', '127.0.0.1', '--log-level', 'info'],
         ),
       );
     }

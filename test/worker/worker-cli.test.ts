@@ -108,6 +108,14 @@ describe('agentctl worker', () => {
     expect(run.stderr).toContain('unknown worker mode "serve": use one of dev, start, connect');
   });
 
+  it('refuses an --http-port that is not a port, in one line', async () => {
+    for (const value of ['0', '65536', 'http', '80.5']) {
+      const run = await agentctl(cwd, 'worker', 'start', '--http-port', value, '--url', 'ws://127.0.0.1:9', '--api-key', 'k', '--api-secret', 's');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`agentctl: --http-port must be a port number from 1 to 65535 (got "${value}")\n`);
+    }
+  });
+
   it('refuses a --max-jobs that is not a whole number of jobs, in one line', async () => {
     for (const value of ['0', '-1', 'two', '1.5']) {
       const run = await agentctl(cwd, 'worker', 'dev', '--max-jobs', value, '--url', 'ws://127.0.0.1:9', '--api-key', 'k', '--api-secret', 's');
@@ -176,7 +184,12 @@ describe('agentctl worker', () => {
     };
     delete env.AGENTCTL_STORE;
     delete env.MONGO_URI;
-    const worker = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', 'dev', '--store', 'sqlite:store.db'], { cwd, env, stdio: 'ignore' });
+    const httpPort = await closedPort();
+    const worker = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', 'dev', '--store', 'sqlite:store.db', '--http-host', '127.0.0.1', '--http-port', String(httpPort)], {
+      cwd,
+      env,
+      stdio: 'ignore',
+    });
     const exited = new Promise<void>((done) => worker.once('exit', () => done()));
     try {
       const { request, message } = await Promise.race([
@@ -190,6 +203,9 @@ describe('agentctl worker', () => {
       expect(claims.iss).toBe(API_KEY);
       expect(claims.video).toMatchObject({ agent: true });
       expect(message.message.case).toBe('register');
+      // agents-js's health-check server, where --http-host and --http-port put it.
+      const health = await fetch(`http://127.0.0.1:${httpPort}/`);
+      expect([200, 503]).toContain(health.status);
     } finally {
       // SIGTERM: the worker closes its job and inference processes with it (dev mode skips the drain a real server would answer).
       worker.kill('SIGTERM');

@@ -14,6 +14,20 @@ const RECONNECT_ATTEMPTS = 5;
 interface WorkerCommandOptions {
   store?: string;
   maxJobs?: string;
+  httpHost?: string;
+  httpPort?: string;
+}
+
+/** The agents-js HTTP server (health check and worker info) binds these only when asked; otherwise its own defaults. */
+function httpServerOptions(options: WorkerCommandOptions): { host?: string; port?: number } {
+  const server: { host?: string; port?: number } = {};
+  if (options.httpHost !== undefined) server.host = options.httpHost;
+  if (options.httpPort !== undefined) {
+    const port = /^[0-9]{1,5}$/.test(options.httpPort) ? Number(options.httpPort) : Number.NaN;
+    if (!(port >= 1 && port <= 65_535)) throw new CliError(`--http-port must be a port number from 1 to 65535 (got "${options.httpPort}")`);
+    server.port = port;
+  }
+  return server;
 }
 
 async function runWorker(mode: string, passThrough: string[], options: WorkerCommandOptions): Promise<void> {
@@ -36,6 +50,7 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   if (options.maxJobs !== undefined && maxJobs === undefined) {
     throw new CliError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
   }
+  const httpServer = httpServerOptions(options);
   const { checkLiveKitAnswers, checkWorkerStore } = await import('../worker-preflight.js');
   await checkWorkerStore(options.store);
   await checkLiveKitAnswers(url, urlFlag === undefined ? 'LIVEKIT_URL' : '--url');
@@ -47,7 +62,7 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));
   // The agents CLI parses process.argv itself: hand it `<mode> [its options]`.
   process.argv = [process.argv[0] as string, process.argv[1] as string, mode, ...passThrough];
-  cli.runApp(new ServerOptions({ agent, maxRetry: RECONNECT_ATTEMPTS, ...workerLoadOptions(mode, maxJobs) }));
+  cli.runApp(new ServerOptions({ agent, maxRetry: RECONNECT_ATTEMPTS, ...httpServer, ...workerLoadOptions(mode, maxJobs) }));
   // runApp keeps the process alive with the worker; this command returns only when it stops.
   await new Promise<never>(() => undefined);
 }
@@ -62,6 +77,8 @@ export function register(program: Command): void {
     .addOption(
       new Option('--max-jobs <n>', 'report load as running jobs / n instead of host CPU, and take at most n jobs').env('AGENTCTL_WORKER_MAX_JOBS'),
     )
+    .option('--http-host <host>', "where agents-js's health-check server listens (its default: 0.0.0.0)")
+    .option('--http-port <port>', "the health-check server's port (its default: 8081 under start, a free one under dev)")
     .allowUnknownOption()
     .addHelpText(
       'after',
