@@ -155,11 +155,13 @@ export interface Caller {
   identity: string;
   /** The agent participant once it has joined. */
   agent(): RemoteParticipant | undefined;
+  /** When (Date.now()) the caller saw the agent join. */
+  agentJoinedAt(): number | undefined;
   /** JSON messages received on a data topic, in order. */
   messages(topic: string): Array<Record<string, unknown>>;
   transcriptions: ReceivedTranscription[];
   /** Frames of the agent's audio received, and of those how many carried sound, with their zero crossings per second. */
-  audio: { frames: number; soundFrames: number; soundSamples: number; zeroCrossings: number; sampleRate: number };
+  audio: { frames: number; soundFrames: number; soundSamples: number; zeroCrossings: number; sampleRate: number; firstSoundAt?: number };
   /**
    * Says the WAV on the caller's microphone (published on the first call), with silence between and after
    * utterances (so VAD sees the end of speech) until `leave`. Resolves once the track is published.
@@ -174,16 +176,19 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
   const room = new Room();
   const data = new Map<string, Array<Record<string, unknown>>>();
   const transcriptions: ReceivedTranscription[] = [];
-  const audio = { frames: 0, soundFrames: 0, soundSamples: 0, zeroCrossings: 0, sampleRate: 48_000 };
+  const audio: Caller['audio'] = { frames: 0, soundFrames: 0, soundSamples: 0, zeroCrossings: 0, sampleRate: 48_000 };
   const readers: Array<Promise<void>> = [];
   let agent: RemoteParticipant | undefined;
+  let agentJoinedAt: number | undefined;
   let speaking = true;
   let sending: Promise<void> = Promise.resolve();
   let microphone: { sampleRate: number; trackSid: string } | undefined;
   const utterances: Int16Array[] = [];
 
   const noteParticipant = (participant: RemoteParticipant): void => {
-    if (participant.kind === ParticipantKind.AGENT) agent = participant;
+    if (participant.kind !== ParticipantKind.AGENT) return;
+    agent = participant;
+    agentJoinedAt ??= Date.now();
   };
   room.on(RoomEvent.ParticipantConnected, noteParticipant);
   room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
@@ -199,6 +204,7 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
         for await (const frame of stream) {
           audio.frames++;
           if (peakOf(frame.data) < SOUND_PEAK) continue;
+          audio.firstSoundAt ??= Date.now();
           audio.soundFrames++;
           audio.soundSamples += frame.data.length;
           for (let index = 1; index < frame.data.length; index++) {
@@ -237,6 +243,7 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
     room,
     identity,
     agent: () => agent,
+    agentJoinedAt: () => agentJoinedAt,
     messages: (topic) => data.get(topic) ?? [],
     transcriptions,
     audio,
