@@ -34,7 +34,7 @@ function startProcessConfigs(log: WorkerLog): ProcessConfigs {
 /**
  * How long a refused job stays in the room after telling it why: the refusal
  * is a reliable data packet, and leaving at once can close the connection
- * before it has gone out (in tests, about one refusal in five was lost).
+ * before it has gone out (in the e2e runs, about one refusal in ten was lost).
  */
 const REFUSAL_LINGER_MS = 1_500;
 
