@@ -1,10 +1,13 @@
 /**
  * The layer rules of src/ (ARCHITECTURE.md): each folder is a layer, listed
  * here from the bottom up, and a module may import only its own layer and
- * the layers below it. The pure layers do no I/O. `npm run lint` runs this.
+ * the layers below it. Below them all are the leaves, which every layer may
+ * import and which import nothing else in src/, not even each other. The pure
+ * layers do no I/O. `npm run lint` runs this.
  */
-const LAYERS = ['json', 'fieldtypes', 'definition', 'files', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
-const PURE_LAYERS = ['json', 'fieldtypes', 'definition'];
+const LEAVES = ['errors', 'json', 'text'];
+const LAYERS = ['fieldtypes', 'definition', 'files', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
+const PURE_LAYERS = [...LEAVES, 'fieldtypes', 'definition'];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'dgram', 'worker_threads', 'os', 'readline', 'tls'];
 
 const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
@@ -15,8 +18,17 @@ const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
   to: { path: `^src/(${LAYERS.slice(index + 1).join('|')})/` },
 }));
 
+const leafRules = LEAVES.map((leaf) => ({
+  name: `leaf-${leaf}`,
+  comment: `src/${leaf}/ is a leaf: every layer may import it, and it imports nothing else in src/`,
+  severity: 'error',
+  from: { path: `^src/${leaf}/` },
+  to: { path: '^src/', pathNot: `^src/${leaf}/` },
+}));
+
 export default {
   forbidden: [
+    ...leafRules,
     ...layerRules,
     {
       name: 'no-circular',

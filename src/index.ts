@@ -2,7 +2,9 @@
  * The agentctl library: the same functions the CLI runs.
  */
 export type * from './definition/types.js';
-export type { Problem, Severity } from './definition/problem.js';
+export type { Problem, ProblemCode, Severity } from './definition/problem.js';
+export { PROBLEM_CODES } from './definition/problem-codes.js';
+export { UserError } from './errors/user-error.js';
 export type { DefinitionDocument, DocumentLocation, SourcePosition } from './definition/document.js';
 export type * from './store/types.js';
 // Stores: open one by URI; the SQLite and MongoDB adapters load on demand.
@@ -28,12 +30,16 @@ export {
   linearRegExp,
 } from './fieldtypes/index.js';
 export type { ParseResult } from './definition/document.js';
-export type { ParseLimits } from './definition/parse.js';
-export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/parse.js';
-export { validateDefinitions, validateDefinition } from './definition/validate.js';
+export type { ParseLimits } from './definition/yaml/parse.js';
+export { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from './definition/yaml/parse.js';
+export { validateDefinitions, validateDefinition, validateDefinitionValue, type ValidateOptions } from './definition/validate.js';
+export { DEFAULT_RULES, type Rule, type RuleContext } from './definition/rules.js';
 export { compareProblems, hasErrors } from './definition/problem.js';
 export type { LoadResult, LoadOptions, LoadedFile, VisitResult } from './files/load.js';
 export { loadDefinitions, visitDefinitions } from './files/load.js';
+// The check validate, diff, apply and sync() run: files on threads for a large tree, problems sorted.
+export type { CheckOptions, CheckResult, CheckedDefinition } from './check/check-files.js';
+export { checkDefinitions } from './check/check-files.js';
 export type { AtomicWriteOptions } from './files/atomic-write.js';
 export { writeFileAtomic } from './files/atomic-write.js';
 export type { AgentEdit, FieldChanges } from './edit/agent-edits.js';
@@ -50,24 +56,31 @@ export { createAgentFile, initProject, renderNewAgent } from './edit/new-agent.j
 export type { StructuredStreamOptions, StructuredOutcome } from './worker/structured-stream.js';
 export { StructuredStreamExtractor } from './worker/structured-stream.js';
 export type { MergedOverrides, RejectedOverride, SessionDefinition } from './worker/overrides.js';
-export { mergeOverrides, applySessionOverrides, validateDefinitionValue } from './worker/overrides.js';
+export { mergeOverrides, applySessionOverrides } from './worker/overrides.js';
 export { DEFAULT_SESSION_OVERRIDE_ALLOW } from './definition/session-overrides.js';
 export type { PromptContext, RenderedPrompt } from './worker/prompt.js';
 export { renderPrompt } from './worker/prompt.js';
 export type * from './worker/room-messages.js';
 export { STRUCTURED_RESPONSE_TOPIC, CONFIG_UPDATE_TOPIC } from './worker/room-messages.js';
-// Sync: plan (pure) and apply, and the whole load → validate → plan → apply in one call.
-export type { DesiredAgent, StoredView, SyncAction, PlannedChange, SyncPlan, SyncSummary } from './sync/plan.js';
+// Sync: plan (pure) and apply, the whole load → validate → plan → apply in one call, and the other writes
+// (rollback, live edits), all through one store-write path under one lock.
+export type { DesiredAgent, StoredView, PlanAction, PlannedChange, SyncPlan, PlanSummary } from './sync/plan.js';
 export { planSync, summarize, hasPendingChanges, planSucceeded } from './sync/plan.js';
-export type { ValueChange } from './sync/json-diff.js';
-export { diffJson } from './sync/json-diff.js';
+export type { ValueChange } from './json/diff.js';
+export { diffJson } from './json/diff.js';
 export { canonicalJson, contentHash } from './sync/hash.js';
-export type { ApplyOptions, ApplyProgress } from './sync/apply.js';
-export { applyPlan, InvalidPlanError } from './sync/apply.js';
+export type { ApplyOptions, ApplyProgress, ApplyOutcome, AppliedChange, ApplyResult, ApplySummary, WriteOptions } from './sync/apply.js';
+export { applyPlan, summarizeApply, applySucceeded, InvalidPlanError } from './sync/apply.js';
+export type { ApplyLease, ApplyLockOptions } from './sync/lock.js';
+export { withApplyLock, lockHolder } from './sync/lock.js';
+export type { RollbackOptions, RollbackResult } from './sync/rollback.js';
+export { rollbackAgent, AgentNotInStoreError, NoRollbackTargetError } from './sync/rollback.js';
+export type { LiveEdit, LiveEditOptions } from './sync/live-edit.js';
+export { writeLiveEdits, AgentsNotStoredError, LiveEditRefusedError } from './sync/live-edit.js';
 export { planAgainstStore, readStored } from './sync/read.js';
 export type { LoadedDesired } from './sync/desired.js';
 export { loadDesired } from './sync/desired.js';
-export type { SyncOptions, SyncResult } from './sync/sync.js';
-export { sync } from './sync/sync.js';
+export type { ApplyDesiredOptions, SyncOptions, SyncResult } from './sync/sync.js';
+export { applyDesired, sync } from './sync/sync.js';
 export type { ExportOptions, ExportedFile } from './sync/export.js';
 export { exportAgents, renderDefinitionYaml, ExportRefusedError } from './sync/export.js';

@@ -21,12 +21,13 @@ import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
 import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
-import { applyPlan } from '../../src/sync/apply.js';
+import { applyPlan, summarizeApply, type ApplyResult } from '../../src/sync/apply.js';
 import { loadDesired } from '../../src/sync/desired.js';
 import { contentHash } from '../../src/sync/hash.js';
-import { summarize, type DesiredAgent, type SyncPlan } from '../../src/sync/plan.js';
+import type { DesiredAgent } from '../../src/sync/plan.js';
 import { planAgainstStore } from '../../src/sync/read.js';
 import startMongoForTests from '../../test/setup/mongo.js';
+import { openCountingMongoStore } from '../../test/support/round-trips.js';
 import { generateAgents } from '../validate/generate.js';
 
 const COUNT = Number(process.env.BENCH_AGENTS ?? 10_000);
@@ -72,23 +73,31 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
   return { value, ms: performance.now() - start };
 }
 
-async function applyStep(store: ConfigStore, name: string, step: string, desired: DesiredAgent[]): Promise<number> {
-  const before = store.roundTrips;
-  const { value: plan, ms } = await timed(async (): Promise<SyncPlan> => {
+/** A store under benchmark; `roundTrips` counts what it sent (MongoDB), absent for the embedded store, which has no server. */
+interface BenchedStore {
+  store: ConfigStore;
+  roundTrips?: () => number;
+}
+
+async function applyStep({ store, roundTrips }: BenchedStore, name: string, step: string, desired: DesiredAgent[]): Promise<number> {
+  const before = roundTrips?.();
+  const { value: plan, ms } = await timed(async (): Promise<ApplyResult> => {
     const planned = await planAgainstStore(store, desired, { prune: false });
     return applyPlan(store, planned, { force: false, dryRun: false, holder: 'bench', now: () => new Date() });
   });
-  const summary = summarize(plan);
+  const summary = summarizeApply(plan);
   const result = `${summary.create} created, ${summary.update} updated, ${summary.unchanged} unchanged, ${summary.conflict} conflicts`;
-  rows.push({ store: name, step, agents: desired.length, ms, roundTrips: before === undefined ? undefined : (store.roundTrips ?? 0) - before, result });
+  const sent = roundTrips !== undefined && before !== undefined ? roundTrips() - before : undefined;
+  rows.push({ store: name, step, agents: desired.length, ms, roundTrips: sent, result });
   return ms;
 }
 
 /** The three agentctl steps; returns the first apply's and the no-op's times. */
-async function benchAgentctl(store: ConfigStore, name: string, desired: DesiredAgent[]): Promise<{ first: number; noop: number }> {
-  const first = await applyStep(store, name, 'agentctl: first apply', desired);
+async function benchAgentctl(benched: BenchedStore, name: string, desired: DesiredAgent[]): Promise<{ first: number; noop: number }> {
+  const { store } = benched;
+  const first = await applyStep(benched, name, 'agentctl: first apply', desired);
   const states = await store.listStates();
-  const noop = await applyStep(store, name, 'agentctl: no-op re-apply', desired);
+  const noop = await applyStep(benched, name, 'agentctl: no-op re-apply', desired);
   const after = await store.listStates();
   if (JSON.stringify(states) !== JSON.stringify(after)) throw new Error(`${name}: the no-op re-apply changed the store`);
   const changed = desired.map((agent, index) => {
@@ -96,7 +105,7 @@ async function benchAgentctl(store: ConfigStore, name: string, desired: DesiredA
     const definition = { ...agent.definition, version: '9.9.9' };
     return { ...agent, definition, content_hash: contentHash(definition) };
   });
-  await applyStep(store, name, 'agentctl: one-change apply', changed);
+  await applyStep(benched, name, 'agentctl: one-change apply', changed);
   return { first, noop };
 }
 
@@ -104,7 +113,7 @@ async function benchSqlite(desired: DesiredAgent[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agentctl-bench-apply-'));
   try {
     const store = await openStore(`sqlite:${join(dir, 'agentctl.db')}`);
-    const { first, noop } = await benchAgentctl(store, 'sqlite', desired);
+    const { first, noop } = await benchAgentctl({ store }, 'sqlite', desired);
     await store.close();
 
     const db = new Database(join(dir, 'baseline.db'));
@@ -171,9 +180,9 @@ async function benchMongo(desired: DesiredAgent[]): Promise<void> {
   let commands = 0;
   client.on('commandStarted', () => (commands += 1));
   try {
-    const store = await openStore(server.uri, { database });
-    const { first, noop } = await benchAgentctl(store, 'mongodb', desired);
-    await store.close();
+    const counted = await openCountingMongoStore(server.uri, database);
+    const { first, noop } = await benchAgentctl(counted, 'mongodb', desired);
+    await counted.store.close();
 
     const collection = client.db(`${database}_baseline`).collection('agent_configurations');
     await collection.createIndex({ agent_id: 1 }, { unique: true });

@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import YAML from 'yaml';
-import { MongoConfigStore } from '../../src/store/mongodb.js';
+import { MongoConfigStore } from '../../src/store/mongodb/index.js';
 import { openStore } from '../../src/store/open.js';
 import { SqliteConfigStore } from '../../src/store/sqlite.js';
 import type { ConfigStore } from '../../src/store/types.js';
@@ -35,10 +35,10 @@ import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { TEXT_ROLES } from '../../src/worker/credentials.js';
 import { startJob } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
-import { ProcessConfigs } from '../../src/worker/process-configs.js';
 import { liveKitSkipReason, startLiveKitServer } from '../../test/setup/livekit.js';
 import { startFerretDb } from '../../test/setup/mongo.js';
 import { startFakeOpenAI } from '../../test/support/fake-openai.js';
+import { openCountingMongoStore } from '../../test/support/round-trips.js';
 import { generateAgents } from '../validate/generate.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -115,45 +115,50 @@ interface StartCost {
 /** Job starts measured per path: the median time and the reads and commands of one start. */
 const STARTS = 15;
 
-/** A job start on a process's configs, warm (cache loaded in prewarm) or cold (a job that came before the load). */
+/**
+ * A job start on a process's configs, warm (cache loaded in prewarm) or cold
+ * (a job that came before the load): the store, resolver, watch and load that
+ * ProcessConfigs sets up in prewarm, with MongoDB's commands counted.
+ */
 async function jobStartCost(uri: string, label: string, agents: number, agentId: string): Promise<StartCost[]> {
   const costs: StartCost[] = [];
   const log = recordingLog();
   const room = { publishData: async () => undefined };
+  const counted = uri.startsWith('mongodb') ? await openCountingMongoStore(uri, 'bench_worker') : { store: await openStore(uri), roundTrips: undefined };
+  const { store } = counted;
   /** STARTS job starts, each on the resolver `resolverFor` gives; sessions end between them. */
-  const measure = async (path: string, store: ConfigStore, resolverFor: () => ConfigResolver): Promise<void> => {
+  const measure = async (path: string, resolverFor: () => ConfigResolver): Promise<void> => {
     const times: number[] = [];
     let reads = 0;
     let commands = 0;
     for (let start = 0; start < STARTS; start += 1) {
       const resolver = resolverFor();
       const counter = countReads();
-      const before = store.roundTrips ?? 0;
+      const before = counted.roundTrips?.() ?? 0;
       const began = performance.now();
       const result = await startJob({ agent_id: agentId }, { store, resolver, room, log, env: { OPENAI_API_KEY: 'bench' }, providerRoles: TEXT_ROLES });
       times.push(performance.now() - began);
       counter.restore();
       reads += counter.reads();
-      commands += (store.roundTrips ?? 0) - before;
+      commands += (counted.roundTrips?.() ?? 0) - before;
       if (!result.ok) throw new Error(`the job start was refused: ${result.message}`);
       await result.session.end();
     }
-    costs.push({ store: label, agents, path, reads: reads / STARTS, commands: store.roundTrips === undefined ? undefined : commands / STARTS, ms: median(times) });
+    costs.push({ store: label, agents, path, reads: reads / STARTS, commands: counted.roundTrips === undefined ? undefined : commands / STARTS, ms: median(times) });
   };
 
-  const configs = ProcessConfigs.start({ uri, log });
+  const resolver = new ConfigResolver(store, log);
+  resolver.watch();
   const loadStarted = performance.now();
-  await configs.preloaded;
+  await resolver.preload();
   const loadMs = performance.now() - loadStarted;
-  const opened = await configs.ready();
-  if (!opened.ok) throw new Error(opened.message);
   // The first job starts pay for loading and compiling the session code: not what either path costs.
-  await measure('warm-up', opened.store, () => new ConfigResolver(opened.store, log));
+  await measure('warm-up', () => new ConfigResolver(store, log));
   costs.pop();
-  await measure(`warm (prewarm loaded ${agents} agents in ${Math.round(loadMs)} ms)`, opened.store, () => opened.resolver);
-  await measure('cold (a job before the load ends)', opened.store, () => new ConfigResolver(opened.store, log));
-  await opened.resolver.close();
-  await opened.store.close();
+  await measure(`warm (prewarm loaded ${agents} agents in ${Math.round(loadMs)} ms)`, () => resolver);
+  await measure('cold (a job before the load ends)', () => new ConfigResolver(store, log));
+  await resolver.close();
+  await store.close();
   return costs;
 }
 

@@ -3,7 +3,8 @@ import type { DefinitionDocument } from '../definition/document.js';
 import type { Problem } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
 import type { AgentEditRequest, EditPlan, FileEdit } from '../edit/plan-edits.js';
-import { CliError } from './errors.js';
+import { UserError } from '../errors/user-error.js';
+import { longestCommonSubsequence } from '../json/lcs.js';
 import type { Colors } from './formatters/colors.js';
 import { formatPretty } from './formatters/pretty.js';
 import { createColors } from './output.js';
@@ -12,8 +13,8 @@ import { addStoreOptions, withStore } from './store-options.js';
 /**
  * What the editing commands (schema add-field/update-field/remove-field,
  * tracing on/off) share: where the agents live, --dry-run, --apply and the
- * store options, running the edit, printing the changed lines, and turning
- * refusals into one clear error.
+ * store options, running the edit and printing the changed lines. A refusal
+ * is a user error with its problems, which errors.ts prints.
  */
 export interface EditCommandOptions {
   path: string[];
@@ -42,15 +43,11 @@ export function addEditOptions(command: Command): Command {
   return addStoreOptions(command);
 }
 
-/** Loads the definitions and finds the one document of `agentId`, as a CLI error when it is not there. */
+/** Loads the definitions and finds the one document of `agentId` (AgentNotFoundError when it is not there). */
 export async function loadAgent(agentId: string, options: { path?: string[] }): Promise<{ document: DefinitionDocument; documents: DefinitionDocument[] }> {
   const [{ loadDefinitions }, { findAgentDocument }] = await Promise.all([import('../files/load.js'), import('../edit/plan-edits.js')]);
   const loaded = await loadDefinitions(definitionPaths(options), { cwd: process.cwd() });
-  try {
-    return { document: findAgentDocument(loaded.documents, agentId), documents: loaded.documents };
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error));
-  }
+  return { document: findAgentDocument(loaded.documents, agentId), documents: loaded.documents };
 }
 
 /** The problems, with code frames, as validate prints them. */
@@ -69,8 +66,9 @@ export function changedLines(edit: FileEdit, colors: Colors): string[] {
   while (suffix < before.length - prefix && suffix < after.length - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix += 1;
   const removed = before.slice(prefix, before.length - suffix);
   const added = after.slice(prefix, after.length - suffix);
-  const common = new Set(commonLines(removed, added).map(([, index]) => index));
-  const commonRemoved = new Set(commonLines(removed, added).map(([index]) => index));
+  const pairs = commonLines(removed, added);
+  const common = new Set(pairs.map(([, index]) => index));
+  const commonRemoved = new Set(pairs.map(([index]) => index));
   const width = String(Math.max(before.length, after.length)).length;
   const lines: string[] = [];
   let oldIndex = 0;
@@ -90,29 +88,9 @@ export function changedLines(edit: FileEdit, colors: Colors): string[] {
   return lines;
 }
 
-/** Pairs of equal lines (longest common subsequence) between two short runs of lines. */
+/** Pairs of equal lines between two runs of lines; none past 250,000 line pairs, where the table would cost more than the display is worth. */
 function commonLines(before: readonly string[], after: readonly string[]): Array<[number, number]> {
-  if (before.length * after.length > 250_000) return [];
-  const cols = after.length + 1;
-  const lengths = new Array<number>((before.length + 1) * cols).fill(0);
-  const at = (row: number, col: number): number => lengths[row * cols + col] ?? 0;
-  for (let row = before.length - 1; row >= 0; row -= 1) {
-    for (let col = after.length - 1; col >= 0; col -= 1) {
-      lengths[row * cols + col] = before[row] === after[col] ? at(row + 1, col + 1) + 1 : Math.max(at(row + 1, col), at(row, col + 1));
-    }
-  }
-  const pairs: Array<[number, number]> = [];
-  let row = 0;
-  let col = 0;
-  while (row < before.length && col < after.length) {
-    if (before[row] === after[col]) {
-      pairs.push([row, col]);
-      row += 1;
-      col += 1;
-    } else if (at(row + 1, col) >= at(row, col + 1)) row += 1;
-    else col += 1;
-  }
-  return pairs;
+  return before.length * after.length > 250_000 ? [] : longestCommonSubsequence(before, after);
 }
 
 /**
@@ -121,27 +99,9 @@ function commonLines(before: readonly string[], after: readonly string[]): Array
  * edited agents. `describe` words the change for one agent.
  */
 export async function runEdits(requests: readonly AgentEditRequest[], options: EditCommandOptions, describe: (agentId: string) => string): Promise<EditPlan> {
-  const [{ editAgentFiles, ConcurrentChangeError }, { EditRefusedError, AgentNotFoundError, AmbiguousAgentError }, { EditNotApplicableError }, { UneditableYamlError }] = await Promise.all([
-    import('../edit/edit-files.js'),
-    import('../edit/plan-edits.js'),
-    import('../edit/agent-edits.js'),
-    import('../edit/splice.js'),
-  ]);
+  const { editAgentFiles } = await import('../edit/edit-files.js');
   const colors = createColors(process.stdout);
-  let plan: EditPlan;
-  try {
-    plan = await editAgentFiles(requests, { paths: definitionPaths(options), cwd: process.cwd(), dryRun: options.dryRun === true });
-  } catch (error) {
-    if (error instanceof EditRefusedError) {
-      process.stderr.write(renderProblems(error.problems, error.sources, createColors(process.stderr)));
-      throw new CliError(error.message);
-    }
-    const userErrors = [AgentNotFoundError, AmbiguousAgentError, EditNotApplicableError, UneditableYamlError, ConcurrentChangeError];
-    if (userErrors.some((type) => error instanceof type)) {
-      throw new CliError((error as Error).message);
-    }
-    throw error;
-  }
+  const plan = await editAgentFiles(requests, { paths: definitionPaths(options), cwd: process.cwd(), dryRun: options.dryRun === true });
 
   const out: string[] = [];
   for (const file of plan.files) {
@@ -159,24 +119,14 @@ export async function runEdits(requests: readonly AgentEditRequest[], options: E
 
 /** --apply: the edited agents, as now written, through sync's plan and apply. */
 async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: Colors): Promise<void> {
-  const [{ contentHash }, { planAgainstStore }, { applyPlan }, { lockHolder }, { formatPlanPretty }] = await Promise.all([
-    import('../sync/hash.js'),
-    import('../sync/read.js'),
-    import('../sync/apply.js'),
-    import('../sync/holder.js'),
-    import('./formatters/plan-pretty.js'),
-  ]);
+  const [{ contentHash }, { applyDesired }, { formatPlanPretty }] = await Promise.all([import('../sync/hash.js'), import('../sync/sync.js'), import('./formatters/plan-pretty.js')]);
   const desired = [...plan.agents.values()].map(({ file, definition: value }) => {
     const definition = value as unknown as AgentDefinition;
     return { definition, content_hash: contentHash(definition), source: { file } };
   });
-  const { applied, storeName } = await withStore(options, async (store) => {
-    const planned = await planAgainstStore(store, desired, { prune: false });
-    const result = await applyPlan(store, planned, { force: false, dryRun: false, holder: lockHolder(), now: () => new Date() });
-    return { applied: result, storeName: store.displayName };
-  });
+  const { applied, storeName } = await withStore(options, async (store) => ({ applied: await applyDesired(store, desired), storeName: store.displayName }));
   process.stdout.write(`synced to ${storeName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
   if (applied.changes.some((change) => change.action === 'drift' || change.action === 'conflict')) {
-    throw new CliError(`the file was edited, but the store was not updated for every agent (see above)`);
+    throw new UserError(`the file was edited, but the store was not updated for every agent (see above)`);
   }
 }

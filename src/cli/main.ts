@@ -1,9 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { escapeControlCharacters } from '../text/terminal-text.js';
-import { redactUrls } from '../text/url-credentials.js';
-import { CliError, EXIT_FAILURE } from './errors.js';
+import { describeFailure, EXIT_FAILURE } from './errors.js';
 import { registerCommands } from './commands/index.js';
+import { createColors } from './output.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -33,11 +32,6 @@ Docs:  README.md, and \`agentctl <command> --help\` for each command.`,
   return program;
 }
 
-/** An error line names files, agents, stores and what they hold: never a URL's password, never a raw control character. */
-function errorLine(message: string): string {
-  return `agentctl: ${redactUrls(escapeControlCharacters(message))}\n`;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv.slice(2));
   program.exitOverride();
@@ -50,15 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_FAILURE;
     }
     const debug = program.opts<{ debug?: boolean }>().debug === true || process.argv.includes('--debug');
-    if (error instanceof CliError) {
-      process.stderr.write(errorLine(error.message));
-      if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-      return error.exitCode;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(errorLine(message));
-    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else process.stderr.write('agentctl: (run again with --debug for details)\n');
+    process.stderr.write(describeFailure(error, { debug, colors: createColors(process.stderr) }));
     return EXIT_FAILURE;
   }
 }

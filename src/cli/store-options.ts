@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
+import { UserError } from '../errors/user-error.js';
 import { openStore } from '../store/open.js';
-import { LockHeldError, StoreError, StoreUnavailableError, type ConfigStore } from '../store/types.js';
-import { resolveStoreUri, StoreUriError } from '../store/uri.js';
-import { CliError } from './errors.js';
+import type { ConfigStore } from '../store/types.js';
+import { resolveStoreUri } from '../store/uri.js';
 
 /**
  * `--store` / `--database` for every command that talks to the store, and
- * opening it with failures as one-line errors (store host named, never
- * credentials). Adapters load lazily inside openStore.
+ * opening it. Its failures are user errors naming the store host, never
+ * credentials (errors.ts prints them). Adapters load lazily inside openStore.
  */
 export interface StoreFlags {
   store?: string;
@@ -22,40 +22,36 @@ export function addStoreOptions(command: Command): Command {
     .option('--database <name>', 'MongoDB database (default: the one in the URI, else agent_configs)');
 }
 
-/** Errors users can act on, as one line; anything else is left to main's handler. */
-function asCliError(error: unknown): unknown {
-  if (error instanceof StoreUnavailableError || error instanceof StoreError || error instanceof StoreUriError || error instanceof LockHeldError) {
-    return new CliError(error.message);
-  }
-  return error;
-}
-
 /**
- * Opens the store the flags and environment name, runs `action`, and closes
- * it. Commands that only read pass `readOnly`: they then work on a read-only
+ * Opens the store the flags and environment name (the caller closes it).
+ * Commands that only read pass `readOnly`: they then work on a read-only
  * SQLite file or directory, and create no store where there is none.
  */
+export async function openChosenStore(flags: StoreFlags, options: { readOnly?: boolean } = {}): Promise<ConfigStore> {
+  return openStore(resolveStoreUri(flags.store, process.env), { ...(flags.database === undefined ? {} : { database: flags.database }), readOnly: options.readOnly === true });
+}
+
+/** Opens the chosen store (see openChosenStore), runs `action`, and closes it. */
 export async function withStore<T>(flags: StoreFlags, action: (store: ConfigStore) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
-  let store: ConfigStore;
-  try {
-    store = await openStore(resolveStoreUri(flags.store, process.env), { ...(flags.database === undefined ? {} : { database: flags.database }), readOnly: options.readOnly === true });
-  } catch (error) {
-    throw asCliError(error);
-  }
+  const store = await openChosenStore(flags, options);
   try {
     return await action(store);
-  } catch (error) {
-    throw asCliError(error);
   } finally {
     await store.close().catch(() => undefined);
   }
 }
 
-/** The stored agent ids, for did-you-mean on an unknown one. */
-export async function unknownAgentError(store: ConfigStore, agentId: string): Promise<CliError> {
+/** The error for agent ids the store does not hold, with a did-you-mean from the ids it does hold. */
+export async function unknownAgentError(store: ConfigStore, agentIds: string | readonly string[]): Promise<UserError> {
   const { closestMatch } = await import('../definition/suggest.js');
   const known = (await store.listStates()).map((state) => state.agent_id);
-  const match = closestMatch(agentId, known);
-  const hint = match !== undefined ? `; did you mean "${match}"?` : known.length === 0 ? '; the store is empty (run agentctl apply)' : '; agentctl list shows them';
-  return new CliError(`no agent "${agentId}" in ${store.displayName}${hint}`);
+  const unknown = typeof agentIds === 'string' ? [agentIds] : agentIds;
+  const matches = unknown.map((agentId) => closestMatch(agentId, known));
+  const otherwise = matches.some((match) => match !== undefined) ? '' : known.length === 0 ? '; the store is empty (run agentctl apply)' : '; agentctl list shows them';
+  if (unknown.length === 1) {
+    const match = matches[0];
+    return new UserError(`no agent "${unknown[0]}" in ${store.displayName}${match === undefined ? otherwise : `; did you mean "${match}"?`}`);
+  }
+  const named = unknown.map((agentId, index) => `"${agentId}"${matches[index] === undefined ? '' : ` (did you mean "${matches[index]}"?)`}`);
+  return new UserError(`no agents ${named.join(', ')} in ${store.displayName}${otherwise}`);
 }

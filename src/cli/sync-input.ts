@@ -1,5 +1,5 @@
 import type { DesiredAgent } from '../sync/plan.js';
-import { CliError } from './errors.js';
+import { UserError } from '../errors/user-error.js';
 import { formatPretty } from './formatters/pretty.js';
 import { plural } from './formatters/report.js';
 import { createColors } from './output.js';
@@ -14,8 +14,7 @@ export async function loadValidDesired(paths: string[], verb: string): Promise<D
   const loaded = await loadDesired(paths, { cwd: process.cwd() });
   const errors = loaded.problems.filter((problem) => problem.severity === 'error');
   if (errors.length === 0) return loaded.desired;
-  const sources = new Map(loaded.documents.map((document) => [document.file, document.source]));
-  const report = { files: loaded.files.length, agents: loaded.documents.length, problems: loaded.problems, sources, documents: [] };
+  const report = { files: loaded.files.length, agents: loaded.documents.length, problems: loaded.problems, sources: loaded.sources, documents: [] };
   process.stderr.write(formatPretty(report, createColors(process.stderr)));
-  throw new CliError(`${plural(errors.length, 'error')} in the definitions; nothing was ${verb}`);
+  throw new UserError(`${plural(errors.length, 'error')} in the definitions; nothing was ${verb}`);
 }

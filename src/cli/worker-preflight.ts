@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { redactUrls } from '../text/url-credentials.js';
-import { CliError } from './errors.js';
+import { UserError } from '../errors/user-error.js';
 import { withStore } from './store-options.js';
 
 /** How long the LiveKit server has to answer an HTTP request. */
@@ -17,7 +17,7 @@ export async function checkWorkerStore(storeFlag: string | undefined): Promise<v
   await withStore(
     { ...(storeFlag === undefined ? {} : { store: storeFlag }) },
     async (store) => {
-      if ((await store.listStates()).length === 0) throw new CliError(`no agents in ${store.displayName}: run agentctl apply first`);
+      if ((await store.listStates()).length === 0) throw new UserError(`no agents in ${store.displayName}: run agentctl apply first`);
     },
     { readOnly: true },
   );
@@ -29,10 +29,10 @@ export function liveKitHttpUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new CliError(`the LiveKit URL ${JSON.stringify(redactUrls(url))} is not a URL; use ws://HOST:PORT or wss://HOST`);
+    throw new UserError(`the LiveKit URL ${JSON.stringify(redactUrls(url))} is not a URL; use ws://HOST:PORT or wss://HOST`);
   }
   const protocol = { 'ws:': 'http:', 'wss:': 'https:', 'http:': 'http:', 'https:': 'https:' }[parsed.protocol];
-  if (protocol === undefined) throw new CliError(`the LiveKit URL ${redactUrls(url)} must start with ws://, wss://, http:// or https://`);
+  if (protocol === undefined) throw new UserError(`the LiveKit URL ${redactUrls(url)} must start with ws://, wss://, http:// or https://`);
   parsed.protocol = protocol;
   return parsed;
 }
@@ -49,7 +49,7 @@ export async function checkLiveKitAnswers(url: string, source: string, timeoutMs
   target.password = '';
   const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
   await new Promise<void>((resolve, reject) => {
-    const fail = (reason: string): void => reject(new CliError(`cannot reach the LiveKit server at ${target.origin} (${source} ${redactUrls(url)}): ${reason}`));
+    const fail = (reason: string): void => reject(new UserError(`cannot reach the LiveKit server at ${target.origin} (${source} ${redactUrls(url)}): ${reason}`));
     const asking = request(target, { method: 'GET', timeout: timeoutMs }, (response: IncomingMessage) => {
       response.resume();
       resolve();

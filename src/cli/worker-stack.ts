@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { CliError } from './errors.js';
+import { UserError } from '../errors/user-error.js';
 
 /**
  * `worker` and `chat` run on the LiveKit agents stack, which the package lists as optional
@@ -51,5 +51,5 @@ export function installCommandForMissing({ stack = workerStack(), installed = is
 /** Throws the one-line error (exit 1) when any package of the stack is missing. */
 export function requireWorkerStack(command: string, check: StackCheck = {}): void {
   const install = installCommandForMissing(check);
-  if (install !== undefined) throw new CliError(`${command} needs the LiveKit agents packages, which are not installed; install them with: ${install}`);
+  if (install !== undefined) throw new UserError(`${command} needs the LiveKit agents packages, which are not installed; install them with: ${install}`);
 }

@@ -1,23 +1,14 @@
 /**
- * JSON pointers, dotted key paths for messages, and turning a pointer (or a
- * spot inside a string) into a positioned Problem.
+ * Dotted key paths for messages, and turning a JSON pointer (or a spot
+ * inside a string) into a positioned Problem.
  */
 import type { DefinitionDocument, DocumentLocation, SourcePosition } from './document.js';
 import { createLineLocator, type LineLocator } from './line-index.js';
+import { PROBLEM_CODES, type ProblemCode } from './problem-codes.js';
 import type { Problem, Severity } from './problem.js';
-import { yamlLibrary } from './yaml-library.js';
-
-export function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-export function childPointer(pointer: string, key: string | number): string {
-  return `${pointer}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
-}
+import { yamlLibrary } from './yaml/yaml-library.js';
+import { isRecord } from '../json/guards.js';
+import { pointerSegments } from '../json/pointer.js';
 
 /** `/schema_config/fields/2/field_type` → `schema_config.fields[2].field_type`, the form messages use. */
 export function dottedPath(pointer: string): string {
@@ -41,13 +32,10 @@ export function valueAt(root: unknown, pointer: string): unknown {
   return current;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export interface ProblemDetails {
-  code: string;
+  code: ProblemCode;
   message: string;
+  /** The code's own severity (PROBLEM_CODES) unless given. */
   severity?: Severity;
   suggestion?: string | undefined;
 }
@@ -57,7 +45,7 @@ export function problemAt(document: Pick<DocumentLocation, 'file' | 'agentId'>, 
     file: document.file,
     line: position.line,
     column: position.column,
-    severity: details.severity ?? 'error',
+    severity: details.severity ?? PROBLEM_CODES[details.code].severity,
     code: details.code,
     message: details.message,
     agent_id: document.agentId,

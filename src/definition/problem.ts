@@ -3,15 +3,17 @@
  * test asserts. Positions are 1-based; `path` is a JSON pointer into the
  * definition ('' for the whole document).
  */
-export type Severity = 'error' | 'warning';
+import type { ProblemCode, Severity } from './problem-codes.js';
+
+export type { ProblemCode, Severity };
 
 export interface Problem {
   file: string;
   line: number;
   column: number;
   severity: Severity;
-  /** Stable, kebab-case, documented in the README (e.g. `unknown-key`). */
-  code: string;
+  /** Stable, kebab-case, documented in the README (e.g. `unknown-key`): one of PROBLEM_CODES. */
+  code: ProblemCode;
   message: string;
   agent_id: string | null;
   path: string;

@@ -2,7 +2,7 @@
  * Did-you-mean hints for keys, enum values and names. Runs only on the error
  * path, so it favours clarity over speed.
  */
-import { editDistance } from '../fieldtypes/suggest.js';
+import { editDistance } from '../json/edit-distance.js';
 
 /**
  * The candidate closest to `word` (case-insensitive Damerau-Levenshtein), or

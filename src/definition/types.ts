@@ -4,50 +4,19 @@
  * Keys are snake_case on purpose: these objects are stored verbatim.
  */
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { SchemaConfig } from '../fieldtypes/field-definition.js';
+import type { JsonValue } from '../json/value.js';
 
-export interface FieldConstraints {
-  ge?: number;
-  gt?: number;
-  le?: number;
-  lt?: number;
-  min_length?: number;
-  max_length?: number;
-  pattern?: string;
-  min_items?: number;
-  max_items?: number;
-}
-
-export interface FieldMetadata {
-  use_in_tts?: boolean;
-  hidden?: boolean;
-}
-
-export interface FieldDefinition {
-  field_name: string;
-  field_type: string;
-  description: string;
-  /** Defaults to true, as in the seed. */
-  required?: boolean;
-  default?: JsonValue;
-  constraints?: FieldConstraints;
-  metadata?: FieldMetadata;
-}
+// JSON values and schema_config live in the layers below, which use them; re-exported so a definition is one import.
+export type { JsonValue };
+export type { FieldConstraints, FieldDefinition, FieldMetadata, SchemaConfig } from '../fieldtypes/field-definition.js';
+export { DEFAULT_RESPONSE_FIELD } from '../fieldtypes/field-definition.js';
 
 export interface PromptConfig {
   template_id?: string;
   instructions: string;
   dynamic_vars?: Record<string, string | number | boolean>;
   examples?: Array<Record<string, JsonValue>>;
-}
-
-export interface SchemaConfig {
-  schema_id: string;
-  schema_version?: string;
-  /** The field whose text is spoken; defaults to `system_response`. */
-  response_field?: string;
-  fields: FieldDefinition[];
-  custom_validators?: string[];
 }
 
 export type LlmProvider = 'openai';
@@ -139,8 +108,6 @@ export interface AgentDefinition {
   tenant_config?: TenantConfig;
   session_overrides?: SessionOverridesConfig;
 }
-
-export const DEFAULT_RESPONSE_FIELD = 'system_response';
 
 /** Top-level sections, in the order the seed lists them (used for stable output). */
 export const DEFINITION_KEYS = [

@@ -1,6 +1,8 @@
 import type { FieldConstraints, FieldDefinition, JsonValue } from '../definition/types.js';
 import { DEFINITION_KEYS } from '../definition/types.js';
 import { closestMatch } from '../definition/suggest.js';
+import { UserError } from '../errors/user-error.js';
+import { isRecord } from '../json/guards.js';
 
 /**
  * The edits operators make from the terminal, as pure functions from one
@@ -32,7 +34,7 @@ export type AgentEdit =
   | { kind: 'set-tracing'; enabled: boolean; sampleRate?: number };
 
 /** The edit does not apply to this agent (unknown field, field already there, not a mapping). */
-export class EditNotApplicableError extends Error {
+export class EditNotApplicableError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'EditNotApplicableError';
@@ -40,10 +42,6 @@ export class EditNotApplicableError extends Error {
 }
 
 type JsonObject = { [key: string]: JsonValue };
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /**
  * `object` with `key` set to `value`. An existing key keeps its place; a new
@@ -77,17 +75,17 @@ function withoutUndefined(object: Record<string, JsonValue | undefined>): JsonOb
 
 function fieldsOf(definition: JsonObject, agentId: string): JsonValue[] {
   const schemaConfig = definition.schema_config;
-  const fields = isObject(schemaConfig) ? schemaConfig.fields : undefined;
+  const fields = isRecord(schemaConfig) ? schemaConfig.fields : undefined;
   if (!Array.isArray(fields)) throw new EditNotApplicableError(`agent ${agentId} has no schema_config.fields list`);
   return fields;
 }
 
 function fieldNames(fields: readonly JsonValue[]): string[] {
-  return fields.flatMap((field) => (isObject(field) && typeof field.field_name === 'string' ? [field.field_name] : []));
+  return fields.flatMap((field) => (isRecord(field) && typeof field.field_name === 'string' ? [field.field_name] : []));
 }
 
 function findField(fields: readonly JsonValue[], fieldName: string, agentId: string): number {
-  const index = fields.findIndex((field) => isObject(field) && field.field_name === fieldName);
+  const index = fields.findIndex((field) => isRecord(field) && field.field_name === fieldName);
   if (index === -1) {
     const names = fieldNames(fields);
     const hint = closestMatch(fieldName, names);
@@ -121,20 +119,22 @@ function updateField(field: JsonObject, changes: FieldChanges): JsonObject {
   const { constraints, use_in_tts, hidden, ...plain } = changes;
   let result = withKeys(field, withoutUndefined({ ...plain }), FIELD_KEYS);
   if (constraints !== undefined && Object.keys(withoutUndefined({ ...constraints })).length > 0) {
-    const current = isObject(field.constraints) ? field.constraints : {};
+    const current = isRecord(field.constraints) ? field.constraints : {};
     result = withKey(result, 'constraints', withKeys(current, withoutUndefined({ ...constraints }), CONSTRAINT_KEYS), FIELD_KEYS);
   }
   const metadataChanges = withoutUndefined({ use_in_tts, hidden });
   if (Object.keys(metadataChanges).length > 0) {
-    const current = isObject(field.metadata) ? field.metadata : {};
+    const current = isRecord(field.metadata) ? field.metadata : {};
     result = withKey(result, 'metadata', withKeys(current, metadataChanges, METADATA_KEYS), FIELD_KEYS);
   }
   return result;
 }
 
 /** The definition after `edit`; throws EditNotApplicableError when the edit makes no sense for it. */
-export function applyAgentEdit(definition: unknown, edit: AgentEdit): JsonObject {
-  if (!isObject(definition)) throw new EditNotApplicableError('the document is not a mapping');
+export function applyAgentEdit(value: unknown, edit: AgentEdit): JsonObject {
+  if (!isRecord(value)) throw new EditNotApplicableError('the document is not a mapping');
+  // A parsed document holds nothing but JSON values.
+  const definition = value as JsonObject;
   const agentId = typeof definition.agent_id === 'string' ? definition.agent_id : '(no agent_id)';
   switch (edit.kind) {
     case 'add-field': {
@@ -163,7 +163,7 @@ export function applyAgentEdit(definition: unknown, edit: AgentEdit): JsonObject
       );
     }
     case 'set-tracing': {
-      const current = isObject(definition.tracing_config) ? definition.tracing_config : {};
+      const current = isRecord(definition.tracing_config) ? definition.tracing_config : {};
       let tracing = withKey(current, 'enabled', edit.enabled, TRACING_KEYS);
       if (edit.sampleRate !== undefined) tracing = withKey(tracing, 'sample_rate', edit.sampleRate, TRACING_KEYS);
       return withKey(definition, 'tracing_config', tracing, DEFINITION_KEYS);

@@ -1,14 +1,15 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_PARSE_LIMITS } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { Problem } from '../definition/problem.js';
+import { UserError } from '../errors/user-error.js';
 import { removeLeftoverTempFiles, writeFileAtomic } from '../files/atomic-write.js';
 import { FileLockedError, lockFiles, type HeldLocks } from '../files/file-lock.js';
 import { DEFAULT_DEFINITION_PATHS, loadDefinitions, readDefinitionText } from '../files/load.js';
 import { EditRefusedError, findAgentDocument, planAgentEdits, type AgentEditRequest, type EditPlan, type FileEdit } from './plan-edits.js';
 
 /** The file changed under the edit (or stayed locked by another one); nothing was written. */
-export class ConcurrentChangeError extends Error {
+export class ConcurrentChangeError extends UserError {
   constructor(
     readonly file: string,
     what = 'changed while editing',

@@ -3,10 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Scalar } from 'yaml';
-import { parseDefinitionSource } from '../definition/parse.js';
+import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import { validateDefinitions } from '../definition/validate.js';
+import { UserError } from '../errors/user-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { displayPathOf } from '../files/discover.js';
+import { ensureGitignored, type IgnoreUpdate } from '../files/gitignore.js';
 import { loadDefinitions } from '../files/load.js';
 import { EditRefusedError } from './plan-edits.js';
 import { renderBlockScalar } from './render.js';
@@ -122,15 +124,15 @@ export interface CreateAgentOptions {
 export async function createAgentFile(agentId: string, options: CreateAgentOptions = {}): Promise<string> {
   const cwd = options.cwd ?? process.cwd();
   const directory = path.resolve(cwd, options.directory ?? 'agents');
-  if (!FILE_SAFE_ID.test(agentId)) throw new Error(`"${agentId}" cannot be an agent_id: use kebab-case letters, digits and dashes (e.g. support-agent-v1)`);
+  if (!FILE_SAFE_ID.test(agentId)) throw new UserError(`"${agentId}" cannot be an agent_id: use kebab-case letters, digits and dashes (e.g. support-agent-v1)`);
   const file = path.join(directory, `${agentId}.yaml`);
   const displayFile = displayPathOf(file, cwd);
   const text = renderNewAgent(agentId, { ...(options.agentType === undefined ? {} : { agentType: options.agentType }), schemaPath: schemaPathFrom(directory, cwd) });
 
   const existing = existsSync(directory) ? await loadDefinitions([directory], { cwd }) : { documents: [] };
   const clash = existing.documents.find((document) => document.agentId === agentId);
-  if (clash !== undefined) throw new Error(`agent "${agentId}" already exists in ${clash.file}:${clash.positionOf('/agent_id').line}`);
-  if (existsSync(file)) throw new Error(`${displayFile} already exists; not overwritten`);
+  if (clash !== undefined) throw new UserError(`agent "${agentId}" already exists in ${clash.file}:${clash.positionOf('/agent_id').line}`);
+  if (existsSync(file)) throw new UserError(`${displayFile} already exists; not overwritten`);
 
   const parsed = parseDefinitionSource(text, displayFile);
   const errors = [...parsed.problems, ...validateDefinitions(parsed.documents)].filter((problem) => problem.severity === 'error');
@@ -170,12 +172,20 @@ MONGO_URI=
 
 export const EXAMPLE_AGENT_ID = 'example-agent-v1';
 
+export interface InitResult {
+  /** The files created, relative to the project directory. */
+  created: string[];
+  /** `.gitignore` made to ignore the local store and `.env` (created when missing). */
+  gitignore: IgnoreUpdate;
+}
+
 /**
  * Creates a project skeleton in `cwd`: `agents/example-agent-v1.yaml` (a
  * commented, valid example with the editor's `$schema` line) and
- * `.env.example`. Refuses, writing nothing, if any of them exists.
+ * `.env.example`. Refuses, writing nothing, if any of them exists. Then makes
+ * `.gitignore` ignore the embedded store and `.env`.
  */
-export async function initProject(cwd: string = process.cwd()): Promise<string[]> {
+export async function initProject(cwd: string = process.cwd()): Promise<InitResult> {
   const directory = path.join(cwd, 'agents');
   const files = new Map<string, string>([
     [path.join(directory, `${EXAMPLE_AGENT_ID}.yaml`), renderNewAgent(EXAMPLE_AGENT_ID, { explained: true, schemaPath: schemaPathFrom(directory, cwd) })],
@@ -183,11 +193,11 @@ export async function initProject(cwd: string = process.cwd()): Promise<string[]
   ]);
   const display = (file: string): string => displayPathOf(file, cwd);
   const present = [...files.keys()].filter((file) => existsSync(file));
-  if (present.length > 0) throw new Error(`${present.map(display).join(', ')} already exist${present.length === 1 ? 's' : ''}; init writes nothing over existing files`);
+  if (present.length > 0) throw new UserError(`${present.map(display).join(', ')} already exist${present.length === 1 ? 's' : ''}; init writes nothing over existing files`);
   const existing = existsSync(directory) ? await loadDefinitions([directory], { cwd }) : { documents: [] };
   const clash = existing.documents.find((document) => document.agentId === EXAMPLE_AGENT_ID);
-  if (clash !== undefined) throw new Error(`agent "${EXAMPLE_AGENT_ID}" already exists in ${clash.file}; init writes nothing`);
+  if (clash !== undefined) throw new UserError(`agent "${EXAMPLE_AGENT_ID}" already exists in ${clash.file}; init writes nothing`);
   await mkdir(directory, { recursive: true });
   for (const [file, text] of files) await writeFileAtomic(file, text, { exclusive: true });
-  return [...files.keys()].map(display);
+  return { created: [...files.keys()].map(display), gitignore: await ensureGitignored(cwd) };
 }

@@ -1,11 +1,14 @@
 import type { DefinitionDocument } from '../definition/document.js';
-import { parseDefinitionSource } from '../definition/parse.js';
+import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import type { Problem } from '../definition/problem.js';
+import { ProblemsError } from '../definition/problems-error.js';
 import { closestMatch } from '../definition/suggest.js';
 import type { JsonValue } from '../definition/types.js';
+import { jsonEqual } from '../json/diff.js';
 import { validateDefinitions } from '../definition/validate.js';
+import { UserError } from '../errors/user-error.js';
 import { applyAgentEdit, type AgentEdit } from './agent-edits.js';
-import { sameJson, spliceDocument, UneditableYamlError } from './splice.js';
+import { spliceDocument, UneditableYamlError } from './splice.js';
 import { applyTextEdits, type TextEdit } from './text-edits.js';
 
 export interface AgentEditRequest {
@@ -33,7 +36,7 @@ export interface EditPlan {
   warnings: Problem[];
 }
 
-export class AgentNotFoundError extends Error {
+export class AgentNotFoundError extends UserError {
   constructor(
     readonly agentId: string,
     knownIds: readonly string[],
@@ -45,7 +48,7 @@ export class AgentNotFoundError extends Error {
   }
 }
 
-export class AmbiguousAgentError extends Error {
+export class AmbiguousAgentError extends UserError {
   constructor(agentId: string, places: readonly string[]) {
     super(`agent "${agentId}" is defined more than once (${places.join(', ')}); make the ids unique first`);
     this.name = 'AmbiguousAgentError';
@@ -53,15 +56,15 @@ export class AmbiguousAgentError extends Error {
 }
 
 /** The edit would leave the definitions invalid; nothing was written. */
-export class EditRefusedError extends Error {
+export class EditRefusedError extends ProblemsError {
   constructor(
     message: string,
     /** The problems the edit would introduce, positioned in the edited text. */
-    readonly problems: Problem[],
+    problems: readonly Problem[],
     /** File texts after the edit, for code frames. */
-    readonly sources: Map<string, string>,
+    sources: ReadonlyMap<string, string>,
   ) {
-    super(message);
+    super(message, problems, sources);
     this.name = 'EditRefusedError';
   }
 }
@@ -129,7 +132,7 @@ export function planAgentEdits(documents: readonly DefinitionDocument[], request
   const byFile = new Map<string, Array<{ document: DefinitionDocument; value: JsonValue; agentId: string }>>();
   for (const [document, { value, agentId }] of targets) {
     agents.set(agentId, { file: document.file, definition: value });
-    if (sameJson(document.value, value)) {
+    if (jsonEqual(document.value, value)) {
       unchanged.push(agentId);
       continue;
     }
@@ -190,6 +193,6 @@ function verifySplice(file: string, allDocuments: readonly DefinitionDocument[],
   original.forEach((document, position) => {
     const now = reparsed[position];
     const expected = intended.has(document.index) ? intended.get(document.index) : document.value;
-    if (now === undefined || now.index !== document.index || !sameJson(now.value, expected)) throw uneditable(file, `document ${document.index + 1} would not hold the intended data`);
+    if (now === undefined || now.index !== document.index || !jsonEqual(now.value, expected)) throw uneditable(file, `document ${document.index + 1} would not hold the intended data`);
   });
 }

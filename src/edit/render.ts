@@ -1,5 +1,6 @@
 import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { JsonValue } from '../definition/types.js';
+import { isRecord } from '../json/guards.js';
 import { chosenStringStyle, dominantStringStyle, isStringStyle, peerItems, peersAt, type Peers, type StringStyle, type YamlStyle } from './style.js';
 
 /**
@@ -11,10 +12,6 @@ import { chosenStringStyle, dominantStringStyle, isStringStyle, peerItems, peers
  */
 
 const STRINGIFY = { lineWidth: 0, minContentWidth: 0 } as const;
-
-export function isRecord(value: unknown): value is { [key: string]: JsonValue } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function isCollectionValue(value: JsonValue): boolean {
   return value !== null && typeof value === 'object';

@@ -1,7 +1,11 @@
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { JsonValue } from '../definition/types.js';
-import { diffJson, escapePointerToken } from '../sync/json-diff.js';
-import { indentLines, isRecord, renderBlockScalar, renderFlowScalar, Renderer } from './render.js';
+import { UserError } from '../errors/user-error.js';
+import { jsonEqual } from '../json/diff.js';
+import { isRecord } from '../json/guards.js';
+import { longestCommonSubsequence } from '../json/lcs.js';
+import { childPointer } from '../json/pointer.js';
+import { indentLines, renderBlockScalar, renderFlowScalar, Renderer } from './render.js';
 import { columnOf, dashOffset, detectStyle, isStringStyle, peerItems, peersAt, type Peers } from './style.js';
 import {
   isBlankLine,
@@ -16,7 +20,7 @@ import {
 } from './text-edits.js';
 
 /** The file cannot be edited in place without changing what it means (aliases, merge keys). */
-export class UneditableYamlError extends Error {
+export class UneditableYamlError extends UserError {
   constructor(
     readonly pointer: string,
     reason: string,
@@ -24,10 +28,6 @@ export class UneditableYamlError extends Error {
     super(`cannot edit ${pointer || 'the document'}: ${reason}`);
     this.name = 'UneditableYamlError';
   }
-}
-
-export function sameJson(a: unknown, b: unknown): boolean {
-  return diffJson(a, b).length === 0;
 }
 
 /** One entry of a collection as text: where it starts and where its content ends. */
@@ -63,7 +63,7 @@ class Splicer {
   ) {}
 
   diff(node: unknown, before: unknown, after: JsonValue, peers: Peers, inFlow: boolean, ownerColumn: number, pointer: string, replace: Replace): void {
-    if (sameJson(before, after)) return;
+    if (jsonEqual(before, after)) return;
     if (isAlias(node)) throw new UneditableYamlError(pointer, `it is the alias *${node.source}; edit the anchored node instead`);
     if (isMap(node) && isRecord(before) && isRecord(after) && Object.keys(after).length > 0) {
       this.diffMap(node, before, after, peers, inFlow || node.flow === true, pointer, replace);
@@ -95,8 +95,8 @@ class Splicer {
         this.removeEntry(map, entries, index, inFlow);
         return;
       }
-      const childPointer = `${pointer}/${escapePointerToken(key)}`;
-      this.diff(pair.value, before[key], after[key] as JsonValue, peersAt(peers, key), inFlow, columnOf(this.source, pair.key.range?.[0] ?? 0), childPointer, (value) =>
+      const memberPointer = childPointer(pointer, key);
+      this.diff(pair.value, before[key], after[key] as JsonValue, peersAt(peers, key), inFlow, columnOf(this.source, pair.key.range?.[0] ?? 0), memberPointer, (value) =>
         this.replacePairValue(pair, value, inFlow, peersAt(peers, key), siblings),
       );
     });
@@ -128,13 +128,13 @@ class Splicer {
     if (before.length === after.length) {
       items.forEach((item, index) => {
         const column = columnOf(this.source, entries[index]?.start ?? 0);
-        this.diff(item, before[index], after[index] as JsonValue, itemPeers(index), inFlow, column, `${pointer}/${index}`, (value) =>
+        this.diff(item, before[index], after[index] as JsonValue, itemPeers(index), inFlow, column, childPointer(pointer, index), (value) =>
           this.replaceItem(item, value, inFlow, itemPeers(index)),
         );
       });
       return;
     }
-    const matches = longestCommonSubsequence(before, after);
+    const matches = longestCommonSubsequence(before, after, jsonEqual);
     if (matches.length === 0) {
       replace(after);
       return;
@@ -328,29 +328,4 @@ function lineStartOfEntry(source: string, entry: Entry): number {
 /** The entry sits right after a `- ` on its line (a sequence item, or the first key of an item's mapping). */
 function entryFollowsDash(source: string, entry: Entry): boolean {
   return source.slice(lineStartOf(source, entry.start), entry.start).trim().length > 0;
-}
-
-/** Index pairs [before, after] of equal items, in order, as many as possible. */
-function longestCommonSubsequence(before: readonly unknown[], after: readonly unknown[]): Array<[number, number]> {
-  const rows = before.length + 1;
-  const cols = after.length + 1;
-  const lengths = new Array<number>(rows * cols).fill(0);
-  const at = (row: number, col: number): number => lengths[row * cols + col] ?? 0;
-  for (let row = before.length - 1; row >= 0; row -= 1) {
-    for (let col = after.length - 1; col >= 0; col -= 1) {
-      lengths[row * cols + col] = sameJson(before[row], after[col]) ? at(row + 1, col + 1) + 1 : Math.max(at(row + 1, col), at(row, col + 1));
-    }
-  }
-  const matches: Array<[number, number]> = [];
-  let row = 0;
-  let col = 0;
-  while (row < before.length && col < after.length) {
-    if (sameJson(before[row], after[col])) {
-      matches.push([row, col]);
-      row += 1;
-      col += 1;
-    } else if (at(row + 1, col) >= at(row, col + 1)) row += 1;
-    else col += 1;
-  }
-  return matches;
 }

@@ -5,7 +5,8 @@
  * flag, unanchored, on the same linear-time engine), and is stricter on one
  * point: NaN and ±Infinity are not numbers, since JSON cannot carry them.
  */
-import type { FieldConstraints } from '../definition/types.js';
+import type { FieldConstraints } from './field-definition.js';
+import { isRecord } from '../json/guards.js';
 import type { FieldType } from './field-type.js';
 import { formatLiteralValue } from './field-type.js';
 import { compilePattern } from './pattern.js';
@@ -38,7 +39,7 @@ function checkType(type: FieldType, value: unknown): string | null {
     case 'bool':
       return typeof value === 'boolean' ? null : `expected true or false, got ${describeValue(value)}`;
     case 'dict':
-      return isPlainObject(value) ? null : `expected an object, got ${describeValue(value)}`;
+      return isRecord(value) ? null : `expected an object, got ${describeValue(value)}`;
     case 'list': {
       if (!Array.isArray(value)) return `expected a list, got ${describeValue(value)}`;
       for (let i = 0; i < value.length; i++) {
@@ -96,10 +97,6 @@ export function codePointLength(text: string): number {
     if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return length;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describeValue(value: unknown): string {

@@ -2,7 +2,7 @@
  * Which `constraints` keys make sense for which field type. Keys outside the
  * allowed set are reported by the semantic rules and ignored by the compilers.
  */
-import type { FieldConstraints } from '../definition/types.js';
+import type { FieldConstraints } from './field-definition.js';
 import type { FieldType } from './field-type.js';
 
 export type ConstraintName = keyof FieldConstraints;

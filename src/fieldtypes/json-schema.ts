@@ -24,7 +24,9 @@
  * throws an error naming the field; callers use the full schema (non-strict
  * structured output) for those agents.
  */
-import type { FieldConstraints, FieldDefinition, JsonValue, SchemaConfig } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
+import type { JsonValue } from '../json/value.js';
+import type { FieldConstraints, FieldDefinition, SchemaConfig } from './field-definition.js';
 import { constraintsAllowedFor } from './constraints.js';
 import type { FieldType, LiteralValue } from './field-type.js';
 import { parseFieldType } from './parse.js';
@@ -100,7 +102,7 @@ function typeSchema(type: FieldType, strict: boolean, fieldName: string): JsonSc
       return { type: 'boolean' };
     case 'dict':
       if (strict) {
-        throw new Error(
+        throw new UserError(
           `field "${fieldName}": dict (a free-form object) cannot be expressed in OpenAI strict mode, which needs every object's keys listed; compile without strict, or use list or Literal types`,
         );
       }

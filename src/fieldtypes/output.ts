@@ -2,8 +2,7 @@
  * What happens to a structured output after the model produced it: which
  * field is spoken, what null means in strict mode, and what the room sees.
  */
-import { DEFAULT_RESPONSE_FIELD } from '../definition/types.js';
-import type { SchemaConfig } from '../definition/types.js';
+import { DEFAULT_RESPONSE_FIELD, type SchemaConfig } from './field-definition.js';
 
 /** The field whose text is spoken. */
 export function responseFieldName(schema: SchemaConfig): string {

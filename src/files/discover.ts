@@ -10,7 +10,8 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
-import type { Problem } from '../definition/problem.js';
+import { PROBLEM_CODES, type ProblemCode } from '../definition/problem-codes.js';
+import type { Problem, Severity } from '../definition/problem.js';
 
 export interface DiscoveredFile {
   absolutePath: string;
@@ -139,7 +140,7 @@ class DefinitionTreeWalk {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       this.problems.push(fileProblem(displayPath, 'path-not-found', `${given} does not exist`));
     } else if (code === 'ELOOP') {
-      this.problems.push(fileProblem(displayPath, 'symlink-loop', `${given} is a symlink loop; not followed`, 'warning'));
+      this.problems.push(fileProblem(displayPath, 'symlink-loop', `${given} is a symlink loop; not followed`));
     } else {
       this.problems.push(fileProblem(displayPath, 'unreadable', `cannot read ${given}: ${code ?? String(error)}`));
     }
@@ -147,7 +148,7 @@ class DefinitionTreeWalk {
 }
 
 /** A problem about a whole file: positioned at its start. */
-export function fileProblem(file: string, code: string, message: string, severity: Problem['severity'] = 'error'): Problem {
+export function fileProblem(file: string, code: ProblemCode, message: string, severity: Severity = PROBLEM_CODES[code].severity): Problem {
   return { file, line: 1, column: 1, severity, code, message, agent_id: null, path: '' };
 }
 

@@ -7,8 +7,8 @@
 import path from 'node:path';
 import type { DefinitionDocument } from '../definition/document.js';
 import { createLineLocator } from '../definition/line-index.js';
-import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
-import type { ParseLimits } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/yaml/parse.js';
+import type { ParseLimits } from '../definition/yaml/parse.js';
 import { compareProblems } from '../definition/problem.js';
 import type { Problem } from '../definition/problem.js';
 import { discoverDefinitionFiles, displayPathOf, fileProblem } from './discover.js';

@@ -27,7 +27,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     const { SqliteConfigStore } = await import('./sqlite.js');
     store = new SqliteConfigStore(parsed.path, { readOnly });
   } else {
-    const { MongoConfigStore } = await import('./mongodb.js');
+    const { MongoConfigStore } = await import('./mongodb/index.js');
     store = new MongoConfigStore(parsed, {
       database: options.database ?? parsed.database ?? DEFAULT_DATABASE,
       ...(options.serverSelectionTimeoutMs === undefined ? {} : { serverSelectionTimeoutMs: options.serverSelectionTimeoutMs }),

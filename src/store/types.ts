@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { UserError } from '../errors/user-error.js';
 
 /**
  * The contract both store adapters (embedded SQLite, MongoDB) implement and
@@ -9,6 +10,8 @@ import type { AgentDefinition } from '../definition/types.js';
 export interface SourceInfo {
   file: string;
   commit?: string;
+  /** The file differed from `commit` when it was applied (edited, or not committed at all). */
+  dirty?: boolean;
 }
 
 /** Fields the store adds to a definition; stored beside it in the same document. */
@@ -125,13 +128,13 @@ export interface WatchOptions {
   onStart?: () => void;
 }
 
-export interface ConfigStore {
-  /** Where the store is, safe to print: never credentials. */
+/** What every role of a store has: where it is, safe to print (never credentials). */
+export interface NamedStore {
   readonly displayName: string;
-  /** Create tables/collections and indexes; idempotent. */
-  init(): Promise<void>;
-  close(): Promise<void>;
+}
 
+/** Agents and their history: what diff, apply, rollback, export and the read commands use. */
+export interface AgentStore extends NamedStore {
   /** Revisions and hashes only, no bodies and no check of them: for watchers and lookups. */
   listStates(): Promise<AgentState[]>;
   /**
@@ -153,28 +156,46 @@ export interface ConfigStore {
   writeAgents(writes: readonly AgentWrite[]): Promise<WriteResult[]>;
   deleteAgents(deletes: readonly AgentDelete[]): Promise<WriteResult[]>;
   history(agentId: string): Promise<HistoryEntry[]>;
+}
 
+/** The apply lock. */
+export interface LockStore extends NamedStore {
   /** Lease lock for apply; throws LockHeldError naming the holder when taken. */
   acquireLock(holder: string, ttlMs: number): Promise<LockInfo>;
   releaseLock(holder: string): Promise<void>;
+}
 
-  /** Sessions (worker): insert only if the tenant has fewer than `maxConcurrent` live sessions. */
+/** Sessions and tenant quotas (the worker). */
+export interface SessionStore extends NamedStore {
+  /** Insert only if the tenant has fewer than `maxConcurrent` live sessions. */
   startSession(session: SessionRecord, maxConcurrent: number | null): Promise<boolean>;
   endSession(sessionId: string): Promise<void>;
   countLiveSessions(tenantId: string, now: Date): Promise<number>;
+}
 
+/** Agent changes as they happen (the worker's config cache). */
+export interface ConfigWatch extends NamedStore {
   /**
    * Calls back on every agent change: MongoDB change streams where the server
    * has them; otherwise one cheap poll every `pollMs` (SQLite: its change log;
-   * MongoDB: a change counter), so a watch costs what changed, not what is stored.
+   * MongoDB: a change counter), so a watch costs what changed, not what is
+   * stored. Returns the function that stops watching.
    */
   watch(onChange: (change: ConfigChange) => void, options?: WatchOptions): () => Promise<void>;
-
-  /** Commands sent to the server so far (MongoDB); absent for embedded stores. For benchmarks. */
-  readonly roundTrips?: number;
 }
 
-export class LockHeldError extends Error {
+/**
+ * The whole contract: every role, plus opening and closing. Both adapters
+ * implement it and `openStore` returns it; code that needs less takes the
+ * roles it uses.
+ */
+export interface ConfigStore extends AgentStore, LockStore, SessionStore, ConfigWatch {
+  /** Create tables/collections and indexes; idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class LockHeldError extends UserError {
   constructor(readonly lock: LockInfo) {
     super(`another apply holds the lock: ${lock.holder} (since ${lock.acquired_at.toISOString()}, expires ${lock.expires_at.toISOString()})`);
     this.name = 'LockHeldError';
@@ -182,7 +203,7 @@ export class LockHeldError extends Error {
 }
 
 /** A store failure other than reaching it: names the store (never credentials) and, when one is concerned, the agent. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   constructor(
     readonly displayName: string,
     reason: string,
@@ -202,7 +223,7 @@ export class NotAnAgentctlStoreError extends StoreError {
   }
 }
 
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends UserError {
   constructor(readonly displayName: string, reason: string) {
     super(`cannot reach store ${displayName}: ${reason}`);
     this.name = 'StoreUnavailableError';

@@ -2,6 +2,7 @@
  * Store URIs: which store to open, and how to name it without credentials.
  * The environment is passed in, never read here, so callers and tests decide.
  */
+import { UserError } from '../errors/user-error.js';
 import { redactUrls } from '../text/url-credentials.js';
 
 export const DEFAULT_STORE_URI = 'sqlite:.agentctl/agentctl.db';
@@ -25,19 +26,32 @@ export type ParsedStoreUri =
       options: ReadonlyMap<string, string>;
     };
 
-export class StoreUriError extends Error {
+export class StoreUriError extends UserError {
   constructor(uri: string, reason: string) {
     super(`invalid store URI ${JSON.stringify(redactUrls(uri))}: ${reason}; accepted forms: ${ACCEPTED_FORMS}`);
     this.name = 'StoreUriError';
   }
 }
 
+/** Where the store URI in use came from. */
+export type StoreUriOrigin = '--store' | 'AGENTCTL_STORE' | 'MONGO_URI' | 'default';
+
 /** `--store`, else `AGENTCTL_STORE`, else `MONGO_URI`, else the embedded SQLite file. Empty values count as unset. */
 export function resolveStoreUri(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  for (const candidate of [flag, env.AGENTCTL_STORE, env.MONGO_URI]) {
-    if (candidate !== undefined && candidate.trim() !== '') return candidate.trim();
+  return resolveStoreChoice(flag, env).uri;
+}
+
+/** As resolveStoreUri, and which of them chose it (for `agentctl doctor`). */
+export function resolveStoreChoice(flag: string | undefined, env: NodeJS.ProcessEnv): { uri: string; origin: StoreUriOrigin } {
+  const candidates: Array<[string | undefined, StoreUriOrigin]> = [
+    [flag, '--store'],
+    [env.AGENTCTL_STORE, 'AGENTCTL_STORE'],
+    [env.MONGO_URI, 'MONGO_URI'],
+  ];
+  for (const [candidate, origin] of candidates) {
+    if (candidate !== undefined && candidate.trim() !== '') return { uri: candidate.trim(), origin };
   }
-  return DEFAULT_STORE_URI;
+  return { uri: DEFAULT_STORE_URI, origin: 'default' };
 }
 
 export function parseStoreUri(uri: string): ParsedStoreUri {

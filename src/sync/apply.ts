@@ -1,31 +1,54 @@
 import { MANAGED_BY } from '../store/revisions.js';
-import { LockHeldError, type AgentDelete, type AgentWrite, type ConfigStore, type WriteResult } from '../store/types.js';
+import type { AgentDelete, AgentWrite, ConfigStore, WriteResult } from '../store/types.js';
 import { contentHash } from './hash.js';
-import { isDeadLocalHolder } from './holder.js';
-import type { PlannedChange, SyncPlan } from './plan.js';
-import { BATCH_SIZE, batches } from './read.js';
+import { lockHolder, withApplyLock, type ApplyLease } from './lock.js';
+import { countActions, PLAN_ACTIONS, type PlanAction, type PlannedChange, type SyncPlan } from './plan.js';
+import { batches } from '../json/batches.js';
+import { BATCH_SIZE } from './read.js';
 
 export interface ApplyProgress {
   done: number;
   total: number;
 }
 
-export interface ApplyOptions {
-  /** Overwrite (or prune) documents changed outside agentctl instead of refusing them. */
-  force: boolean;
-  /** Return the plan without taking the lock or writing. */
-  dryRun: boolean;
-  /** Who takes the lock; shown to a concurrent apply (e.g. `alice@ci-7 pid 4242`). */
-  holder: string;
-  now: () => Date;
-  onProgress?: (progress: ApplyProgress) => void;
+/** What happened to an agent: the planned action as carried out, or `conflict` when its conditional write lost a race. */
+export type ApplyOutcome = PlanAction | 'conflict';
+
+const APPLY_OUTCOMES: readonly ApplyOutcome[] = [...PLAN_ACTIONS, 'conflict'];
+
+/** A planned change as it ended up: `revision` is the one now stored (a forced drift becomes update or delete). */
+export interface AppliedChange extends Omit<PlannedChange, 'action'> {
+  action: ApplyOutcome;
+}
+
+/** An apply's outcome per agent, apart from the plan it carried out (which knows of no conflict). */
+export interface ApplyResult {
+  /** True when nothing was written: the plan as it would apply. */
+  dry_run: boolean;
+  changes: AppliedChange[];
+}
+
+export type ApplySummary = Record<ApplyOutcome, number>;
+
+/** How every write to the store identifies itself and times its lease; shared by apply, rollback and live edits. */
+export interface WriteOptions {
+  /** Who takes the lock; shown to a concurrent writer (default `user@host pid N` of this process). */
+  holder?: string;
+  /** The clock for the revisions' timestamps (default: the system clock). */
+  now?: () => Date;
   /** Lease length; renewed after every batch. */
   lockTtlMs?: number;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  /** Overwrite (or prune) documents changed outside agentctl instead of refusing them. */
+  force: boolean;
+  /** Return the plan as it would apply, without taking the lock or writing. */
+  dryRun: boolean;
+  onProgress?: (progress: ApplyProgress) => void;
   /** Agents per store call (default 1000). */
   batchSize?: number;
 }
-
-export const DEFAULT_LOCK_TTL_MS = 30_000;
 
 /** Thrown before anything is written when a plan carries a definition whose hash does not match it. */
 export class InvalidPlanError extends Error {
@@ -35,12 +58,21 @@ export class InvalidPlanError extends Error {
   }
 }
 
+export function summarizeApply(result: { changes: ReadonlyArray<{ action: ApplyOutcome }> }): ApplySummary {
+  return countActions(result.changes, APPLY_OUTCOMES);
+}
+
+/** An apply that went (or would go) through: no lost conditional write, no refused drift. */
+export function applySucceeded(result: { changes: ReadonlyArray<{ action: ApplyOutcome }> }): boolean {
+  return result.changes.every((change) => change.action !== 'conflict' && change.action !== 'drift');
+}
+
 /**
  * A conditional write that lost to another apply of the very same content (CI
  * running apply twice, say) is no conflict: the store already holds what was
  * wanted, written by agentctl. Those become `unchanged`; real conflicts stay.
  */
-async function settleConflicts(store: ConfigStore, conflicts: PlannedChange[], batchSize: number): Promise<void> {
+async function settleConflicts(store: ConfigStore, conflicts: AppliedChange[], batchSize: number): Promise<void> {
   for (const batch of batches(conflicts, batchSize)) {
     const wanted = new Map(batch.map((change) => [change.agent_id, change]));
     for (const stored of await store.getAgents([...wanted.keys()])) {
@@ -56,50 +88,41 @@ async function settleConflicts(store: ConfigStore, conflicts: PlannedChange[], b
   }
 }
 
-/** Takes the lease; a lease left by a killed apply on this machine is taken over rather than waited out. */
-async function acquireApplyLock(store: ConfigStore, holder: string, ttlMs: number): Promise<void> {
-  try {
-    await store.acquireLock(holder, ttlMs);
-  } catch (error) {
-    if (!(error instanceof LockHeldError) || !isDeadLocalHolder(error.lock.holder)) throw error;
-    await store.releaseLock(error.lock.holder);
-    await store.acquireLock(holder, ttlMs);
-  }
-}
-
-function isWrite(change: PlannedChange, force: boolean): boolean {
+function isWrite(change: AppliedChange, force: boolean): boolean {
   return change.desired !== undefined && (change.action === 'create' || change.action === 'update' || (force && change.action === 'drift'));
 }
 
-function isDelete(change: PlannedChange, force: boolean): boolean {
+function isDelete(change: AppliedChange, force: boolean): boolean {
   return change.desired === undefined && (change.action === 'delete' || (force && change.action === 'drift'));
 }
 
-/**
- * Writes a plan: creates and updates conditional on the revision the plan saw
- * (a lost race becomes `conflict`, never an overwrite), then prune deletes.
- * Drift is left alone unless `force`. Holds the store's lease lock while
- * writing; a plan with nothing to write takes no lock and writes nothing.
- * Returns the plan as applied: actions and revisions as they ended up.
- */
-export async function applyPlan(store: ConfigStore, plan: SyncPlan, options: ApplyOptions): Promise<SyncPlan> {
-  const changes = plan.changes.map((change) => ({ ...change }));
-  for (const change of changes) {
-    if (change.desired !== undefined && contentHash(change.desired.definition) !== change.desired.content_hash) {
-      throw new InvalidPlanError(change.agent_id);
-    }
-  }
-  if (options.dryRun) return { dry_run: true, changes };
+/** Options of the store-write path itself: apply's, plus what history records beside each write. */
+export interface WritePathOptions extends Omit<ApplyOptions, 'dryRun'> {
+  /** Kept in history with every write (e.g. "rollback to 3", "tracing off --live"); rollbacks are recorded as such. */
+  history?: Pick<AgentWrite, 'note' | 'action'>;
+}
 
+/**
+ * The one path by which agents reach the store (applyPlan, rollbackAgent,
+ * writeLiveEdits): under the apply lock, creates and updates conditional on
+ * the revision each change saw (a lost race becomes `conflict`, never an
+ * overwrite), then deletes; in batches, the lease renewed after each. Drift
+ * is left alone unless `force`. Nothing to write: no lock, no write. Records
+ * the outcome on `changes` in place.
+ */
+export async function writeChanges(store: ConfigStore, changes: AppliedChange[], options: WritePathOptions): Promise<void> {
   const writes = changes.filter((change) => isWrite(change, options.force));
   const deletes = changes.filter((change) => isDelete(change, options.force));
   const total = writes.length + deletes.length;
-  if (total === 0) return { dry_run: false, changes };
+  if (total === 0) return;
 
-  const ttl = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-  await acquireApplyLock(store, options.holder, ttl);
+  const now = options.now ?? (() => new Date());
+  const size = options.batchSize ?? BATCH_SIZE;
+  // Split before the lock is taken: a batch size that cannot be used is refused with nothing locked or written.
+  const writeBatches = batches(writes, size);
+  const deleteBatches = batches(deletes, size);
   let done = 0;
-  const record = (batch: PlannedChange[], results: WriteResult[]): void => {
+  const record = (batch: AppliedChange[], results: WriteResult[]): void => {
     const byId = new Map(results.map((result) => [result.agent_id, result]));
     for (const change of batch) {
       const result = byId.get(change.agent_id);
@@ -117,31 +140,45 @@ export async function applyPlan(store: ConfigStore, plan: SyncPlan, options: App
     options.onProgress?.({ done, total });
   };
 
-  let failed = true;
-  try {
-    const size = options.batchSize ?? BATCH_SIZE;
-    for (const batch of batches(writes, size)) {
-      const at = options.now();
-      const requests: AgentWrite[] = batch.map((change) => {
-        const desired = change.desired!;
-        return { definition: desired.definition, content_hash: desired.content_hash, expected_revision: change.stored_revision, source: desired.source, at };
-      });
-      record(batch, await store.writeAgents(requests));
-      await store.acquireLock(options.holder, ttl);
+  await withApplyLock(
+    store,
+    options.holder ?? lockHolder(),
+    async (lease: ApplyLease) => {
+      for (const batch of writeBatches) {
+        const at = now();
+        const requests: AgentWrite[] = batch.map((change) => {
+          const desired = change.desired!;
+          return { definition: desired.definition, content_hash: desired.content_hash, expected_revision: change.stored_revision, source: desired.source, at, ...options.history };
+        });
+        record(batch, await store.writeAgents(requests));
+        await lease.renew();
+      }
+      for (const batch of deleteBatches) {
+        const at = now();
+        const requests: AgentDelete[] = batch.map((change) => ({ agent_id: change.agent_id, expected_revision: change.stored_revision!, at }));
+        record(batch, await store.deleteAgents(requests));
+        await lease.renew();
+      }
+      await settleConflicts(store, changes.filter((change) => change.action === 'conflict'), size);
+    },
+    options.lockTtlMs === undefined ? {} : { ttlMs: options.lockTtlMs },
+  );
+}
+
+/**
+ * Writes a plan through the store-write path (writeChanges) and returns each
+ * change's outcome. Refuses, before anything is written, a plan carrying a
+ * definition that does not match its hash. With `dryRun` nothing is written
+ * and no lock taken: the result is the plan as it would apply.
+ */
+export async function applyPlan(store: ConfigStore, plan: SyncPlan, options: ApplyOptions): Promise<ApplyResult> {
+  const changes: AppliedChange[] = plan.changes.map((change) => ({ ...change }));
+  for (const change of changes) {
+    if (change.desired !== undefined && contentHash(change.desired.definition) !== change.desired.content_hash) {
+      throw new InvalidPlanError(change.agent_id);
     }
-    for (const batch of batches(deletes, size)) {
-      const at = options.now();
-      const requests: AgentDelete[] = batch.map((change) => ({ agent_id: change.agent_id, expected_revision: change.stored_revision!, at }));
-      record(batch, await store.deleteAgents(requests));
-      await store.acquireLock(options.holder, ttl);
-    }
-    await settleConflicts(store, changes.filter((change) => change.action === 'conflict'), size);
-    failed = false;
-  } finally {
-    // After a failure the store may be gone; the lease then expires on its own and the original error is what matters.
-    await store.releaseLock(options.holder).catch((error: unknown) => {
-      if (!failed) throw error;
-    });
   }
+  if (options.dryRun) return { dry_run: true, changes };
+  await writeChanges(store, changes, options);
   return { dry_run: false, changes };
 }

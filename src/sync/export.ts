@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseDefinitionSource } from '../definition/parse.js';
+import { parseDefinitionSource } from '../definition/yaml/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
+import { ProblemsError } from '../definition/problems-error.js';
 import { DEFINITION_KEYS, type AgentDefinition } from '../definition/types.js';
 import { validateDefinitions } from '../definition/validate.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -35,14 +36,21 @@ export interface ExportedFile {
   revision: number;
 }
 
-export class ExportRefusedError extends Error {
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-    readonly sources: ReadonlyMap<string, string> = new Map(),
-  ) {
-    super(message);
+export class ExportRefusedError extends ProblemsError {
+  constructor(message: string, problems: readonly Problem[] = [], sources: ReadonlyMap<string, string> = new Map()) {
+    super(message, problems, sources);
     this.name = 'ExportRefusedError';
+  }
+}
+
+/** Agents asked for that the store does not hold; nothing was written. */
+export class ExportAgentsMissingError extends ExportRefusedError {
+  constructor(
+    storeName: string,
+    readonly agentIds: readonly string[],
+  ) {
+    super(`not in ${storeName}: ${agentIds.join(', ')}; nothing was written`);
+    this.name = 'ExportAgentsMissingError';
   }
 }
 
@@ -67,7 +75,7 @@ export async function exportAgents(store: ConfigStore, options: ExportOptions): 
   const agents: StoredAgent[] = options.agentIds.length === 0 ? await store.listAgents() : await store.getAgents(options.agentIds);
   const found = new Set(agents.map((agent) => agent.agent_id));
   const missing = options.agentIds.filter((agentId) => !found.has(agentId));
-  if (missing.length > 0) throw new ExportRefusedError(`not in ${store.displayName}: ${missing.join(', ')}; nothing was written`);
+  if (missing.length > 0) throw new ExportAgentsMissingError(store.displayName, missing);
   // Files are named by the body's agent_id (validated below); a body stored under another key was edited outside agentctl.
   const misfiled = agents.find((agent) => agent.definition.agent_id !== agent.agent_id);
   if (misfiled !== undefined) {
@@ -76,7 +84,10 @@ export async function exportAgents(store: ConfigStore, options: ExportOptions): 
 
   const rendered = agents.map((agent) => {
     const file = path.join(options.outDir, `${agent.definition.agent_id}.yaml`);
-    const source = agent.meta.source === undefined ? 'the store' : `${agent.meta.source.file}${agent.meta.source.commit ? ` @ ${agent.meta.source.commit.slice(0, 12)}` : ''}`;
+    const source =
+      agent.meta.source === undefined
+        ? 'the store'
+        : `${agent.meta.source.file}${agent.meta.source.commit ? ` @ ${agent.meta.source.commit.slice(0, 12)}` : ''}${agent.meta.source.dirty === true ? ' (dirty)' : ''}`;
     const comment = `Exported from ${store.displayName}, revision ${agent.meta.revision} (applied from ${source}).`;
     const text = renderDefinitionYaml(agent.definition, { ...(options.schemaPath === undefined ? {} : { schemaPath: options.schemaPath }), comment });
     return { agent, file, text };

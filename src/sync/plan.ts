@@ -2,7 +2,7 @@ import type { AgentDefinition } from '../definition/types.js';
 import { MANAGED_BY } from '../store/revisions.js';
 import type { AgentSnapshot, SourceInfo } from '../store/types.js';
 import { contentHash } from './hash.js';
-import { diffJson, type ValueChange } from './json-diff.js';
+import { diffJson, type ValueChange } from '../json/diff.js';
 
 /** What the files say an agent should be. */
 export interface DesiredAgent {
@@ -20,12 +20,15 @@ export interface DesiredAgent {
  */
 export type StoredView = AgentSnapshot;
 
-export type SyncAction = 'create' | 'update' | 'unchanged' | 'delete' | 'drift' | 'conflict';
+/** What applying a plan would do to an agent. A plan cannot know of conflicts: those are outcomes of an apply (ApplyResult). */
+export type PlanAction = 'create' | 'update' | 'unchanged' | 'delete' | 'drift';
+
+export const PLAN_ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'unchanged', 'drift'];
 
 export interface PlannedChange {
   agent_id: string;
-  action: SyncAction;
-  /** The revision after apply; the current one when nothing is (or was) written. */
+  action: PlanAction;
+  /** The revision after apply; the current one when nothing would be written. */
   revision: number;
   /** The revision the plan saw in the store; null when the agent is not stored. */
   stored_revision: number | null;
@@ -39,19 +42,12 @@ export interface PlannedChange {
   recreated_after?: number;
 }
 
+/** Desired vs stored: what an apply would do. Pure data; applyPlan turns it into an ApplyResult. */
 export interface SyncPlan {
-  dry_run: boolean;
   changes: PlannedChange[];
 }
 
-export interface SyncSummary {
-  create: number;
-  update: number;
-  delete: number;
-  unchanged: number;
-  drift: number;
-  conflict: number;
-}
+export type PlanSummary = Record<PlanAction, number>;
 
 /**
  * Why the stored document no longer is what agentctl last wrote, or null.
@@ -117,7 +113,7 @@ export function planSync(desired: readonly DesiredAgent[], stored: readonly Stor
       );
     }
   }
-  return { dry_run: true, changes };
+  return { changes };
 }
 
 function planExisting(agent: DesiredAgent, view: StoredView): PlannedChange {
@@ -137,10 +133,15 @@ function planExisting(agent: DesiredAgent, view: StoredView): PlannedChange {
   return { ...base, action: 'update', revision: state.revision + 1, diffs, desired: agent };
 }
 
-export function summarize(plan: SyncPlan): SyncSummary {
-  const summary: SyncSummary = { create: 0, update: 0, delete: 0, unchanged: 0, drift: 0, conflict: 0 };
-  for (const change of plan.changes) summary[change.action] += 1;
-  return summary;
+/** How many changes take each of `actions`. */
+export function countActions<A extends string>(changes: ReadonlyArray<{ action: A }>, actions: readonly A[]): Record<A, number> {
+  const counts = Object.fromEntries(actions.map((action) => [action, 0])) as Record<A, number>;
+  for (const change of changes) counts[change.action] += 1;
+  return counts;
+}
+
+export function summarize(plan: SyncPlan): PlanSummary {
+  return countActions(plan.changes, PLAN_ACTIONS);
 }
 
 /** True when applying would change the store, or the store changed behind agentctl's back. */
@@ -148,9 +149,9 @@ export function hasPendingChanges(plan: SyncPlan): boolean {
   return plan.changes.some((change) => change.action !== 'unchanged');
 }
 
-/** A plan whose apply went (or would go) through: no lost conditional write, no refused drift. */
+/** A plan an apply without --force would carry out in full: nothing drifted (which it would refuse). */
 export function planSucceeded(plan: SyncPlan): boolean {
-  return plan.changes.every((change) => change.action !== 'conflict' && change.action !== 'drift');
+  return plan.changes.every((change) => change.action !== 'drift');
 }
 
 /**

@@ -1,54 +1,55 @@
 import { hasErrors, type Problem } from '../definition/problem.js';
 import { openStore } from '../store/open.js';
 import type { ConfigStore } from '../store/types.js';
-import { applyPlan, type ApplyProgress } from './apply.js';
+import { applyPlan, type ApplyOptions, type ApplyResult } from './apply.js';
 import { loadDesired } from './desired.js';
-import { lockHolder } from './holder.js';
-import type { SyncPlan } from './plan.js';
+import type { DesiredAgent } from './plan.js';
 import { planAgainstStore } from './read.js';
 
-export interface SyncOptions {
-  /** Files or directories of agent YAML; default `agents`. */
-  paths?: readonly string[];
-  /** An open store, or a store URI (opened and closed here). */
-  store: ConfigStore | string;
-  /** Delete stored agents agentctl manages that the files no longer define. */
+export interface ApplyDesiredOptions extends Omit<ApplyOptions, 'force' | 'dryRun'> {
+  /** Delete stored agents agentctl manages that `desired` no longer holds. */
   prune?: boolean;
   dryRun?: boolean;
   /** Overwrite documents changed outside agentctl. */
   force?: boolean;
+}
+
+/**
+ * Plan valid definitions against the store and apply the plan: `agentctl
+ * apply` (and an edit's --apply) once the files are loaded and valid.
+ */
+export async function applyDesired(store: ConfigStore, desired: readonly DesiredAgent[], options: ApplyDesiredOptions = {}): Promise<ApplyResult> {
+  const { prune, dryRun, force, ...writeOptions } = options;
+  const plan = await planAgainstStore(store, desired, { prune: prune ?? false });
+  return applyPlan(store, plan, { ...writeOptions, force: force ?? false, dryRun: dryRun ?? false });
+}
+
+export interface SyncOptions extends ApplyDesiredOptions {
+  /** Files or directories of agent YAML; default `agents`. */
+  paths?: readonly string[];
+  /** An open store, or a store URI (opened and closed here). */
+  store: ConfigStore | string;
   cwd?: string;
-  holder?: string;
-  now?: () => Date;
-  onProgress?: (progress: ApplyProgress) => void;
 }
 
 export interface SyncResult {
   /** Load and validation problems; when any is an error, nothing was read from or written to the store. */
   problems: Problem[];
-  /** The plan as applied (or as it would apply, with dryRun); null when the files are invalid. */
-  plan: SyncPlan | null;
+  /** Each agent's outcome (with dryRun, as it would apply); null when the files are invalid. */
+  applied: ApplyResult | null;
 }
 
 /** Load → validate → plan → apply: what `agentctl apply` does, as a function. */
 export async function sync(options: SyncOptions): Promise<SyncResult> {
-  const loaded = await loadDesired(options.paths ?? ['agents'], { cwd: options.cwd ?? process.cwd() });
+  const { paths, store: storeOrUri, cwd, ...applyOptions } = options;
+  const loaded = await loadDesired(paths ?? ['agents'], { cwd: cwd ?? process.cwd() });
   if (hasErrors(loaded.problems)) {
-    return { problems: loaded.problems, plan: null };
+    return { problems: loaded.problems, applied: null };
   }
-  const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
+  const store = typeof storeOrUri === 'string' ? await openStore(storeOrUri) : storeOrUri;
   try {
-    const prune = options.prune ?? false;
-    const plan = await planAgainstStore(store, loaded.desired, { prune });
-    const applied = await applyPlan(store, plan, {
-      force: options.force ?? false,
-      dryRun: options.dryRun ?? false,
-      holder: options.holder ?? lockHolder(),
-      now: options.now ?? (() => new Date()),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    return { problems: loaded.problems, plan: applied };
+    return { problems: loaded.problems, applied: await applyDesired(store, loaded.desired, applyOptions) };
   } finally {
-    if (typeof options.store === 'string') await store.close();
+    if (typeof storeOrUri === 'string') await store.close();
   }
 }

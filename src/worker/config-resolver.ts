@@ -4,7 +4,7 @@
  * fails, the last good config keeps serving (and the failure is logged), so
  * rooms keep working through a database blip.
  */
-import type { ConfigChange, ConfigStore, StoredAgent } from '../store/types.js';
+import type { AgentStore, ConfigChange, ConfigWatch, StoredAgent } from '../store/types.js';
 import type { WorkerLog } from './log.js';
 
 interface CacheEntry {
@@ -28,7 +28,7 @@ export class ConfigResolver {
   private retained: string | null = null;
 
   constructor(
-    private readonly store: ConfigStore,
+    private readonly store: AgentStore & ConfigWatch,
     private readonly log: WorkerLog,
   ) {}
 

@@ -7,10 +7,11 @@
  * the same in a LiveKit job, in `agentctl chat` and in tests.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_PARSE_LIMITS } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import type { AgentDefinition } from '../definition/types.js';
-import type { ConfigChange, ConfigStore, StoredAgent } from '../store/types.js';
-import { diffJson } from '../sync/json-diff.js';
+import type { ConfigChange, SessionStore, StoredAgent } from '../store/types.js';
+import { diffJson } from '../json/diff.js';
+import { isRecord } from '../json/guards.js';
 import type { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
 import { missingCredentials, describeMissing, type ProviderRole } from './credentials.js';
@@ -53,10 +54,6 @@ export interface JobRefusal {
 
 export type MetadataRead = { ok: true; metadata: JobMetadata } | JobRefusal;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** True when objects and arrays nest deeper than `maxDepth`; iterative, so any depth is safe to ask about. */
 function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
@@ -85,7 +82,7 @@ function parseMetadata(text: string | undefined, origin: string, log: WorkerLog)
     log.warn(`${origin} metadata is not valid JSON; ignoring it`);
     return ignored;
   }
-  if (!isPlainObject(value)) {
+  if (!isRecord(value)) {
     log.warn(`${origin} metadata is not a JSON object; ignoring it`);
     return ignored;
   }
@@ -106,7 +103,7 @@ function pickMetadata(sources: ReadonlyArray<Record<string, unknown>>, log: Work
       continue;
     }
     const wantsObject = key === 'user_details';
-    const ok = wantsObject ? isPlainObject(value) : typeof value === 'string' && value !== '';
+    const ok = wantsObject ? isRecord(value) : typeof value === 'string' && value !== '';
     if (ok) metadata[key] = value;
     else log.warn(`metadata ${key} must be ${wantsObject ? 'an object' : 'a non-empty string'}; ignoring it`);
   }
@@ -147,7 +144,7 @@ export function readJobMetadata(dispatchMetadata: string | undefined, roomMetada
 }
 
 export interface JobEnvironment {
-  store: ConfigStore;
+  store: SessionStore;
   resolver: ConfigResolver;
   room: RoomPublisher;
   log: WorkerLog;
@@ -179,7 +176,7 @@ export async function startJob(metadata: JobMetadata, environment: JobEnvironmen
   let result: JobStart;
   let agentId: string | null = null;
   try {
-    const checked = isPlainObject(metadata) ? pickMetadata([metadata], environment.log) : {};
+    const checked = isRecord(metadata) ? pickMetadata([metadata], environment.log) : {};
     agentId = checked.agent_id ?? null;
     result = checkMetadataBounds(checked) ?? (await admit(checked, environment));
   } catch (error) {
@@ -243,7 +240,7 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
     userId: metadata.user_id ?? 'anonymous',
     tenantId,
     userDetails: metadata.user_details ?? {},
-    overrides: isPlainObject(metadata.overrides) ? metadata.overrides : {},
+    overrides: isRecord(metadata.overrides) ? metadata.overrides : {},
   };
   let admitted: boolean;
   try {

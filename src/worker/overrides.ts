@@ -8,7 +8,7 @@
  * everything else is rejected with a reason, and the merged result is
  * validated again with the same schema and rules as a file.
  */
-import { DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../definition/parse.js';
+import { DEFAULT_PARSE_LIMITS } from '../definition/yaml/parse.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import {
   DEFAULT_SESSION_OVERRIDE_ALLOW,
@@ -18,7 +18,9 @@ import {
   patternReachesBelow,
 } from '../definition/session-overrides.js';
 import type { AgentDefinition } from '../definition/types.js';
-import { validateDefinitions } from '../definition/validate.js';
+import { validateDefinitionValue } from '../definition/validate.js';
+import { isRecord } from '../json/guards.js';
+import { PROTOTYPE_KEYS } from '../json/prototype-keys.js';
 
 export interface RejectedOverride {
   /** Dotted path of the rejected key (e.g. `schema_config`, `llm_config.base_url`); '' for the whole overrides value. */
@@ -35,19 +37,13 @@ export interface MergedOverrides {
 
 type PlainObject = Record<string, unknown>;
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function isPlainObject(value: unknown): value is PlainObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Merges `patch` into `target` in place: objects recurse, everything else replaces. */
 function deepMerge(target: PlainObject, patch: PlainObject): void {
   for (const [key, value] of Object.entries(patch)) {
     // Never let a key reach an object's prototype.
-    if (UNSAFE_KEYS.has(key)) continue;
+    if (PROTOTYPE_KEYS.has(key)) continue;
     const existing = target[key];
-    if (isPlainObject(value) && isPlainObject(existing)) deepMerge(existing, value);
+    if (isRecord(value) && isRecord(existing)) deepMerge(existing, value);
     else target[key] = structuredClone(value);
   }
 }
@@ -65,7 +61,7 @@ interface AllowList {
  * document changed behind agentctl's back can hold one.
  */
 function allowListOf(definition: AgentDefinition): AllowList {
-  const configured: unknown = isPlainObject(definition.session_overrides) ? definition.session_overrides.allow : undefined;
+  const configured: unknown = isRecord(definition.session_overrides) ? definition.session_overrides.allow : undefined;
   const own = Array.isArray(configured);
   const patterns: string[][] = [];
   for (const entry of own ? (configured as unknown[]) : DEFAULT_SESSION_OVERRIDE_ALLOW) {
@@ -80,7 +76,7 @@ function setLeaf(target: PlainObject, segments: readonly string[], value: unknow
   let cursor = target;
   for (const segment of segments.slice(0, -1)) {
     const next = Object.hasOwn(cursor, segment) ? cursor[segment] : undefined;
-    if (isPlainObject(next)) cursor = next;
+    if (isRecord(next)) cursor = next;
     else cursor = cursor[segment] = {};
   }
   cursor[segments[segments.length - 1] as string] = structuredClone(value);
@@ -89,7 +85,7 @@ function setLeaf(target: PlainObject, segments: readonly string[], value: unknow
 /** Why no allow-list can make a session set this path (a reserved or dotted key, an endpoint, a credential...), or null. */
 function neverSettableReason(segments: readonly string[]): string | null {
   const key = segments[segments.length - 1] as string;
-  if (UNSAFE_KEYS.has(key)) return 'a reserved key, never set';
+  if (PROTOTYPE_KEYS.has(key)) return 'a reserved key, never set';
   if (key === '' || key.includes('.')) return 'not a key of the definition';
   const forbidden = forbiddenOverrideReason(segments);
   return forbidden === null ? null : `${forbidden}, which a session may never change`;
@@ -108,7 +104,7 @@ export function mergeOverrides(base: AgentDefinition, overrides: unknown): Merge
   const applied: string[] = [];
   const rejected: RejectedOverride[] = [];
   if (overrides === undefined || overrides === null) return { definition, applied, rejected };
-  if (!isPlainObject(overrides)) {
+  if (!isRecord(overrides)) {
     return { definition, applied, rejected: [{ path: '', reason: 'overrides must be an object' }] };
   }
   const allow = allowListOf(base);
@@ -128,7 +124,7 @@ export function mergeOverrides(base: AgentDefinition, overrides: unknown): Merge
     const reason = neverSettableReason(segments);
     if (reason !== null) {
       rejected.push({ path, reason });
-    } else if (isPlainObject(value)) {
+    } else if (isRecord(value)) {
       if (segments.length >= MAX_OVERRIDE_PATH) rejected.push({ path, reason: `nests deeper than any setting of a definition (${MAX_OVERRIDE_PATH} levels)` });
       else if (allow.patterns.some((pattern) => patternReachesBelow(pattern, segments))) pushChildren(segments, value);
       else rejected.push({ path, reason: `not on ${allow.name}` });
@@ -147,16 +143,6 @@ export type SessionDefinition =
   /** The merged definition broke a schema or rule; `problems` say where (paths are JSON pointers). */
   | { ok: false; applied: string[]; rejected: RejectedOverride[]; problems: Problem[] };
 
-/**
- * Checks a definition that exists only as a value (a stored config with
- * session overrides merged in) with the same schema and rules as a file;
- * positions refer to its JSON rendering, the JSON pointers to the definition.
- */
-export function validateDefinitionValue(definition: AgentDefinition, label: string): Problem[] {
-  const { documents, problems } = parseDefinitionSource(JSON.stringify(definition, null, 2), label);
-  return [...problems, ...validateDefinitions(documents)];
-}
-
 /** Merges the allowed overrides and validates the result; the stored definition is never changed. */
 export function applySessionOverrides(base: AgentDefinition, overrides: unknown): SessionDefinition {
   const merged = mergeOverrides(base, overrides);
@@ -171,7 +157,7 @@ export function parseOverrideAssignment(assignment: string): PlainObject {
   const equals = assignment.indexOf('=');
   if (equals <= 0) throw new Error(`override "${assignment}" must look like section.key=value`);
   const path = assignment.slice(0, equals).split('.');
-  if (path.some((segment) => segment === '' || UNSAFE_KEYS.has(segment))) throw new Error(`override "${assignment}" has an empty or reserved path segment`);
+  if (path.some((segment) => segment === '' || PROTOTYPE_KEYS.has(segment))) throw new Error(`override "${assignment}" has an empty or reserved path segment`);
   const raw = assignment.slice(equals + 1);
   let value: unknown;
   try {

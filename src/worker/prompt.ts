@@ -5,6 +5,7 @@
  * runtime variables the worker knows (agent, session, user, tenant, current
  * date): exactly the names `validate` accepts.
  */
+import { findPlaceholders, RUNTIME_PROMPT_VARIABLES, userDetailsVariable, type RuntimePromptVariable } from '../definition/prompt-variables.js';
 import type { AgentDefinition } from '../definition/types.js';
 
 export interface PromptContext {
@@ -23,41 +24,49 @@ export interface RenderedPrompt {
   missing: string[];
 }
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
-
 function display(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** Every name a session's placeholders can use (definition/prompt-variables.ts), with its value. */
 export function promptVariables(definition: AgentDefinition, context: PromptContext): Map<string, string> {
   const variables = new Map<string, string>();
-  for (const [key, value] of Object.entries(definition.prompt_config.dynamic_vars ?? {})) variables.set(key, display(value));
+  const declared = definition.prompt_config.dynamic_vars ?? {};
+  for (const [key, value] of Object.entries(declared)) variables.set(key, display(value));
   for (const [key, value] of Object.entries(context.userDetails)) {
-    variables.set(`user_details.${key}`, display(value));
+    const variable = userDetailsVariable(key);
+    if (variable !== undefined) variables.set(variable, display(value));
     // A session's value for a declared variable replaces its default; undeclared
     // bare names stay unfilled, as `validate` rejects them.
-    if (variables.has(key)) variables.set(key, display(value));
+    if (Object.hasOwn(declared, key)) variables.set(key, display(value));
   }
-  variables.set('agent_id', context.agentId);
-  variables.set('session_id', context.sessionId);
-  variables.set('user_id', context.userId);
-  variables.set('tenant_id', context.tenantId);
-  variables.set('current_date', context.now.toISOString().slice(0, 10));
+  const runtime: Record<RuntimePromptVariable, string> = {
+    agent_id: context.agentId,
+    session_id: context.sessionId,
+    user_id: context.userId,
+    tenant_id: context.tenantId,
+    current_date: context.now.toISOString().slice(0, 10),
+  };
+  for (const name of RUNTIME_PROMPT_VARIABLES) variables.set(name, runtime[name]);
   return variables;
 }
 
 export function renderPrompt(definition: AgentDefinition, context: PromptContext): RenderedPrompt {
+  const instructions = definition.prompt_config.instructions;
   const variables = promptVariables(definition, context);
   const missing = new Set<string>();
-  const text = definition.prompt_config.instructions.replace(PLACEHOLDER, (whole, name: string) => {
-    const value = variables.get(name);
+  let text = '';
+  let copied = 0;
+  for (const placeholder of findPlaceholders(instructions)) {
+    const value = variables.get(placeholder.name);
     if (value === undefined) {
-      missing.add(name);
-      return whole;
+      missing.add(placeholder.name);
+      continue;
     }
-    return value;
-  });
-  return { text, missing: [...missing] };
+    text += instructions.slice(copied, placeholder.start) + value;
+    copied = placeholder.end;
+  }
+  return { text: text + instructions.slice(copied), missing: [...missing] };
 }

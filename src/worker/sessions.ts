@@ -6,7 +6,8 @@
  * and the insert are one step in the store, so the quota holds across workers.
  */
 import type { AgentDefinition } from '../definition/types.js';
-import type { ConfigStore, SessionRecord } from '../store/types.js';
+import { pointerSegments } from '../json/pointer.js';
+import type { SessionRecord, SessionStore } from '../store/types.js';
 
 /** A session record outlives a crashed worker by at most this long. */
 export const DEFAULT_SESSION_TTL_MS = 4 * 60 * 60 * 1000;
@@ -45,7 +46,7 @@ export function maxConcurrentSessions(definition: AgentDefinition): number | nul
 
 /** Records the session; false when the tenant's quota is full. */
 export async function openSessionRecord(
-  store: ConfigStore,
+  store: SessionStore,
   definition: AgentDefinition,
   identity: SessionIdentity,
   now: Date,
@@ -72,7 +73,7 @@ export function classifyChanges(changed: readonly string[]): { applied: string[]
   const applied = new Set<string>();
   let reconnectRequired = false;
   for (const pointer of changed) {
-    const section = pointer.split('/')[1] ?? '';
+    const section = pointerSegments(pointer)[0] ?? '';
     if (HOT_SECTIONS.has(section)) applied.add(section);
     else reconnectRequired = true;
   }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import type { Problem } from '../../src/definition/problem.js';
+import type { Problem, ProblemCode } from '../../src/definition/problem.js';
+import { FORMATTERS, VALIDATE_FORMATS } from '../../src/cli/formatters/index.js';
 import { formatGithub } from '../../src/cli/formatters/github.js';
 import { formatJson } from '../../src/cli/formatters/json.js';
 import { formatJunit } from '../../src/cli/formatters/junit.js';
@@ -40,7 +41,7 @@ const badVersion: Problem = {
   endLine: 3,
   endColumn: 13,
   severity: 'error',
-  code: 'invalid-version',
+  code: 'invalid-format',
   message: 'version must be semver, e.g. 1.0.0',
   agent_id: 'sales',
   path: '/version',
@@ -51,7 +52,7 @@ const tracingOff: Problem = {
   line: 1,
   column: 1,
   severity: 'warning',
-  code: 'tracing-disabled',
+  code: 'default-on-required',
   message: 'tracing is off, sessions will not be traced',
   agent_id: 'sales',
   path: '',
@@ -121,9 +122,9 @@ describe('pretty formatter', () => {
   });
 
   it('prints a problem without a position or a known source without a frame', () => {
-    const unreadable: Problem = { ...badVersion, file: 'agents/gone.yaml', line: 0, column: 0, code: 'unreadable-file', message: 'cannot read the file' };
+    const unreadable: Problem = { ...badVersion, file: 'agents/gone.yaml', line: 0, column: 0, code: 'unreadable', message: 'cannot read the file' };
     const output = formatPretty(reportOf([unreadable]));
-    expect(output.split('\n')[0]).toBe('agents/gone.yaml  error    cannot read the file  unreadable-file');
+    expect(output.split('\n')[0]).toBe('agents/gone.yaml  error    cannot read the file  unreadable');
     expect(output.split('\n')[1]).toBe('');
   });
 });
@@ -152,7 +153,7 @@ describe('json formatter', () => {
         line: 1,
         column: 1,
         severity: 'warning',
-        code: 'tracing-disabled',
+        code: 'default-on-required',
         message: 'tracing is off, sessions will not be traced',
         agent_id: 'sales',
         path: '',
@@ -175,7 +176,7 @@ describe('github formatter', () => {
     expect(lines[0]).toBe(
       '::error file=agents/support.yaml,line=6,col=3,endLine=6,endColumn=12,title=unknown-key::llm_config has no key "tempratur"%0Adid you mean "temperature"?',
     );
-    expect(lines[1]).toBe('::warning file=agents/sales.yaml,line=1,col=1,title=tracing-disabled::tracing is off, sessions will not be traced');
+    expect(lines[1]).toBe('::warning file=agents/sales.yaml,line=1,col=1,title=default-on-required::tracing is off, sessions will not be traced');
     expect(lines[2]).toBe('2 problems (1 error, 1 warning) in 2 files');
   });
 
@@ -183,7 +184,8 @@ describe('github formatter', () => {
     const tricky: Problem = {
       ...badVersion,
       file: 'agents/a,b:c%.yaml',
-      code: 'odd:code,x',
+      // Not a code agentctl reports, but a library caller's problem may carry anything.
+      code: 'odd:code,x' as ProblemCode,
       message: '100% wrong\r\nsecond line: a, b',
     };
     const line = formatGithub(reportOf([tricky])).split('\n')[0];
@@ -195,7 +197,7 @@ describe('github formatter', () => {
   it('annotates the whole file when a problem has no position', () => {
     const unreadable: Problem = { ...badVersion, line: 0, column: 0, message: 'cannot read the file' };
     expect(formatGithub(reportOf([unreadable])).split('\n')[0]).toBe(
-      '::error file=agents/sales.yaml,title=invalid-version::cannot read the file',
+      '::error file=agents/sales.yaml,title=invalid-format::cannot read the file',
     );
   });
 });
@@ -205,7 +207,7 @@ function assertWellFormedXml(xml: string): void {
   expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
   const body = xml.replace(/^<\?xml[^>]*\?>/, '');
   const stack: string[] = [];
-  const tag = /<(\/?)([A-Za-z][\w-]*)((?:\s+[\w-]+="[^"<&]*(?:&(?:amp|lt|gt|quot|apos);[^"<&]*)*")*)\s*(\/?)>/g;
+  const tag = /<(\/?)([A-Za-z][\w-]*)((?:\s+[\w-]+="[^"<&\t\n\r]*(?:&(?:amp|lt|gt|quot|apos|#\d+);[^"<&\t\n\r]*)*")*)\s*(\/?)>/g;
   let last = 0;
   for (let match = tag.exec(body); match !== null; match = tag.exec(body)) {
     const text = body.slice(last, match.index);
@@ -230,7 +232,7 @@ describe('junit formatter', () => {
     expect(xml).toContain(
       '<failure type="unknown-key" message="unknown-key: llm_config has no key &quot;tempratur&quot;">agents/support.yaml:6:3  error  llm_config has no key "tempratur" (did you mean "temperature"?)  unknown-key</failure>',
     );
-    expect(xml).toContain('<system-out>agents/sales.yaml:1:1  warning  tracing is off, sessions will not be traced  tracing-disabled</system-out>');
+    expect(xml).toContain('<system-out>agents/sales.yaml:1:1  warning  tracing is off, sessions will not be traced  default-on-required</system-out>');
   });
 
   it('is well-formed and all-passing when there are no problems', () => {
@@ -244,9 +246,20 @@ describe('junit formatter', () => {
     const nasty: Problem = { ...badVersion, message: `<script>&'"\u0007</script>` };
     const xml = formatJunit(reportOf([nasty]));
     assertWellFormedXml(xml);
-    expect(xml).toContain('message="invalid-version: &lt;script&gt;&amp;&apos;&quot;&lt;/script&gt;"');
-    expect(xml).toContain(`&lt;script&gt;&amp;'"&lt;/script&gt;  invalid-version</failure>`);
+    expect(xml).toContain('message="invalid-format: &lt;script&gt;&amp;&apos;&quot;&lt;/script&gt;"');
+    expect(xml).toContain(`&lt;script&gt;&amp;'"&lt;/script&gt;  invalid-format</failure>`);
     expect(xml).not.toContain('\u0007');
+  });
+
+  it('writes tab, LF and CR in attribute values as character references, which readers keep (raw, they read as spaces)', () => {
+    const multiline: Problem = { ...badVersion, file: 'agents/two\nlines\t.yaml', message: 'first line\nsecond\r\n\tthird' };
+    const xml = formatJunit(reportOf([multiline]));
+    assertWellFormedXml(xml);
+    expect(xml).toContain('<testsuite name="agents/two&#10;lines&#9;.yaml" tests="1" failures="1" errors="0" skipped="0">');
+    expect(xml).toContain('<failure type="invalid-format" message="invalid-format: first line&#10;second&#13;&#10;&#9;third">');
+    // Element text keeps its line breaks (there they survive); a CR still shows as an escape.
+    expect(xml).toContain('>agents/two\nlines\t.yaml:3:10  error  first line\nsecond\\x0d\n\tthird  invalid-format</failure>');
+    for (const attribute of xml.match(/="[^"]*"/g) ?? []) expect(attribute).not.toMatch(/[\t\n\r]/);
   });
 
   it('gives problems outside any document a file-level case', () => {
@@ -287,5 +300,23 @@ describe('pretty: literal secrets never reach the output', () => {
     const masked = redactSecrets(block, [spread]);
     expect(masked.split('\n')[2]).toBe(`    key ${'*'.repeat(24)}`);
     expect(masked.split('\n')[3]).toBe(`    ${'*'.repeat(16)} here`);
+  });
+});
+
+describe('the format table validate chooses from', () => {
+  const tagged: Colors = { red: (t) => `<r>${t}</r>`, yellow: (t) => `<y>${t}</y>`, green: (t) => `<g>${t}</g>`, cyan: (t) => t, dim: (t) => t, bold: (t) => t };
+  const report = reportOf([unknownKey, tracingOff]);
+
+  it('holds the four formats, in the order --format lists them', () => {
+    expect(VALIDATE_FORMATS).toEqual(['pretty', 'json', 'github', 'junit']);
+  });
+
+  it.each([
+    ['pretty', formatPretty(report, tagged)],
+    ['json', formatJson(report)],
+    ['github', formatGithub(report)],
+    ['junit', formatJunit(report)],
+  ] as const)("maps %s to its own module's formatter (pretty with the colors given)", (name, expected) => {
+    expect(FORMATTERS[name](report, { colors: tagged })).toBe(expected);
   });
 });

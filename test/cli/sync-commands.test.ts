@@ -1,8 +1,11 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { LockInfo } from '../../src/store/types.js';
+import { deadPid } from '../sync/fixtures.js';
 import { agentctl, repo, type Run } from './run-agentctl.js';
 
 describe('agentctl diff / apply / get / list / history / rollback / export (embedded store)', () => {
@@ -75,6 +78,43 @@ describe('agentctl diff / apply / get / list / history / rollback / export (embe
     const list = await run('list');
     expect(list.stdout.split('\n')[0]).toMatch(/^AGENT_ID\s+TYPE\s+VERSION\s+ENABLED\s+REVISION\s+UPDATED\s+SOURCE$/);
     expect(list.stdout).toMatch(/sales-agent-v1\s+sales\s+1\.2\.0\s+yes\s+3\s/);
+  });
+
+  describe('rollback takes the store lock as apply does', () => {
+    const holdLock = async (holder: string): Promise<LockInfo> => {
+      const store = await openStore(`sqlite:${join(dir, '.agentctl', 'agentctl.db')}`);
+      try {
+        return await store.acquireLock(holder, 60_000);
+      } finally {
+        await store.close();
+      }
+    };
+    const changeSales = async (): Promise<void> => {
+      expect((await run('apply')).code).toBe(0);
+      await writeFile(salesFile(), (await readFile(salesFile(), 'utf8')).replace('temperature: 0.6', 'temperature: 0.4'));
+      expect((await run('apply')).code).toBe(0);
+    };
+
+    it('is refused while another writer holds it, naming the holder exactly as apply is, and writes nothing', async () => {
+      await changeSales();
+      const held = await holdLock('alice@build-7 pid 4242');
+      const refusal = `agentctl: another apply holds the lock: alice@build-7 pid 4242 (since ${held.acquired_at.toISOString()}, expires ${held.expires_at.toISOString()})\n`;
+      expect(await run('rollback', 'sales-agent-v1')).toMatchObject({ code: 1, stdout: '', stderr: refusal });
+      // An apply with something to write (an apply with nothing to write takes no lock).
+      await writeFile(salesFile(), (await readFile(salesFile(), 'utf8')).replace('temperature: 0.4', 'temperature: 0.5'));
+      expect(await run('apply')).toMatchObject({ code: 1, stdout: '', stderr: refusal });
+      const history = JSON.parse((await run('history', 'sales-agent-v1', '--json')).stdout) as unknown[];
+      expect(history).toHaveLength(2);
+    });
+
+    it('takes over the lock of a writer on this machine that was killed, and releases it', async () => {
+      await changeSales();
+      await holdLock(`ghost@${hostname()} pid ${deadPid()}`);
+      const rollback = await run('rollback', 'sales-agent-v1');
+      expect(rollback).toMatchObject({ code: 0, stderr: '' });
+      expect(rollback.stdout).toContain('sales-agent-v1 rolled back to revision 1 (stored as revision 3)');
+      expect((await holdLock('next@host pid 5')).holder).toBe('next@host pid 5');
+    });
   });
 
   it('writes nothing when a definition is invalid, and names file:line:column', async () => {

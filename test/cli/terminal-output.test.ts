@@ -11,7 +11,7 @@ import { formatPlanPretty } from '../../src/cli/formatters/plan-pretty.js';
 import { formatPretty } from '../../src/cli/formatters/pretty.js';
 import type { ValidationReport } from '../../src/cli/formatters/report.js';
 import { formatTable } from '../../src/cli/formatters/table.js';
-import { parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 import type { SyncPlan } from '../../src/sync/plan.js';
 import { lineLog, redactingLog, recordingLog } from '../../src/worker/log.js';
@@ -130,7 +130,6 @@ describe('pretty and github: control characters and bidi overrides', () => {
 describe('the plan printer (diff, apply)', () => {
   it('never prints a stored password in a URL, and escapes control characters in ids, paths and values', () => {
     const plan: SyncPlan = {
-      dry_run: true,
       changes: [
         {
           agent_id: 'a\u202eb',

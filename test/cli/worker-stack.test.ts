@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors/user-error.js';
 import { installCommandForMissing, requireWorkerStack, workerStack } from '../../src/cli/worker-stack.js';
 import { repo } from './run-agentctl.js';
 
@@ -46,16 +46,15 @@ describe('the LiveKit stack worker and chat need', () => {
     expect(() => requireWorkerStack('worker')).not.toThrow();
   });
 
-  it('throws one line, exit 1, for a package that does not resolve', () => {
+  it('throws a user error (one line, exit 1) for a package that does not resolve', () => {
     let thrown: unknown;
     try {
       requireWorkerStack('chat', { stack: { 'agentctl-test-no-such-package': '1.2.3', langfuse: '3.39.2' }, platform: 'linux' });
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(CliError);
-    expect((thrown as CliError).exitCode).toBe(1);
-    expect((thrown as CliError).message).toBe(
+    expect(thrown).toBeInstanceOf(UserError);
+    expect((thrown as UserError).message).toBe(
       'chat needs the LiveKit agents packages, which are not installed; install them with: npm install agentctl-test-no-such-package@1.2.3',
     );
   });

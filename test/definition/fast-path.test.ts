@@ -9,11 +9,13 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import { generateAgents } from '../../bench/validate/generate.js';
 import type { DefinitionDocument, ParseResult } from '../../src/definition/document.js';
-import { parseCleanDefinitionSource } from '../../src/definition/fast-parse.js';
-import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseCleanDefinitionSource } from '../../src/definition/yaml/fast-parse.js';
+import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/yaml/parse.js';
+import { childPointer } from '../../src/json/pointer.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -220,7 +222,7 @@ function compare(name: string, source: string): Comparison {
 function pointersOf(value: unknown, pointer = ''): string[] {
   if (typeof value !== 'object' || value === null) return [pointer];
   const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
-  return [pointer, ...entries.flatMap(([key, item]) => pointersOf(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`))];
+  return [pointer, ...entries.flatMap(([key, item]) => pointersOf(item, childPointer(pointer, key)))];
 }
 
 /** Positions and the YAML text of a lazily composed document equal the composed document's, at every node. */
@@ -233,6 +235,25 @@ function positionDifferences(name: string, lazy: DefinitionDocument, composed: D
   if (lazy.yaml.toString() !== composed.yaml.toString()) differences.push(`${name} yaml`);
   return differences;
 }
+
+/**
+ * The fast path copies how `yaml` resolves scalars and keys, so the two agree
+ * only for the versions compared here. package.json pins both parsers exactly
+ * (no range: a consumer gets what was tested), and this records the versions
+ * this file last passed with: an upgrade of either fails here until it is
+ * written down below, which is done after running this file on the new version.
+ */
+const DIFFERENTIALLY_TESTED: Record<string, string> = { yaml: '2.9.1', 'js-yaml': '4.3.2' };
+
+describe('the parser versions this differential test was run against', () => {
+  const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const requireFromRepo = createRequire(join(repo, 'package.json'));
+
+  it.each(Object.entries(DIFFERENTIALLY_TESTED))('%s %s: pinned exactly in package.json and installed', (name, version) => {
+    expect(manifest.dependencies[name]).toBe(version);
+    expect((requireFromRepo(`${name}/package.json`) as { version: string }).version).toBe(version);
+  });
+});
 
 describe('fast parse path: same result as composing with yaml', () => {
   let files: Map<string, string>;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from '../../src/definition/parse.js';
+import { parseDefinitionSource, DEFAULT_PARSE_LIMITS } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 
 const FILE = 'agents/test.yaml';
@@ -329,6 +329,15 @@ describe('parseDefinitionSource: unsafe and invalid keys', () => {
       'rename it, e.g. "gt"',
       'rename it, e.g. "api_langfuse_com"',
     ]);
+    expect(documents).toHaveLength(1);
+  });
+
+  it('reports a key holding a NUL (BSON cannot encode it) as invalid-key, by the same rule the MongoDB adapter applies', () => {
+    const source = 'agent_id: a\nprompt_config:\n  dynamic_vars:\n    "user\\0id": x\n';
+    const { documents, problems } = parse(source);
+    expect(located(problems)).toEqual([{ code: 'invalid-key', file: FILE, line: 4, column: 5, path: '/prompt_config/dynamic_vars/user\u0000id' }]);
+    expect(problems[0]?.message).toBe('key "user\u0000id" cannot be stored: keys may not contain a NUL character (MongoDB)');
+    expect(problems[0]?.suggestion).toBe('rename it, e.g. "user_id"');
     expect(documents).toHaveLength(1);
   });
 

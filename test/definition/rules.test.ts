@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DefinitionDocument } from '../../src/definition/document.js';
-import { parseCleanDefinitionSource } from '../../src/definition/fast-parse.js';
-import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseCleanDefinitionSource } from '../../src/definition/yaml/fast-parse.js';
+import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
 

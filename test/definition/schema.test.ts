@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { writeSchemaValidator } from '../../scripts/build-schema-validator.js';
 import { compileAgentSchema } from '../../src/definition/meta-schema.js';
-import { parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { DEFINITION_KEYS } from '../../src/definition/types.js';
 import { validateDefinitions } from '../../src/definition/validate.js';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, realpath, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseDefinitionSource } from '../../src/definition/parse.js';
+import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { ConcurrentChangeError, editAgentFiles } from '../../src/edit/edit-files.js';
 import { writeFileAtomic } from '../../src/files/atomic-write.js';
 import { lockFiles, lockPathOf } from '../../src/files/file-lock.js';

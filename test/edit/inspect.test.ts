@@ -49,9 +49,11 @@ describe('schema list / schema show / tracing status', () => {
     expect(run.stderr).toBe('agentctl: unknown agent "sales-agent-v2"; did you mean "sales-agent-v1"?\n');
   });
 
-  it('tracing status reads the YAML', () => {
+  it('tracing status reads the YAML, beside the store (here none yet)', () => {
     const run = runCli(project.dir, ['tracing', 'status']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe('AGENT           TRACING  SAMPLE_RATE  FILE\nsales-agent-v1  on       0.25         agents/sales-agent-v1.yaml:118\n');
+    expect(run.stdout).toBe(
+      'store: sqlite:.agentctl/agentctl.db\n\nAGENT           TRACING  SAMPLE_RATE  STORE       STORE_SAMPLE_RATE  FILE                            DIFFERS\nsales-agent-v1  on       0.25         not stored  -                  agents/sales-agent-v1.yaml:118\n',
+    );
   });
 });

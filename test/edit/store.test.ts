@@ -1,7 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
+import type { LockInfo } from '../../src/store/types.js';
+import { deadPid } from '../sync/fixtures.js';
 import { runCli, tempProject } from './cli.js';
 
 /** --apply and --live against the embedded SQLite store, through the real CLI. */
@@ -99,6 +102,46 @@ describe('editing commands with the store', () => {
     expect(json).toEqual([
       { agent_id: 'store-agent-v1', file: 'agents/store-agent.yaml:19', enabled: true, sample_rate: null, store: { enabled: false, sample_rate: null, revision: 2 }, differs: true },
     ]);
+  });
+
+  async function holdLock(holder: string): Promise<LockInfo> {
+    const store = await openStore(storeUri);
+    try {
+      return await store.acquireLock(holder, 60_000);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('--live is refused while another writer holds the store lock, naming the holder as apply does; the store keeps its revision', async () => {
+    expect(runCli(project.dir, ['apply', '--store', storeUri]).status).toBe(0);
+    const held = await holdLock('alice@build-7 pid 4242');
+    const refusal = `agentctl: another apply holds the lock: alice@build-7 pid 4242 (since ${held.acquired_at.toISOString()}, expires ${held.expires_at.toISOString()})\n`;
+
+    const live = runCli(project.dir, ['tracing', 'off', 'store-agent-v1', '--live', '--store', storeUri]);
+    expect(live.status).toBe(1);
+    expect(live.stderr).toBe(refusal);
+    const { agent, history } = await stored('store-agent-v1');
+    expect(agent?.meta.revision).toBe(1);
+    expect(agent?.definition.tracing_config?.enabled).toBe(true);
+    expect(history).toHaveLength(1);
+
+    // apply, refused the same way.
+    const apply = runCli(project.dir, ['apply', '--store', storeUri]);
+    expect(apply.status).toBe(1);
+    expect(apply.stderr).toBe(refusal);
+  });
+
+  it('--live takes over the lock of a writer on this machine that was killed, as apply does', async () => {
+    expect(runCli(project.dir, ['apply', '--store', storeUri]).status).toBe(0);
+    await holdLock(`ghost@${hostname()} pid ${deadPid()}`);
+    const live = runCli(project.dir, ['tracing', 'off', 'store-agent-v1', '--live', '--store', storeUri]);
+    expect(live.stderr).toBe('');
+    expect(live.status).toBe(0);
+    expect(live.stdout).toContain(`live: store-agent-v1 tracing off in ${storeUri} (revision 2)`);
+    expect((await stored('store-agent-v1')).agent?.definition.tracing_config?.enabled).toBe(false);
+    // And gave it back.
+    expect((await holdLock('next@host pid 5')).holder).toBe('next@host pid 5');
   });
 
   it('--live for an agent the store does not have fails, naming the store', async () => {

@@ -1,9 +1,16 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import type { ConfigStore } from '../../src/store/types.js';
+import type { ConfigStore, SessionRecord } from '../../src/store/types.js';
 import { StoreError, StoreUnavailableError } from '../../src/store/types.js';
-import { describeStoreUri } from '../../src/store/uri.js';
+import { MongoConfigStore } from '../../src/store/mongodb/index.js';
+import { describeStoreUri, parseStoreUri } from '../../src/store/uri.js';
+import { renderDefinitionYaml } from '../../src/sync/export.js';
+import { sync } from '../../src/sync/sync.js';
+import { openCountingMongoStore } from '../support/round-trips.js';
 import { describeConfigStore, sampleAgent, writeOf, type Backdoor } from './conformance.js';
 
 const mongoUri = inject('mongoUri');
@@ -191,51 +198,135 @@ if (mongoUri === null) {
       const dollar = sampleAgent('dollar');
       (dollar.llm_config as unknown as Record<string, unknown>).response_format = { schema: { $ref: '#/x' } };
       await expect(store.writeAgents([writeOf(dollar, null, new Date())])).rejects.toThrow('key "$ref" at /llm_config/response_format/schema');
+      const nul = sampleAgent('nul');
+      nul.prompt_config.dynamic_vars = { 'user\0id': 'Ada' };
+      await expect(store.writeAgents([writeOf(good, null, new Date()), writeOf(nul, null, new Date())])).rejects.toThrow(
+        'agent "nul": key "user\\u0000id" at /prompt_config/dynamic_vars cannot be stored in MongoDB (keys may not contain a NUL character); rename it',
+      );
       expect(await store.listStates()).toEqual([]);
       expect(await client.db(database).collection('agent_config_history').countDocuments()).toBe(0);
       await store.close();
     });
 
     it('watches with one command per poll while nothing changes (a lookup of the change counter), whatever the number of agents', async () => {
-      const store = await open();
+      const database = nextDatabase();
+      const { store, roundTrips } = await openCountingMongoStore(uri, database);
       await store.writeAgents(Array.from({ length: 300 }, (_, i) => writeOf(sampleAgent(`watched-${i}`), null, new Date())));
       let started = false;
       const stop = store.watch(() => undefined, { pollMs: 50, onStart: () => (started = true) });
       try {
         await expect.poll(() => started, { timeout: 10_000 }).toBe(true);
-        const before = store.roundTrips ?? Number.NaN;
+        const before = roundTrips();
         const since = Date.now();
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         const polls = Math.ceil((Date.now() - since) / 50);
         // FerretDB has no change streams: one findOne by _id per poll. With change streams, fewer still (a getMore a second).
-        expect((store.roundTrips ?? Number.NaN) - before).toBeLessThanOrEqual(polls + 1);
-        const counter = await client.db(store.displayName.split('/').pop()).collection('agentctl_changes').findOne({});
-        expect(counter).toEqual({ _id: 'agent_configurations', seq: 1 });
+        expect(roundTrips() - before).toBeLessThanOrEqual(polls + 1);
+        expect(await client.db(database).collection('agentctl_changes').findOne({})).toEqual({ _id: 'agent_configurations', seq: 1 });
       } finally {
         await stop();
         await store.close();
       }
     });
 
+    it('refuses a session whose metadata holds a key with a NUL or a "$", recording nothing', async () => {
+      const database = nextDatabase();
+      const store = await openStore(uri, { database });
+      const now = new Date();
+      const session = (sessionId: string, userDetails: Record<string, unknown>, overrides: Record<string, unknown>): SessionRecord => ({
+        session_id: sessionId,
+        agent_id: 'support-bot',
+        user_id: 'ada',
+        tenant_id: 'acme',
+        user_details: userDetails,
+        overrides,
+        created_at: now,
+        expires_at: new Date(now.getTime() + 60_000),
+      });
+      await expect(store.startSession(session('s1', { profile: { 'first\0name': 'Ada' } }, {}), 5)).rejects.toThrow(
+        'session "s1" user_details: key "first\\u0000name" at /profile cannot be stored in MongoDB (keys may not contain a NUL character); rename it',
+      );
+      await expect(store.startSession(session('s2', {}, { llm_config: { $set: 1 } }), 5)).rejects.toThrow(
+        'session "s2" overrides: key "$set" at /llm_config cannot be stored in MongoDB (keys may not start with "$" or contain "."); rename it',
+      );
+      expect(await store.countLiveSessions('acme', now)).toBe(0);
+      expect(await client.db(database).collection('session_configurations').countDocuments()).toBe(0);
+      await store.close();
+    });
+
+    it('never lets a definition with a NUL in a key reach the store: sync stops at validate with the file, line and column', async () => {
+      const database = nextDatabase();
+      const store = await openStore(uri, { database });
+      const dir = await mkdtemp(join(tmpdir(), 'agentctl-nul-key-'));
+      try {
+        await mkdir(join(dir, 'agents'));
+        const yaml = renderDefinitionYaml(sampleAgent('nul-key')).replace('    zeta: last\n', '    "ze\\0ta": last\n');
+        expect(yaml).toContain('"ze\\0ta": last');
+        await writeFile(join(dir, 'agents', 'nul-key.yaml'), yaml);
+        const result = await sync({ store, cwd: dir });
+        expect(result.applied).toBeNull();
+        const line = yaml.split('\n').findIndex((text) => text.includes('"ze\\0ta"')) + 1;
+        expect(result.problems.filter((problem) => problem.code === 'invalid-key').map(({ file, line, column, path }) => ({ file, line, column, path }))).toEqual([
+          { file: 'agents/nul-key.yaml', line, column: 5, path: '/prompt_config/dynamic_vars/ze\u0000ta' },
+        ]);
+        expect(await store.listStates()).toEqual([]);
+        expect(await client.db(database).collection('agent_config_history').countDocuments()).toBe(0);
+      } finally {
+        await store.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('writes 3,000 agents in O(N/1000) round trips, and a no-op read costs a handful', async () => {
-      const store = await open();
-      const before = store.roundTrips ?? Number.NaN;
+      const { store, roundTrips } = await openCountingMongoStore(uri, nextDatabase());
+      const before = roundTrips();
       const at = new Date();
       const results = await store.writeAgents(Array.from({ length: 3000 }, (_, i) => writeOf(sampleAgent(`bulk-${i}`), null, at)));
-      const writeTrips = (store.roundTrips ?? Number.NaN) - before;
+      const writeTrips = roundTrips() - before;
       expect(results.filter((result) => result.status === 'written')).toHaveLength(3000);
       // Per 1000 agents: history bulk, config bulk (creates read nothing up front); then the change counter, once.
       expect(writeTrips).toBe(7);
 
-      const beforeStates = store.roundTrips ?? Number.NaN;
+      const beforeStates = roundTrips();
       expect(await store.listStates()).toHaveLength(3000);
-      expect((store.roundTrips ?? Number.NaN) - beforeStates).toBeLessThanOrEqual(4);
+      expect(roundTrips() - beforeStates).toBeLessThanOrEqual(4);
 
       // Updates of more than 100 existing documents at once (FerretDB stalls on those in one command).
       const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`bulk-${i}`, 'v2'), 1, new Date())));
       expect(updates.filter((result) => result.status === 'written' && result.revision === 2)).toHaveLength(120);
       await store.close();
     }, 90_000);
+
+    it('follows the server profile: on FerretDB v1, no change stream or TTL index is asked for and updates go 50 to a command', async () => {
+      const build = await client.db('admin').command({ buildInfo: 1 });
+      const ferretDb = typeof build.ferretdbVersion === 'string';
+      const database = nextDatabase();
+      const parsed = parseStoreUri(uri);
+      if (parsed.kind !== 'mongodb') throw new Error('expected a MongoDB URI');
+      const commands: string[] = [];
+      const store = new MongoConfigStore(parsed, { database, onCommandStarted: (name) => commands.push(name) });
+      await store.init();
+      try {
+        const sessionIndexes = (await client.db(database).collection('session_configurations').indexes()).map((index) => index.name);
+        expect(sessionIndexes.sort()).toEqual(ferretDb ? ['_id_', 'tenant_expiry'] : ['_id_', 'expires_at_ttl', 'tenant_expiry']);
+
+        await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`), null, new Date())));
+        commands.length = 0;
+        const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`, 'v2'), 1, new Date())));
+        expect(updates.filter((result) => result.status === 'written')).toHaveLength(120);
+        expect(commands.filter((name) => name === 'update')).toHaveLength(ferretDb ? 3 : 1);
+
+        commands.length = 0;
+        const stop = store.watch(() => undefined, { pollMs: 50 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await stop();
+        // FerretDB: straight to polling (finds of the states); MongoDB: the change stream's aggregate first.
+        expect(commands.includes('aggregate')).toBe(!ferretDb);
+        if (ferretDb) expect(commands.filter((name) => name === 'find').length).toBeGreaterThanOrEqual(2);
+      } finally {
+        await store.close();
+      }
+    });
 
     // Creates race on the unique index, which both MongoDB and FerretDB enforce atomically. (FerretDB v1
     // evaluates a conditional replace non-atomically, so racing updates are left to the apply lock there.)

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigStore } from '../../src/store/types.js';
 import { LockHeldError } from '../../src/store/types.js';
-import { applyPlan, InvalidPlanError, type ApplyOptions } from '../../src/sync/apply.js';
-import { planSync, summarize, type SyncPlan } from '../../src/sync/plan.js';
+import { applyPlan, InvalidPlanError, summarizeApply, type ApplyOptions, type ApplyResult } from '../../src/sync/apply.js';
+import { planSync } from '../../src/sync/plan.js';
 import { planAgainstStore } from '../../src/sync/read.js';
 import { definition, desired } from './fixtures.js';
 import { storeCases, type StoreCase } from './stores.js';
@@ -27,7 +27,7 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     await storeCase.dispose();
   });
 
-  const apply = async (agents: ReturnType<typeof desired>[], extra: Partial<ApplyOptions> & { prune?: boolean } = {}): Promise<SyncPlan> => {
+  const apply = async (agents: ReturnType<typeof desired>[], extra: Partial<ApplyOptions> & { prune?: boolean } = {}): Promise<ApplyResult> => {
     const plan = await planAgainstStore(store, agents, { prune: extra.prune ?? false });
     return applyPlan(store, plan, { ...options, ...extra });
   };
@@ -45,7 +45,7 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
 
     const before = await store.listStates();
     const second = await apply(agents);
-    expect(summarize(second)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
+    expect(summarizeApply(second)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
     expect(await store.listStates()).toEqual(before);
     expect(await store.history('alpha')).toHaveLength(1);
   });
@@ -100,7 +100,7 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     ]);
     expect((await store.getAgent('alpha'))?.definition.enabled).toBe(true);
     expect((await store.getAgent('beta'))?.definition.agent_type).toBe('support');
-    expect(summarize(await apply([desired(definition('alpha')), desired(definition('beta'))]))).toMatchObject({ unchanged: 2, drift: 0 });
+    expect(summarizeApply(await apply([desired(definition('alpha')), desired(definition('beta'))]))).toMatchObject({ unchanged: 2, drift: 0 });
   });
 
   it('reports as drift a recorded hash rewritten behind agentctl to claim the files\' content over an older body', async () => {
@@ -164,6 +164,13 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     expect(await store.listStates()).toEqual([]);
   });
 
+  it.each([0, 2.5])('refuses a batch size of %d, which could not advance, before locking or writing anything', async (batchSize) => {
+    await expect(apply([desired(definition('alpha'))], { batchSize })).rejects.toThrow(new RangeError(`batch size must be a positive integer, got ${batchSize}`));
+    expect(await store.listStates()).toEqual([]);
+    // The lock is free: another holder takes it at once.
+    await expect(store.acquireLock('alice@build-7 pid 4242', 60_000)).resolves.toMatchObject({ holder: 'alice@build-7 pid 4242' });
+  });
+
   it('settles a conflict with an apply of the same content as unchanged', async () => {
     const wanted = desired(definition('alpha'));
     const stale = await planAgainstStore(store, [wanted], { prune: false });
@@ -176,18 +183,31 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
   it('writes in batches, one store call per batch, reporting progress per batch', async () => {
     const agents = Array.from({ length: 60 }, (_, i) => desired(definition(`agent-${String(i).padStart(2, '0')}`)));
     const progress: number[] = [];
-    const before = store.roundTrips ?? 0;
-    const result = await apply(agents, { batchSize: 25, onProgress: ({ done }) => progress.push(done) });
-    expect(summarize(result).create).toBe(60);
-    expect(progress).toEqual([25, 50, 60]);
-    expect((await store.listStates()).map((state) => state.revision)).toEqual(Array(60).fill(1));
-    if (store.roundTrips !== undefined) {
-      // listStates, lock, release, and per batch a handful (revisions, deletions, history bulk, configs bulk, lease renewal);
-      // a per-agent loop would need at least 60.
-      expect(store.roundTrips - before).toBeLessThanOrEqual(4 + 3 * 6);
-      const noop = store.roundTrips;
-      await apply(agents);
-      expect(store.roundTrips - noop).toBe(1);
+    const counted = await storeCase.openCounted();
+    const applyCounted = async (extra: Partial<ApplyOptions> = {}): Promise<ApplyResult> =>
+      applyPlan(counted.store, await planAgainstStore(counted.store, agents, { prune: false }), { ...options, ...extra });
+    try {
+      const before = counted.roundTrips();
+      const result = await applyCounted({ batchSize: 25, onProgress: ({ done }) => progress.push(done) });
+      const first = counted.roundTrips() - before;
+      expect(summarizeApply(result).create).toBe(60);
+      expect(progress).toEqual([25, 50, 60]);
+      expect((await store.listStates()).map((state) => state.revision)).toEqual(Array(60).fill(1));
+      const noop = counted.roundTrips();
+      await applyCounted();
+      if (storeCase.name === 'sqlite') {
+        // snapshot, lastRevisions, lock, three times (write, lease renewal), release; then a no-op reads the snapshot
+        // and asks the (empty) history of no one: it takes no lock and writes nothing.
+        expect(first).toBe(2 + 1 + 3 * 2 + 1);
+        expect(counted.roundTrips() - noop).toBe(2);
+      } else {
+        // listStates, lock, release, and per batch a handful (revisions, deletions, history bulk, configs bulk, lease renewal);
+        // a per-agent loop would need at least 60. The no-op is one find.
+        expect(first).toBeLessThanOrEqual(4 + 3 * 6);
+        expect(counted.roundTrips() - noop).toBe(1);
+      }
+    } finally {
+      await counted.store.close();
     }
   });
 });

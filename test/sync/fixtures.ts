@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import type { AgentState } from '../../src/store/types.js';
 import { contentHash } from '../../src/sync/hash.js';
@@ -43,4 +44,11 @@ export function stored(
     managed_by: options.managed === false ? undefined : 'agentctl',
   };
   return options.withBody === false ? { state } : { state, definition: def };
+}
+
+/** The pid of a process that has exited (and been reaped): a lock holder killed before it could release its lease. */
+export function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '0']);
+  if (child.pid === undefined || child.status !== 0) throw new Error('could not run a short-lived process');
+  return child.pid;
 }

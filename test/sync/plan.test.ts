@@ -108,7 +108,7 @@ describe('planSync', () => {
       [stored(definition('same')), stored(definition('upd')), stored(definition('gone'))],
       { prune: true },
     );
-    expect(summarize(plan)).toEqual({ create: 1, update: 1, delete: 1, unchanged: 1, drift: 0, conflict: 0 });
+    expect(summarize(plan)).toEqual({ create: 1, update: 1, delete: 1, unchanged: 1, drift: 0 });
   });
 });
 

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import type { ConfigStore } from '../../src/store/types.js';
+import { countingStoreCalls, openCountingMongoStore, type CountedStore } from '../support/round-trips.js';
 
 /** A store under test plus a way to edit it behind agentctl's back (as an API or a person with a DB shell would). */
 export interface StoreCase {
@@ -14,6 +15,8 @@ export interface StoreCase {
   uri: string;
   database?: string;
   open(): Promise<ConfigStore>;
+  /** Another connection to the same store, counting its round trips (SQLite: calls into the adapter). */
+  openCounted(): Promise<CountedStore>;
   /**
    * Sets a top-level definition key directly in the database; `touch` also moves updated_at, as an API would.
    * Without it every other field stays as it was (SQLite: INSERT OR REPLACE of the whole row, which fires no UPDATE trigger).
@@ -38,6 +41,7 @@ export async function sqliteCase(): Promise<StoreCase> {
     name: 'sqlite',
     uri,
     open: () => openStore(uri),
+    openCounted: async () => countingStoreCalls(await openStore(uri)),
     async editOutOfBand(agentId, key, value, { touch }) {
       const db = new Database(path);
       db.prepare(
@@ -82,6 +86,7 @@ export function mongoCase(): (() => Promise<StoreCase>) | null {
       uri,
       database,
       open: () => openStore(uri, { database }),
+      openCounted: () => openCountingMongoStore(uri, database),
       async editOutOfBand(agentId, key, value, { touch }) {
         const client = new MongoClient(uri);
         const set: Record<string, unknown> = { [key]: value };

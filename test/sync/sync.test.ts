@@ -8,7 +8,7 @@ import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
 import { exportAgents, renderDefinitionYaml } from '../../src/sync/export.js';
 import { contentHash } from '../../src/sync/hash.js';
-import { summarize } from '../../src/sync/plan.js';
+import { summarizeApply } from '../../src/sync/apply.js';
 import { sync } from '../../src/sync/sync.js';
 import { definition } from './fixtures.js';
 import { storeCases, type StoreCase } from './stores.js';
@@ -34,10 +34,10 @@ describe('sync (load → validate → plan → apply)', () => {
     await writeAgent('beta');
     const first = await sync({ store, cwd: dir });
     expect(first.problems).toEqual([]);
-    expect(first.plan && summarize(first.plan)).toMatchObject({ create: 2 });
+    expect(first.applied && summarizeApply(first.applied)).toMatchObject({ create: 2 });
     expect((await store.getAgent('alpha'))?.meta.source).toEqual({ file: 'agents/alpha.yaml' });
     const second = await sync({ store, cwd: dir });
-    expect(second.plan && summarize(second.plan)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
+    expect(second.applied && summarizeApply(second.applied)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
   });
 
   it('exports nothing when a stored body claims another agent_id than the one it is stored under', async () => {
@@ -56,7 +56,7 @@ describe('sync (load → validate → plan → apply)', () => {
     await writeAgent('alpha');
     await writeAgent('broken', renderDefinitionYaml(definition('broken')).replace('provider: openai', 'provider: opnai'));
     const result = await sync({ store, cwd: dir });
-    expect(result.plan).toBeNull();
+    expect(result.applied).toBeNull();
     expect(result.problems.some((problem) => problem.severity === 'error' && problem.file === 'agents/broken.yaml' && problem.line > 1)).toBe(true);
     expect(await store.listStates()).toEqual([]);
   });
@@ -89,7 +89,7 @@ describe.each(storeCases())('export on %s', (_name, makeCase) => {
 
     const reapplied = await sync({ store, cwd: dir, paths: ['imported'] });
     expect(reapplied.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
-    expect(reapplied.plan?.changes.map((change) => change.action)).toEqual(['unchanged']);
+    expect(reapplied.applied?.changes.map((change) => change.action)).toEqual(['unchanged']);
     expect(await store.history('from-api')).toEqual([]);
   });
 

@@ -13,7 +13,7 @@ import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { TEXT_ROLES } from '../../src/worker/credentials.js';
 import { readJobMetadata, refuseSession, startJob, type JobEnvironment } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
-import { validateDefinitionValue } from '../../src/worker/overrides.js';
+import { validateDefinitionValue } from '../../src/definition/validate.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { createTestStore, recordingRoom, testAgent, type TestStore } from './fixtures.js';
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { ApplyProgress } from '../../sync/apply.js';
-import { planSucceeded, type SyncPlan } from '../../sync/plan.js';
+import { applySucceeded, type ApplyProgress, type ApplyResult } from '../../sync/apply.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
@@ -61,28 +60,19 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: ApplyCommandOptions) => {
       const desired = await loadValidDesired(paths, options.dryRun ? 'compared' : 'written');
-      const [{ planAgainstStore }, { applyPlan }, { lockHolder }] = await Promise.all([
-        import('../../sync/read.js'),
-        import('../../sync/apply.js'),
-        import('../../sync/holder.js'),
-      ]);
+      const { applyDesired } = await import('../../sync/sync.js');
       const progress = await progressReporter(options.json === true);
-      let applied: SyncPlan;
+      let applied: ApplyResult;
       try {
-        applied = await withStore(options, async (store) => {
-          const plan = await planAgainstStore(store, desired, { prune: options.prune === true });
-          return applyPlan(store, plan, {
-            force: options.force === true,
-            dryRun: options.dryRun === true,
-            holder: lockHolder(),
-            now: () => new Date(),
-            ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-          });
-        }, { readOnly: options.dryRun === true });
+        applied = await withStore(
+          options,
+          (store) => applyDesired(store, desired, { prune: options.prune === true, force: options.force === true, dryRun: options.dryRun === true, onProgress: progress.onProgress }),
+          { readOnly: options.dryRun === true },
+        );
       } finally {
         progress.stop();
       }
       process.stdout.write(options.json ? formatPlanJson(applied) : formatPlanPretty(applied, { applied: !applied.dry_run, colors: createColors(process.stdout) }));
-      process.exitCode = planSucceeded(applied) ? EXIT_OK : EXIT_FAILURE;
+      process.exitCode = applySucceeded(applied) ? EXIT_OK : EXIT_FAILURE;
     });
 }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { RoomMessage } from '../../worker/room-messages.js';
-import { CliError, EXIT_FAILURE } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
+import { isRecord } from '../../json/guards.js';
+import { EXIT_FAILURE } from '../errors.js';
+import { unknownAgentError } from '../store-options.js';
 
 interface ChatOptions {
   say?: string;
@@ -27,11 +30,11 @@ function parseUserDetails(text: string | undefined): Record<string, unknown> | u
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (isRecord(value)) return value;
   } catch {
     // reported below
   }
-  throw new CliError(`--user-details must be a JSON object, got: ${text}`);
+  throw new UserError(`--user-details must be a JSON object, got: ${text}`);
 }
 
 async function chat(agentId: string, options: ChatOptions): Promise<void> {
@@ -50,7 +53,8 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
   try {
     overrides = combineOverrides(options.override.map(parseOverrideAssignment));
   } catch (error) {
-    throw new CliError((error as Error).message);
+    // parseOverrideAssignment throws (plain Errors) only for what an --override says.
+    throw new UserError((error as Error).message, { cause: error });
   }
   const userDetails = parseUserDetails(options.userDetails);
   const json = options.json === true;
@@ -83,16 +87,18 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
       // Text only: the session needs the LLM's key (and tracing's), not STT's or TTS's.
       { store, resolver, room, log, env: process.env, providerRoles: TEXT_ROLES },
     );
-    if (!started.ok) throw new CliError(started.message);
+    if (!started.ok) throw started.reason === 'agent_not_found' ? await unknownAgentError(store, agentId) : new UserError(started.message);
     const session = started.session;
     let failed = false;
     try {
-      const { LlmRequestError, TextConversation } = await import('../../worker/agent-factory.js');
+      const { AgentConfigError, LlmRequestError, TextConversation } = await import('../../worker/agent-factory.js');
       let conversation;
       try {
         conversation = new TextConversation(session, process.env, log);
       } catch (error) {
-        throw new CliError((error as Error).message);
+        // A setting the worker needs (an API key) is missing; anything else is a bug.
+        if (!(error instanceof AgentConfigError)) throw error;
+        throw new UserError(error.message, { cause: error });
       }
       const turns = options.say !== undefined ? [options.say] : stdinLines();
       for await (const userText of turns) {

@@ -41,7 +41,7 @@ export function register(program: Command): void {
       const desired = await loadValidDesired(paths, 'compared');
       const { planAgainstStore } = await import('../../sync/read.js');
       const plan = await withStore(options, (store) => planAgainstStore(store, desired, { prune: options.prune === true }), { readOnly: true });
-      process.stdout.write(options.json ? formatPlanJson(plan) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout) }));
+      process.stdout.write(options.json ? formatPlanJson({ dry_run: true, ...plan }) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout) }));
       process.exitCode = options.exitCode && hasPendingChanges(plan) ? EXIT_CHANGES_PENDING : EXIT_OK;
     });
 }

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
-import { formatPretty } from '../formatters/pretty.js';
 import { createColors } from '../output.js';
-import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
+import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
 Examples:
@@ -34,20 +32,20 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentIds: string[], options: ExportCommandOptions) => {
       const cwd = process.cwd();
-      const [{ exportAgents, ExportRefusedError }, { schemaPathFrom }] = await Promise.all([import('../../sync/export.js'), import('../../edit/new-agent.js')]);
+      const [{ exportAgents, ExportAgentsMissingError }, { schemaPathFrom }] = await Promise.all([import('../../sync/export.js'), import('../../edit/new-agent.js')]);
       const schemaPath = schemaPathFrom(path.resolve(cwd, options.out), cwd);
-      const exported = await withStore(options, async (store) => {
-        try {
-          return await exportAgents(store, { outDir: options.out, cwd, agentIds, force: options.force === true, schemaPath });
-        } catch (error) {
-          if (!(error instanceof ExportRefusedError)) throw error;
-          if (error.problems.length > 0) {
-            const report = { files: error.sources.size, agents: 0, problems: error.problems, sources: error.sources, documents: [] };
-            process.stderr.write(formatPretty(report, createColors(process.stderr)));
+      const exported = await withStore(
+        options,
+        async (store) => {
+          try {
+            return await exportAgents(store, { outDir: options.out, cwd, agentIds, force: options.force === true, schemaPath });
+          } catch (error) {
+            if (error instanceof ExportAgentsMissingError) throw await unknownAgentError(store, error.agentIds);
+            throw error;
           }
-          throw new CliError(error.message);
-        }
-      }, { readOnly: true });
+        },
+        { readOnly: true },
+      );
       const colors = createColors(process.stdout);
       for (const file of exported) process.stdout.write(`${colors.green('✔')} ${file.file}  ${colors.dim(`${file.agent_id} revision ${file.revision}`)}\n`);
       process.stdout.write(exported.length === 0 ? 'no agents in the store; nothing written\n' : `${exported.length} file${exported.length === 1 ? '' : 's'} written\n`);

@@ -32,7 +32,8 @@ export function storedAgentJson(agent: StoredAgent): Record<string, unknown> {
 
 export function sourceText(source: StoredAgent['meta']['source']): string {
   if (source === undefined) return '—';
-  return source.commit ? `${source.file} @ ${source.commit.slice(0, 7)}` : source.file;
+  const at = source.commit ? `${source.file} @ ${source.commit.slice(0, 7)}` : source.file;
+  return source.dirty === true ? `${at} (dirty)` : at;
 }
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { HistoryEntry } from '../../store/types.js';
-import { diffJson } from '../../sync/json-diff.js';
+import { diffJson } from '../../json/diff.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { formatTable } from '../formatters/table.js';

@@ -10,6 +10,7 @@ interface CommandModule {
  * and command modules keep heavy imports (mongodb, @livekit/agents) inside
  * their actions, so that `agentctl validate` starts fast. Listed in help order.
  */
+const completion = (): Promise<CommandModule> => import('./completion.js');
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: () => import('./validate.js'),
   diff: () => import('./diff.js'),
@@ -25,11 +26,19 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   new: () => import('./new.js'),
   chat: () => import('./chat.js'),
   worker: () => import('./worker.js'),
+  doctor: () => import('./doctor.js'),
+  completion,
+  // Hidden: what the completion scripts call for agent ids.
+  __complete: completion,
 };
+
+/** Commands that read the whole command tree: the completion scripts are generated from it. */
+const NEEDS_EVERY_COMMAND = new Set(['completion']);
 
 /** `args` are the user's arguments (argv without node and the script). */
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const named = args.find((arg) => !arg.startsWith('-'));
-  const loaders = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named] as () => Promise<CommandModule>] : Object.values(COMMANDS);
+  const loaders =
+    named !== undefined && Object.hasOwn(COMMANDS, named) && !NEEDS_EVERY_COMMAND.has(named) ? [COMMANDS[named] as () => Promise<CommandModule>] : [...new Set(Object.values(COMMANDS))];
   for (const command of await Promise.all(loaders.map((load) => load()))) command.register(program);
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
@@ -10,24 +9,23 @@ Examples:
 Writes agents/example-agent-v1.yaml (a commented, valid example whose first
 line points editors at the agent JSON Schema for completion) and
 .env.example (the environment variables for keys and endpoints).
-Refuses, writing nothing, when any of these files exists.`;
+Refuses, writing nothing, when any of these files exists. Then adds
+.agentctl/ (the embedded store) and .env to .gitignore, creating it if
+needed; lines already there are not repeated.`;
 
 export function register(program: Command): void {
   program
     .command('init')
-    .summary('start a project: agents/ with an example agent, and .env.example')
-    .description('Create agents/ with a commented example agent (with the editor $schema line) and .env.example in the current directory.')
+    .summary('start a project: agents/ with an example agent, .env.example, .gitignore')
+    .description('Create agents/ with a commented example agent (with the editor $schema line) and .env.example in the current directory, and git-ignore the local store and .env.')
     .addHelpText('after', HELP_EXAMPLES)
     .action(async () => {
       const { initProject } = await import('../../edit/new-agent.js');
       const colors = createColors(process.stdout);
-      let files: string[];
-      try {
-        files = await initProject(process.cwd());
-      } catch (error) {
-        throw new CliError(error instanceof Error ? error.message : String(error));
-      }
-      const lines = files.map((file) => `${colors.green('✔')} created ${file}`);
+      const result = await initProject(process.cwd());
+      const lines = result.created.map((file) => `${colors.green('✔')} created ${file}`);
+      const { file, created, added } = result.gitignore;
+      if (added.length > 0) lines.push(`${colors.green('✔')} ${created ? `created ${file} (${added.join(', ')})` : `added ${added.join(', ')} to ${file}`}`);
       lines.push('', 'Next: edit the example (your editor completes keys from the $schema line), then', '  agentctl validate', '  agentctl apply');
       process.stdout.write(`${lines.join('\n')}\n`);
     });

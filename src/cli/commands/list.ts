@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { compareNatural } from '../../text/natural-order.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { formatTable } from '../formatters/table.js';
@@ -7,7 +8,7 @@ import { sourceText } from './get.js';
 
 const HELP_EXAMPLES = `
 Examples:
-  $ agentctl list                               # agent_id, type, version, enabled, revision, updated, source
+  $ agentctl list                               # agent_id (agent-2 before agent-10), type, version, enabled, revision, updated, source
   $ agentctl list --json | jq -r '.[] | select(.enabled == false) | .agent_id'
   $ agentctl list --store mongodb://db.internal:27017 --database agent_configs
 ${STORE_RESOLUTION}`;
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (options: ListOptions) => {
       const { agents, where } = await withStore(options, async (store) => ({ agents: await store.listAgents(), where: store.displayName }), { readOnly: true });
+      agents.sort((left, right) => compareNatural(left.agent_id, right.agent_id));
       if (options.json) {
         const rows = agents.map(({ definition, meta }) => ({
           agent_id: definition.agent_id,

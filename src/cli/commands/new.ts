@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { renderProblems } from '../edit-runner.js';
-import { CliError } from '../errors.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
@@ -18,19 +16,13 @@ export function register(program: Command): void {
     .command('new')
     .summary('create a new agent definition file')
     .description('Create <dir>/<agent_id>.yaml with a new, valid agent definition.')
-    .argument('<agent_id>', 'the new agent (kebab-case, e.g. support-agent-v1)')
+    .argument('<new_agent_id>', 'the new agent (kebab-case, e.g. support-agent-v1)')
     .option('--type <agent_type>', 'agent_type (e.g. interview, sales, support)', 'assistant')
     .option('--dir <dir>', 'directory of agent definitions', 'agents')
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: { type: string; dir: string }) => {
-      const [{ createAgentFile }, { EditRefusedError }] = await Promise.all([import('../../edit/new-agent.js'), import('../../edit/plan-edits.js')]);
-      let file: string;
-      try {
-        file = await createAgentFile(agentId, { cwd: process.cwd(), directory: options.dir, agentType: options.type });
-      } catch (error) {
-        if (error instanceof EditRefusedError) process.stderr.write(renderProblems(error.problems, error.sources, createColors(process.stderr)));
-        throw new CliError(error instanceof Error ? error.message : String(error));
-      }
+      const { createAgentFile } = await import('../../edit/new-agent.js');
+      const file = await createAgentFile(agentId, { cwd: process.cwd(), directory: options.dir, agentType: options.type });
       const colors = createColors(process.stdout);
       process.stdout.write(`${colors.green('✔')} created ${file} (agent ${agentId})\nNext: edit it, then agentctl validate ${file} && agentctl apply\n`);
     });

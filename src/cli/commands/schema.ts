@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { FieldChanges } from '../../edit/agent-edits.js';
+import { ProblemsError } from '../../definition/problems-error.js';
 import type { FieldConstraints, FieldDefinition, JsonValue } from '../../definition/types.js';
-import { addEditOptions, addPathOption, loadAgent, renderProblems, runEdits, type EditCommandOptions } from '../edit-runner.js';
-import { CliError } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
+import { addEditOptions, addPathOption, loadAgent, runEdits, type EditCommandOptions } from '../edit-runner.js';
 import { formatTable } from '../formatters/table.js';
-import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
 Examples:
@@ -49,7 +49,7 @@ function numberOption(flag: string, text: string | undefined, integer: boolean):
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || (integer && (!Number.isInteger(value) || value < 0))) {
-    throw new CliError(`${flag} expects ${integer ? 'a whole number ≥ 0' : 'a number'}, got "${text}"`);
+    throw new UserError(`${flag} expects ${integer ? 'a whole number ≥ 0' : 'a number'}, got "${text}"`);
   }
   return value;
 }
@@ -150,16 +150,15 @@ async function showSchema(agentId: string, options: { path?: string[]; strict?: 
   const { document } = await loadAgent(agentId, options);
   const [{ validateDefinitions }, { compileOutputSchema }] = await Promise.all([import('../../definition/validate.js'), import('../../fieldtypes/index.js')]);
   const errors = validateDefinitions([document]).filter((problem) => problem.severity === 'error');
-  if (errors.length > 0) {
-    process.stderr.write(renderProblems(errors, new Map([[document.file, document.source]]), createColors(process.stderr)));
-    throw new CliError(`${agentId} is not valid; fix it before compiling its schema`);
-  }
+  if (errors.length > 0) throw new ProblemsError(`${agentId} is not valid; fix it before compiling its schema`, errors, new Map([[document.file, document.source]]));
   const definition = document.value as { schema_config: Parameters<typeof compileOutputSchema>[0] };
   let schema;
   try {
     schema = compileOutputSchema(definition.schema_config, { strict: options.strict === true });
   } catch (error) {
-    throw new CliError(`${agentId}: ${error instanceof Error ? error.message : String(error)}`);
+    // What a valid schema cannot be compiled to (strict mode) names the field; the line names the agent too.
+    if (error instanceof UserError) throw new UserError(`${agentId}: ${error.message}`, { cause: error });
+    throw error;
   }
   process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
 }
@@ -191,7 +190,15 @@ export function register(program: Command): void {
       .command('list')
       .description('the fields of an agent: name, type, required, default, constraints, tts, hidden')
       .argument('<agent_id>', 'the agent')
-      .option('--json', 'print JSON instead of a table'),
+      .option('--json', 'print JSON instead of a table')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ agentctl schema list sales-agent-v1
+  $ agentctl schema list sales-agent-v1 --json | jq -r '.fields[] | select(.required) | .name'
+  $ agentctl schema list sales-agent-v1 --path more-agents/`,
+      ),
   ).action(listFields);
 
   addPathOption(
@@ -199,7 +206,14 @@ export function register(program: Command): void {
       .command('show')
       .description('the compiled JSON Schema of the structured output (what frontends and the LLM receive)')
       .argument('<agent_id>', 'the agent')
-      .option('--strict', 'the OpenAI strict-mode dialect (all properties required, optional ones nullable)'),
+      .option('--strict', 'the OpenAI strict-mode dialect (all properties required, optional ones nullable)')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ agentctl schema show sales-agent-v1 > sales-reply.schema.json   # for the frontend's validator
+  $ agentctl schema show sales-agent-v1 --strict                    # what the LLM is sent`,
+      ),
   ).action(showSchema);
 
   const add = schema
@@ -248,7 +262,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ agentctl schema update-field my-agent score --le 100 --no-required --rename overall_score');
   addEditOptions(update).action(async (agentId: string, fieldName: string, options: FieldOptions & { rename?: string } & EditCommandOptions) => {
     const changes = fieldChanges(options);
-    if (Object.keys(changes).length === 0) throw new CliError('nothing to change: give at least one option (see agentctl schema update-field --help)');
+    if (Object.keys(changes).length === 0) throw new UserError('nothing to change: give at least one option (see agentctl schema update-field --help)');
     await runEdits([{ agentId, edit: { kind: 'update-field', fieldName, changes } }], options, () => `updated field "${fieldName}"`);
   });
 

@@ -1,16 +1,16 @@
 import { Option, type Command } from 'commander';
 import type { AgentDefinition } from '../../definition/types.js';
-import type { StoredAgent } from '../../store/types.js';
 import { addEditOptions, addPathOption, definitionPaths, runEdits, type EditCommandOptions } from '../edit-runner.js';
-import { addStoreOptions, withStore } from '../store-options.js';
-import { CliError } from '../errors.js';
+import { addStoreOptions, STORE_RESOLUTION, withStore } from '../store-options.js';
+import { UserError } from '../../errors/user-error.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
 
 const HELP_EXAMPLES = `
 Examples:
-  $ agentctl tracing status                          # every agent's tracing_config, from the YAML
-  $ agentctl tracing status --store mongodb://db:27017  # ...and what the store holds, marking differences
+  $ agentctl tracing status                          # each agent's tracing_config in the YAML and in the store
+  $ agentctl tracing status sales-agent-v1 --json
+  $ agentctl tracing status --store mongodb://db:27017  # against another store
   $ agentctl tracing on sales-agent-v1 --sample-rate 0.25
   $ agentctl tracing off pte-interview-agent-v1 --apply  # edit the YAML, then sync that agent
   $ agentctl tracing off pte-interview-agent-v1 --live   # emergency: also switch it in the store now
@@ -40,13 +40,13 @@ function parseSampleRate(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new CliError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
+    throw new UserError(`--sample-rate expects a number from 0 to 1, got "${text}"`);
   }
   return value;
 }
 
 async function switchTracing(agentIds: string[], enabled: boolean, options: TracingOptions): Promise<void> {
-  if (options.live && options.dryRun) throw new CliError('--live writes to the store; it cannot be combined with --dry-run');
+  if (options.live && options.dryRun) throw new UserError('--live writes to the store; it cannot be combined with --dry-run');
   const sampleRate = parseSampleRate(options.sampleRate);
   const edit = { kind: 'set-tracing' as const, enabled, ...(sampleRate === undefined ? {} : { sampleRate }) };
   const label = `tracing ${enabled ? 'on' : 'off'}${sampleRate === undefined ? '' : `, sample_rate ${sampleRate}`}`;
@@ -68,34 +68,28 @@ async function switchInStore(
   fileOf: Map<string, string>,
   options: TracingOptions,
 ): Promise<void> {
-  const [{ applyAgentEdit }, { contentHash }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/hash.js')]);
+  const [{ applyAgentEdit }, { writeLiveEdits, AgentsNotStoredError }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/live-edit.js')]);
   const colors = createColors(process.stdout);
   await withStore(options, async (store) => {
-    const stored = new Map((await store.getAgents(agentIds)).map((agent) => [agent.definition.agent_id, agent]));
-    const missing = agentIds.filter((agentId) => !stored.has(agentId));
-    if (missing.length > 0) {
-      throw new CliError(`not in the store ${store.displayName}: ${missing.join(', ')} (the YAML was edited; run agentctl apply to create them)`);
+    const edits = agentIds.map((agentId) => ({
+      agentId,
+      change: (stored: AgentDefinition) => applyAgentEdit(stored, edit) as unknown as AgentDefinition,
+      source: { file: fileOf.get(agentId) ?? '' },
+    }));
+    let changes: Awaited<ReturnType<typeof writeLiveEdits>>;
+    try {
+      changes = await writeLiveEdits(store, edits, { note: `tracing ${edit.enabled ? 'on' : 'off'} --live` });
+    } catch (error) {
+      // Say what to do about it: the YAML already holds the edit.
+      if (error instanceof AgentsNotStoredError) throw new UserError(`${error.message} (the YAML was edited; run agentctl apply to create them)`, { cause: error });
+      throw error;
     }
-    const at = new Date();
-    const writes = agentIds.map((agentId) => {
-      const current = stored.get(agentId) as StoredAgent;
-      const definition = applyAgentEdit(current.definition, edit) as unknown as AgentDefinition;
-      return {
-        definition,
-        content_hash: contentHash(definition),
-        expected_revision: current.meta.revision,
-        source: { file: fileOf.get(agentId) ?? '' },
-        at,
-        note: `tracing ${edit.enabled ? 'on' : 'off'} --live`,
-      };
-    });
-    const results = await store.writeAgents(writes);
-    const conflicts = results.filter((result) => result.status === 'conflict');
-    for (const result of results.filter((item) => item.status === 'written')) {
-      process.stdout.write(`${colors.green('✔')} live: ${colors.bold(result.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${result.revision})\n`);
+    const conflicts = changes.filter((change) => change.action === 'conflict');
+    for (const change of changes.filter((item) => item.action !== 'conflict')) {
+      process.stdout.write(`${colors.green('✔')} live: ${colors.bold(change.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${change.revision})\n`);
     }
     if (conflicts.length > 0) {
-      throw new CliError(`the store changed meanwhile for ${conflicts.map((result) => result.agent_id).join(', ')}; nothing overwritten there, run the command again`);
+      throw new UserError(`the store changed meanwhile for ${conflicts.map((change) => change.agent_id).join(', ')}; nothing overwritten there, run the command again`);
     }
     process.stdout.write(
       colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
@@ -112,17 +106,19 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
   if (missing.length > 0) {
     const { AgentNotFoundError } = await import('../../edit/plan-edits.js');
     const known = loaded.documents.flatMap((document) => (document.agentId === null ? [] : [document.agentId]));
-    throw new CliError(new AgentNotFoundError(missing[0] as string, known).message);
+    throw new AgentNotFoundError(missing[0] as string, known);
   }
 
-  const fromStore =
-    options.store === undefined
-      ? undefined
-      : await withStore(options, async (store) => ({
-          displayName: store.displayName,
-          agents: new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent])),
-        }));
-  const stored = fromStore?.agents ?? new Map<string, StoredAgent>();
+  // The store every command reads: --store, else $AGENTCTL_STORE, else $MONGO_URI, else the embedded one.
+  const fromStore = await withStore(
+    options,
+    async (store) => ({
+      displayName: store.displayName,
+      agents: new Map((await store.getAgents(documents.map((document) => document.agentId as string))).map((agent) => [agent.definition.agent_id, agent])),
+    }),
+    { readOnly: true },
+  );
+  const stored = fromStore.agents;
 
   const rows = documents.map((document) => {
     const agentId = document.agentId as string;
@@ -139,9 +135,8 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
       file: row.file,
       enabled: row.yaml.enabled,
       sample_rate: row.yaml.sampleRate ?? null,
-      ...(fromStore === undefined
-        ? {}
-        : { store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision }, differs: row.differs }),
+      store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision },
+      differs: row.differs,
     }));
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
@@ -149,25 +144,26 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
 
   const onOff = (state: TracingState): string => (state.enabled ? 'on' : 'off');
   const rate = (state: TracingState): string => (state.sampleRate === undefined ? '-' : String(state.sampleRate));
-  if (fromStore === undefined) {
-    process.stdout.write(formatTable(['AGENT', 'TRACING', 'SAMPLE_RATE', 'FILE'], rows.map((row) => [row.agentId, onOff(row.yaml), rate(row.yaml), row.file])));
-    return;
-  }
   const colors = createColors(process.stdout);
-  process.stdout.write(`store: ${fromStore.displayName}\n\n`);
-  process.stdout.write(
-    formatTable(
-      ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'DIFFERS'],
-      rows.map((row) => [
-        row.agentId,
-        onOff(row.yaml),
-        rate(row.yaml),
-        row.live === undefined ? 'not stored' : onOff(row.live),
-        row.live === undefined ? '-' : rate(row.live),
-        row.differs ? colors.yellow('≠ store differs from the YAML') : '',
-      ]),
-    ),
+  const differs = '≠ store differs from the YAML';
+  const table = formatTable(
+    ['AGENT', 'TRACING', 'SAMPLE_RATE', 'STORE', 'STORE_SAMPLE_RATE', 'FILE', 'DIFFERS'],
+    rows.map((row) => [
+      row.agentId,
+      onOff(row.yaml),
+      rate(row.yaml),
+      row.live === undefined ? 'not stored' : onOff(row.live),
+      row.live === undefined ? '-' : rate(row.live),
+      row.file,
+      row.differs ? differs : '',
+    ]),
   );
+  // formatTable escapes control characters in cells, so the color goes on the last column afterwards.
+  const lines = table
+    .trimEnd()
+    .split('\n')
+    .map((line, index) => (index > 0 && rows[index - 1]?.differs === true ? `${line.slice(0, -differs.length)}${colors.yellow(differs)}` : line));
+  process.stdout.write(`store: ${fromStore.displayName}\n\n${lines.join('\n')}\n`);
 }
 
 export function register(program: Command): void {
@@ -193,9 +189,20 @@ export function register(program: Command): void {
     addPathOption(
       tracing
         .command('status')
-        .description('tracing per agent from the YAML; with --store, also the store\'s value and where they differ')
+        .description('tracing per agent: the YAML\'s value, the store\'s, and where they differ')
         .argument('[agent_id...]', 'the agents (default: all)')
-        .option('--json', 'print JSON instead of a table'),
+        .option('--json', 'a JSON array of {agent_id, file, enabled, sample_rate, store: {enabled, sample_rate, revision} | null, differs}')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ agentctl tracing status                                   # every agent, YAML against the store
+  $ agentctl tracing status sales-agent-v1 pte-interview-agent-v1
+  $ agentctl tracing status --json | jq -r '.[] | select(.differs) | .agent_id'
+  $ agentctl tracing status --store mongodb://db.internal:27017
+
+${STORE_RESOLUTION}`,
+        ),
     ),
   ).action(tracingStatus);
 }

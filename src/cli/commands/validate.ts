@@ -1,15 +1,8 @@
-import { Option, type Command } from 'commander';
-import { compareProblems, hasErrors } from '../../definition/problem.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
-import { formatGithub } from '../formatters/github.js';
-import { formatJson } from '../formatters/json.js';
-import { formatJunit } from '../formatters/junit.js';
-import { formatPretty } from '../formatters/pretty.js';
-import type { CheckedDocument, Formatter, ValidationReport } from '../formatters/report.js';
+import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
+import { reportFails, type CheckedDocument, type ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
-
-const FORMATS = ['pretty', 'json', 'github', 'junit'] as const;
-type Format = (typeof FORMATS)[number];
 
 const HELP_EXAMPLES = `
 Examples:
@@ -18,46 +11,23 @@ Examples:
   $ agentctl validate --format json | jq -r '.problems[].code'
   $ agentctl validate --format github                   # in GitHub Actions: annotations on the PR's lines
   $ agentctl validate --format junit > validate.xml     # a test report for CI dashboards
+  $ agentctl validate --max-warnings 0                  # in CI: warnings fail the run too
 
-Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
+Exit status: 0 when there are no errors (warnings allowed, up to
+--max-warnings when given), 1 otherwise.
 Every problem in every file is reported, not just the first.`;
 
-function formatterFor(format: Format): Formatter {
-  switch (format) {
-    case 'pretty': {
-      const colors = createColors(process.stdout);
-      return (report) => formatPretty(report, colors);
-    }
-    case 'json':
-      return formatJson;
-    case 'github':
-      return formatGithub;
-    case 'junit':
-      return formatJunit;
-  }
+function parseMaxWarnings(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expects a whole number ≥ 0.');
+  return Number(text);
 }
 
 /** Finds and checks the definitions under `paths`; the report holds every problem found. */
 async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
   // Loaded on use so that other commands do not pay for the YAML parser and Ajv.
-  const [{ discoverDefinitionFiles }, { noDefinitionsProblem }, { checkDefinitionFiles }, { checkDuplicateAgentIds }] = await Promise.all([
-    import('../../files/discover.js'),
-    import('../../files/load.js'),
-    import('../check-files.js'),
-    import('../../definition/rules.js'),
-  ]);
-  const discovery = await discoverDefinitionFiles(paths, cwd);
-  const checked = await checkDefinitionFiles(discovery.files);
-  const problems = [...discovery.problems, ...checked.flatMap((file) => file.problems)];
-  const locations = checked.flatMap((file) => file.documents);
-  if (locations.length === 0 && !hasErrors(problems)) problems.push(noDefinitionsProblem(paths, cwd));
-  problems.push(...checkDuplicateAgentIds(locations));
-  const sources = new Map<string, string>();
-  for (const [index, file] of checked.entries()) {
-    const display = discovery.files[index]?.displayPath;
-    if (file.source !== undefined && display !== undefined) sources.set(display, file.source);
-  }
-  const documents: CheckedDocument[] = locations.map(({ file, index, agentId, positionOf }) => ({
+  const { checkDefinitions } = await import('../../check/check-files.js');
+  const checked = await checkDefinitions(paths, { cwd });
+  const documents: CheckedDocument[] = checked.documents.map(({ file, index, agentId, positionOf }) => ({
     file,
     index,
     agentId,
@@ -66,7 +36,7 @@ async function buildValidationReport(paths: string[], cwd: string): Promise<Vali
       return positionOf('').line;
     },
   }));
-  return { files: discovery.files.length, agents: locations.length, problems: problems.sort(compareProblems), sources, documents };
+  return { files: checked.files.length, agents: checked.documents.length, problems: checked.problems, sources: checked.sources, documents };
 }
 
 export function register(program: Command): void {
@@ -77,11 +47,13 @@ export function register(program: Command): void {
       'Check agent definitions (YAML) against schemas/agent.schema.json and the semantic rules (field types, response and instruction fields, unique agent_ids), reporting every problem at its file:line:column.',
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(VALIDATE_FORMATS).default('pretty'))
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings)
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: { format: Format }) => {
-      const report = await buildValidationReport(paths, process.cwd());
-      process.stdout.write(formatterFor(options.format)(report));
-      process.exitCode = hasErrors(report.problems) ? EXIT_FAILURE : EXIT_OK;
+    .action(async (paths: string[], options: { format: ValidateFormat; maxWarnings?: number }) => {
+      const checked = await buildValidationReport(paths, process.cwd());
+      const report: ValidationReport = options.maxWarnings === undefined ? checked : { ...checked, maxWarnings: options.maxWarnings };
+      process.stdout.write(FORMATTERS[options.format](report, { colors: createColors(process.stdout) }));
+      process.exitCode = reportFails(report) ? EXIT_FAILURE : EXIT_OK;
     });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { CliError } from '../errors.js';
+import { UserError } from '../../errors/user-error.js';
 
 const MODES = ['dev', 'start', 'connect'] as const;
 
@@ -24,7 +24,7 @@ function httpServerOptions(options: WorkerCommandOptions): { host?: string; port
   if (options.httpHost !== undefined) server.host = options.httpHost;
   if (options.httpPort !== undefined) {
     const port = /^[0-9]{1,5}$/.test(options.httpPort) ? Number(options.httpPort) : Number.NaN;
-    if (!(port >= 1 && port <= 65_535)) throw new CliError(`--http-port must be a port number from 1 to 65535 (got "${options.httpPort}")`);
+    if (!(port >= 1 && port <= 65_535)) throw new UserError(`--http-port must be a port number from 1 to 65535 (got "${options.httpPort}")`);
     server.port = port;
   }
   return server;
@@ -32,7 +32,7 @@ function httpServerOptions(options: WorkerCommandOptions): { host?: string; port
 
 async function runWorker(mode: string, passThrough: string[], options: WorkerCommandOptions): Promise<void> {
   (await import('../worker-stack.js')).requireWorkerStack('worker');
-  if (!(MODES as readonly string[]).includes(mode)) throw new CliError(`unknown worker mode "${mode}": use one of ${MODES.join(', ')}`);
+  if (!(MODES as readonly string[]).includes(mode)) throw new UserError(`unknown worker mode "${mode}": use one of ${MODES.join(', ')}`);
   const flagValue = (flag: string): string | undefined => {
     const index = passThrough.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
     if (index === -1) return undefined;
@@ -41,14 +41,14 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   };
   const urlFlag = flagValue('--url');
   const url = urlFlag ?? process.env.LIVEKIT_URL;
-  if (!url) throw new CliError('set LIVEKIT_URL (or pass --url) to the LiveKit server, e.g. wss://<project>.livekit.cloud or ws://localhost:7880');
+  if (!url) throw new UserError('set LIVEKIT_URL (or pass --url) to the LiveKit server, e.g. wss://<project>.livekit.cloud or ws://localhost:7880');
   if ((!process.env.LIVEKIT_API_KEY && flagValue('--api-key') === undefined) || (!process.env.LIVEKIT_API_SECRET && flagValue('--api-secret') === undefined)) {
-    throw new CliError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
+    throw new UserError('set LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or pass --api-key/--api-secret)');
   }
   const { parseMaxJobs, workerLoadOptions } = await import('../../worker/load.js');
   const maxJobs = options.maxJobs === undefined ? undefined : parseMaxJobs(options.maxJobs);
   if (options.maxJobs !== undefined && maxJobs === undefined) {
-    throw new CliError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
+    throw new UserError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
   }
   const httpServer = httpServerOptions(options);
   const { checkLiveKitAnswers, checkWorkerStore } = await import('../worker-preflight.js');

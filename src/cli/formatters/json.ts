@@ -1,11 +1,10 @@
-import { hasErrors } from '../../definition/problem.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
-import type { ValidationReport } from './report.js';
+import { reportFails, type ValidationReport } from './report.js';
 
-/** DESIGN.md's `validate --format json` object: exactly these keys, in this order. */
+/** DESIGN.md's `validate --format json` object: exactly these keys, in this order; `ok` is false exactly when the run exits 1. */
 export function formatJson(report: ValidationReport): string {
   const output = {
-    ok: !hasErrors(report.problems),
+    ok: !reportFails(report),
     files: report.files,
     agents: report.agents,
     problems: report.problems.map((problem) => ({

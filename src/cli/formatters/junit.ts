@@ -14,8 +14,13 @@ function escapeXmlText(text: string): string {
   return escapeControlCharacters(text.replace(INVALID_XML_CHARACTERS, '')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function escapeXml(text: string): string {
-  return escapeXmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+/** XML normalises a raw tab, line feed or carriage return in an attribute value to a space (XML 1.0 §3.3.3): they go as character references. */
+const ATTRIBUTE_WHITESPACE: Readonly<Record<string, string>> = { '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+
+/** For attribute values: markup and quotes escaped, and the whitespace a reader would flatten kept as character references. */
+function escapeXmlAttribute(text: string): string {
+  const markupEscaped = text.replace(INVALID_XML_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return escapeControlCharacters(markupEscaped.replace(/[\t\n\r]/g, (character) => ATTRIBUTE_WHITESPACE[character] as string));
 }
 
 interface TestCase {
@@ -73,14 +78,14 @@ function testCasesByFile(report: ValidationReport): Map<string, TestCase[]> {
 function renderTestCase(file: string, testCase: TestCase): string[] {
   const errors = testCase.problems.filter((problem) => problem.severity === 'error');
   const warnings = testCase.problems.filter((problem) => problem.severity === 'warning');
-  const open = `    <testcase classname="${escapeXml(file)}" name="${escapeXml(testCase.name)}"`;
+  const open = `    <testcase classname="${escapeXmlAttribute(file)}" name="${escapeXmlAttribute(testCase.name)}"`;
   if (testCase.problems.length === 0) return [`${open}/>`];
   const lines = [`${open}>`];
   if (errors.length > 0) {
     const codes = [...new Set(errors.map((problem) => problem.code))].join(',');
     const message = errors.map((problem) => `${problem.code}: ${problem.message}`).join('; ');
     lines.push(
-      `      <failure type="${escapeXml(codes)}" message="${escapeXml(message)}">${escapeXmlText(errors.map(describeProblem).join('\n'))}</failure>`,
+      `      <failure type="${escapeXmlAttribute(codes)}" message="${escapeXmlAttribute(message)}">${escapeXmlText(errors.map(describeProblem).join('\n'))}</failure>`,
     );
   }
   // JUnit has no warnings; they go to the case's output so CI viewers still show them.
@@ -99,7 +104,7 @@ export function formatJunit(report: ValidationReport): string {
     totalTests += testCases.length;
     totalFailures += failures;
     suites.push(
-      `  <testsuite name="${escapeXml(file)}" tests="${testCases.length}" failures="${failures}" errors="0" skipped="0">`,
+      `  <testsuite name="${escapeXmlAttribute(file)}" tests="${testCases.length}" failures="${failures}" errors="0" skipped="0">`,
       ...testCases.flatMap((testCase) => renderTestCase(file, testCase)),
       '  </testsuite>',
     );

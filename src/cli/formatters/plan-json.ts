@@ -1,20 +1,26 @@
-import { planSucceeded, summarize, type SyncPlan } from '../../sync/plan.js';
+import { applySucceeded, summarizeApply, type AppliedChange } from '../../sync/apply.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
+
+/** What the JSON shows of a plan (diff, with `dry_run: true`) or of an apply's result. */
+export interface ChangesToPrint {
+  dry_run: boolean;
+  changes: ReadonlyArray<Pick<AppliedChange, 'agent_id' | 'action' | 'revision' | 'diffs' | 'recreated_after'>>;
+}
 
 /**
  * DESIGN.md's `diff --json` / `apply --json` object, with one addition: a
  * create of an agent the store has history of carries `recreated_after`, the
  * last revision that history keeps (the action stays `create`).
  */
-export function planToJson(plan: SyncPlan): {
+export function planToJson(plan: ChangesToPrint): {
   ok: boolean;
   dry_run: boolean;
   changes: Array<{ agent_id: string; action: string; revision: number; paths: string[]; recreated_after?: number }>;
   summary: { create: number; update: number; delete: number; unchanged: number; drift: number };
 } {
-  const { create, update, delete: deleted, unchanged, drift } = summarize(plan);
+  const { create, update, delete: deleted, unchanged, drift } = summarizeApply(plan);
   return {
-    ok: planSucceeded(plan),
+    ok: applySucceeded(plan),
     dry_run: plan.dry_run,
     changes: plan.changes.map((change) => ({
       agent_id: change.agent_id,
@@ -27,6 +33,6 @@ export function planToJson(plan: SyncPlan): {
   };
 }
 
-export function formatPlanJson(plan: SyncPlan): string {
+export function formatPlanJson(plan: ChangesToPrint): string {
   return `${stringifyJsonForTerminal(planToJson(plan))}\n`;
 }

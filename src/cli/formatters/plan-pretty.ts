@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../definition/types.js';
-import type { ValueChange } from '../../sync/json-diff.js';
-import { summarize, type PlannedChange, type SyncPlan } from '../../sync/plan.js';
+import type { ValueChange } from '../../json/diff.js';
+import { summarizeApply, type AppliedChange, type ApplyOutcome } from '../../sync/apply.js';
 import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { plainColors, type Colors } from './colors.js';
@@ -35,13 +35,18 @@ export function renderValueChange(change: ValueChange): string {
   return `${renderValue(before)} → ${renderValue(after)}`;
 }
 
+/** What the printer shows of one change of a plan (diff, apply --dry-run) or of an apply's result. */
+export type ChangeToPrint = Pick<AppliedChange, 'agent_id' | 'action' | 'revision' | 'stored_revision' | 'diffs' | 'drift_reason' | 'recreated_after'> & {
+  desired?: { source: { file: string } };
+};
+
 interface ActionStyle {
   mark: string;
   label: string;
   color: keyof Colors;
 }
 
-const PLANNED: Record<PlannedChange['action'], ActionStyle> = {
+const PLANNED: Record<ApplyOutcome, ActionStyle> = {
   create: { mark: '+', label: 'create', color: 'green' },
   update: { mark: '~', label: 'update', color: 'yellow' },
   delete: { mark: '-', label: 'delete', color: 'red' },
@@ -50,7 +55,7 @@ const PLANNED: Record<PlannedChange['action'], ActionStyle> = {
   unchanged: { mark: '=', label: 'unchanged', color: 'dim' },
 };
 
-const APPLIED: Record<PlannedChange['action'], ActionStyle> = {
+const APPLIED: Record<ApplyOutcome, ActionStyle> = {
   create: { mark: '+', label: 'created', color: 'green' },
   update: { mark: '~', label: 'updated', color: 'yellow' },
   delete: { mark: '-', label: 'deleted', color: 'red' },
@@ -59,7 +64,7 @@ const APPLIED: Record<PlannedChange['action'], ActionStyle> = {
   unchanged: { mark: '=', label: 'unchanged', color: 'dim' },
 };
 
-function detail(change: PlannedChange, applied: boolean): string {
+function detail(change: ChangeToPrint, applied: boolean): string {
   switch (change.action) {
     case 'create': {
       const kept = change.recreated_after === undefined ? '' : ` (history kept through revision ${change.recreated_after})`;
@@ -82,7 +87,7 @@ function detail(change: PlannedChange, applied: boolean): string {
 const RECREATE = { planned: 're-create', applied: 're-created' };
 
 /** Agent ids, paths and values come from files and the store: escaped before any color is added. */
-function renderChange(change: PlannedChange, applied: boolean, colors: Colors): string {
+function renderChange(change: ChangeToPrint, applied: boolean, colors: Colors): string {
   const base = (applied ? APPLIED : PLANNED)[change.action];
   const style = change.action === 'create' && change.recreated_after !== undefined ? { ...base, label: applied ? RECREATE.applied : RECREATE.planned } : base;
   const paint = colors[style.color];
@@ -99,8 +104,8 @@ function count(n: number, label: string): string {
 }
 
 /** `2 created, 1 updated, 10 unchanged` (or `to create` … for a plan not applied). */
-export function summaryText(plan: SyncPlan, applied: boolean): string {
-  const summary = summarize(plan);
+export function summaryText(plan: { changes: readonly ChangeToPrint[] }, applied: boolean): string {
+  const summary = summarizeApply(plan);
   const parts: string[] = [];
   const add = (n: number, appliedLabel: string, plannedLabel: string): void => {
     if (n > 0) parts.push(count(n, applied ? appliedLabel : plannedLabel));
@@ -119,7 +124,7 @@ export function summaryText(plan: SyncPlan, applied: boolean): string {
  * old → new), unchanged agents as a count, then the summary line.
  * `applied` words it as done (apply) rather than pending (diff, --dry-run).
  */
-export function formatPlanPretty(plan: SyncPlan, options: { applied: boolean; colors?: Colors }): string {
+export function formatPlanPretty(plan: { changes: readonly ChangeToPrint[] }, options: { applied: boolean; colors?: Colors }): string {
   const colors = options.colors ?? plainColors;
   const blocks = plan.changes.filter((change) => change.action !== 'unchanged').map((change) => renderChange(change, options.applied, colors));
   const summary = summaryText(plan, options.applied);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffJson } from '../../src/sync/json-diff.js';
+import { diffJson, jsonEqual } from '../../src/json/diff.js';
 
 describe('diffJson', () => {
   it('reports nothing for equal values', () => {
@@ -25,5 +25,15 @@ describe('diffJson', () => {
   it('lists changes in the order of the new document, removed members last', () => {
     const paths = diffJson({ z: 1, gone: 1, a: 1 }, { a: 2, z: 2, added: 1 }).map((change) => change.path);
     expect(paths).toEqual(['/a', '/z', '/added', '/gone']);
+  });
+
+  it.each(['toString', 'constructor', 'hasOwnProperty'])('reports a removed member named %s, which every object inherits', (key) => {
+    expect(diffJson({ vars: { [key]: 'x', kept: 1 } }, { vars: { kept: 1 } })).toEqual([{ path: `/vars/${key}`, before: 'x' }]);
+    expect(jsonEqual({ [key]: 'x' }, {})).toBe(false);
+  });
+
+  it('counts a member set to undefined as missing, as JSON.stringify does', () => {
+    expect(diffJson({ a: 1, b: undefined }, { a: 1 })).toEqual([]);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
   });
 });

@@ -1,49 +1,24 @@
 /**
  * Checks definition files on several threads: this one and worker threads
- * (check-files-thread.ts). Files are taken a batch at a time from a counter
+ * (check-thread-entry.ts). Files are taken a batch at a time from a counter
  * the threads share, so that a thread slowed by other work takes fewer. A
  * worker sends back, per batch, each file's problems and the index and
- * agent_id of each document; this thread takes those in between batches of
- * its own. Texts stay with the worker until every file is checked; then this
- * thread asks for the texts that positions and code frames need (files with
- * problems, documents with a duplicated agent_id) and finds positions by
- * composing them here.
+ * agent_id (and, when kept, the value) of each document; this thread takes
+ * those in between batches of its own. Texts stay with the worker until every
+ * file is checked; then this thread asks for the texts that positions and code
+ * frames need (files with problems, documents with a duplicated agent_id) and
+ * finds positions by composing them here.
  */
 import { Worker } from 'node:worker_threads';
-import type { DocumentLocation } from '../definition/document.js';
-import { composeDefinitionSource } from '../definition/parse.js';
+import { composeDefinitionSource } from '../definition/yaml/parse.js';
 import type { DiscoveredFile } from '../files/discover.js';
-import { checkDefinitionFile } from './check-files.js';
-import type { CheckedFile } from './check-files.js';
+import { checkDefinitionFile } from './check-file.js';
+import type { CheckedFile, CheckedFileDocument, FileCheckOptions } from './check-file.js';
+import { takeBatch } from './thread-protocol.js';
+import type { CheckedBatchMessage, CheckedFileMessage, CheckingThreadData } from './thread-protocol.js';
 
-/** What a worker sends back for one file: plain data, as messages between threads must be. */
-export interface CheckedFileMessage {
-  problems: CheckedFile['problems'];
-  documents: Array<{ index: number; agentId: string | null }>;
-}
-
-/** A batch a worker checked: the files from `first` on. */
-export interface CheckedBatchMessage {
-  first: number;
-  files: CheckedFileMessage[];
-}
-
-export interface CheckingThreadData {
-  files: readonly DiscoveredFile[];
-  /** One Int32: the next batch to take. */
-  nextBatch: SharedArrayBuffer;
-}
-
-export const FILES_PER_BATCH = 100;
-
-/** The next batch's files, or undefined when all are taken. */
-export function takeBatch(files: readonly DiscoveredFile[], nextBatch: Int32Array): { first: number; files: readonly DiscoveredFile[] } | undefined {
-  const first = Atomics.add(nextBatch, 0, 1) * FILES_PER_BATCH;
-  return first < files.length ? { first, files: files.slice(first, first + FILES_PER_BATCH) } : undefined;
-}
-
-export async function checkInThreads(files: readonly DiscoveredFile[], threads: number): Promise<CheckedFile[]> {
-  const data: CheckingThreadData = { files, nextBatch: new SharedArrayBuffer(4) };
+export async function checkInThreads(files: readonly DiscoveredFile[], threads: number, options: FileCheckOptions): Promise<CheckedFile[]> {
+  const data: CheckingThreadData = { files, options, nextBatch: new SharedArrayBuffer(4) };
   const results: Array<CheckedFile | undefined> = new Array(files.length);
   const fromWorkers: Array<Map<number, CheckedFileMessage>> = [];
   const workers = Array.from({ length: threads - 1 }, () => {
@@ -60,7 +35,7 @@ export async function checkInThreads(files: readonly DiscoveredFile[], threads: 
       const wanted = [...checked].flatMap(([index, file]) => (needsText(file) ? [index] : []));
       const texts = (await workers[number]?.textsOf(wanted)) ?? [];
       const textOf = new Map(wanted.map((index, position) => [index, texts[position]]));
-      for (const [index, message] of checked) results[index] = fromMessage(files[index] as DiscoveredFile, message, textOf.get(index));
+      for (const [index, message] of checked) results[index] = fromMessage(files[index] as DiscoveredFile, message, textOf.get(index), options);
     }
     return files.map((file, index) => {
       const checked = results[index];
@@ -87,7 +62,7 @@ async function checkHere(data: CheckingThreadData, results: Array<CheckedFile | 
   const nextBatch = new Int32Array(data.nextBatch);
   for (let batch = takeBatch(data.files, nextBatch); batch !== undefined; batch = takeBatch(data.files, nextBatch)) {
     batch.files.forEach((file, offset) => {
-      results[batch.first + offset] = checkDefinitionFile(file);
+      results[batch.first + offset] = checkDefinitionFile(file, data.options);
     });
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -102,7 +77,7 @@ interface CheckingWorker {
 }
 
 function startWorker(data: CheckingThreadData, checked: Map<number, CheckedFileMessage>): CheckingWorker {
-  const worker = new Worker(new URL('./check-files-thread.js', import.meta.url), { workerData: data });
+  const worker = new Worker(new URL('./check-thread-entry.js', import.meta.url), { workerData: data });
   let answerTexts: ((texts: Array<string | undefined>) => void) | undefined;
   const failed = new Promise<never>((_resolve, reject) => {
     worker.once('error', reject);
@@ -135,15 +110,17 @@ function startWorker(data: CheckingThreadData, checked: Map<number, CheckedFileM
   };
 }
 
-function fromMessage(file: DiscoveredFile, message: CheckedFileMessage, source: string | undefined): CheckedFile {
+function fromMessage(file: DiscoveredFile, message: CheckedFileMessage, source: string | undefined, options: FileCheckOptions): CheckedFile {
   let composed: ReturnType<typeof composeDefinitionSource> | undefined;
-  const documents = message.documents.map(({ index, agentId }): DocumentLocation => ({
+  // `kept`: the value, when the check keeps values.
+  const documents = message.documents.map(({ index, agentId, ...kept }): CheckedFileDocument => ({
     file: file.displayPath,
     index,
     agentId,
+    ...kept,
     positionOf: (pointer) => {
       if (source === undefined) throw new Error(`${file.displayPath}: no text kept for a position; please report this`);
-      composed ??= composeDefinitionSource(source, file.displayPath);
+      composed ??= composeDefinitionSource(source, file.displayPath, options.limits);
       const document = composed.documents.find((candidate) => candidate.index === index);
       if (document === undefined) throw new Error(`${file.displayPath}: document ${index + 1} checked in a thread does not compose; please report this`);
       return document.positionOf(pointer);

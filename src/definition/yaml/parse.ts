@@ -7,15 +7,21 @@
  * Two paths give the same result. The fast one (fast-parse.ts, js-yaml) takes
  * the simple, clean files most runs see; everything else, and every problem,
  * comes from composing with the `yaml` package here, which also keeps the
- * source positions that problems and edits need.
+ * source positions that problems and edits need. Both parsers are pinned
+ * exactly in package.json: the differential test (test/definition/fast-path.test.ts)
+ * records the versions it passed with and fails on an upgrade until it is re-run.
  */
 import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, SchemaOptions, YAMLError, YAMLMap, YAMLSeq } from 'yaml';
-import type { DefinitionDocument, ParseResult, SourcePosition } from './document.js';
+import type { DefinitionDocument, ParseResult, SourcePosition } from '../document.js';
 import { parseCleanDefinitionSource } from './fast-parse.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
-import { createLineLocator } from './line-index.js';
-import type { LineLocator } from './line-index.js';
-import type { Problem, Severity } from './problem.js';
+import { unstorableKeyReason } from '../key-rules.js';
+import { PROTOTYPE_KEYS } from '../../json/prototype-keys.js';
+import { isRecord } from '../../json/guards.js';
+import { pointerFromSegments, pointerSegments } from '../../json/pointer.js';
+import { createLineLocator } from '../line-index.js';
+import type { LineLocator } from '../line-index.js';
+import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.js';
+import type { Problem, Severity } from '../problem.js';
 import { yamlLibrary } from './yaml-library.js';
 
 export interface ParseLimits {
@@ -69,7 +75,7 @@ export function composeDefinitionSource(source: string, file: string, limits?: P
   const locate = createLineLocator(source);
   const problems: Problem[] = [];
   const documents: DefinitionDocument[] = [];
-  const problemAt = (code: string, message: string, range: Range, path = '', severity: Severity = 'error'): Problem => {
+  const problemAt = (code: ProblemCode, message: string, range: Range, path = '', severity: Severity = PROBLEM_CODES[code].severity): Problem => {
     const start = locate(range[0]);
     const end = locate(trimmedEnd(source, range[0], range[1]));
     return { file, line: start.line, column: start.column, severity, code, message, agent_id: null, path, endLine: end.line, endColumn: end.column };
@@ -184,7 +190,7 @@ function firstCollectionDeeperThan(root: CST.Token | undefined, maxDepth: number
   return undefined;
 }
 
-type ProblemFactory = (code: string, message: string, range: Range, path?: string, severity?: Severity) => Problem;
+type ProblemFactory = (code: ProblemCode, message: string, range: Range, path?: string, severity?: Severity) => Problem;
 
 function yamlProblem(error: YAMLError, severity: Severity, source: string, problemAt: ProblemFactory): Problem {
   switch (error.code) {
@@ -292,8 +298,8 @@ function describeNode(node: Node): string {
 }
 
 function agentIdOf(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const agentId = (value as Record<string, unknown>)['agent_id'];
+  if (!isRecord(value)) return null;
+  const agentId = value['agent_id'];
   return typeof agentId === 'string' ? agentId : null;
 }
 
@@ -409,9 +415,12 @@ class PlainValueBuilder {
     }
     if (PROTOTYPE_KEYS.has(key)) {
       this.report('unsafe-key', `key "${key}" is not allowed: it could change object prototypes; the entry is ignored`, range, this.pointer(), 'rename or remove the key');
-    } else if (isUnstorableKey(key)) {
+      return;
+    }
+    const unstorable = unstorableKeyReason(key);
+    if (unstorable !== undefined) {
       const safe = key.replace(/^\$+/, '').replace(/[.\0]/g, '_');
-      this.report('invalid-key', `key "${key}" cannot be stored: keys may not start with "$" or contain "." (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
+      this.report('invalid-key', `key "${key}" cannot be stored: ${unstorable} (MongoDB)`, range, this.pointer(), safe ? `rename it, e.g. "${safe}"` : undefined);
     }
   }
 
@@ -451,31 +460,22 @@ class PlainValueBuilder {
     if (this.expansionDepth === 0) this.anchors.set(name, node);
   }
 
-  private report(code: string, message: string, range: Range, path: string, suggestion?: string): void {
+  private report(code: ProblemCode, message: string, range: Range, path: string, suggestion?: string): void {
     if (this.expansionDepth > 0) return;
     const problem = this.problemAt(code, message, range, path);
     if (suggestion !== undefined) problem.suggestion = suggestion;
     this.problems.push(problem);
   }
 
-  private abandon(code: string, message: string, node: Node): never {
+  private abandon(code: ProblemCode, message: string, node: Node): never {
     const [range, pointer] = this.expansionRoot ? [this.expansionRoot.alias.range, this.expansionRoot.pointer] : [node.range, this.pointer()];
     this.problems.push(this.problemAt(code, message, range ?? [0, 0], pointer));
     throw new AbandonDocument(message);
   }
 
   private pointer(extraSegment?: string): string {
-    const segments = extraSegment === undefined ? this.path : [...this.path, extraSegment];
-    return segments.map((segment) => '/' + escapePointerSegment(segment)).join('');
+    return pointerFromSegments(extraSegment === undefined ? this.path : [...this.path, extraSegment]);
   }
-}
-
-export function escapePointerSegment(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unescapePointerSegment(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 function createDefinitionDocument(
@@ -521,7 +521,7 @@ function resolvePointer(yaml: Document.Parsed, pointer: string): ResolvedPointer
   let node: Node | undefined = yaml.contents ?? undefined;
   let keyNode: Node | undefined;
   if (node === undefined) return { node, keyNode };
-  const segments = pointer === '' ? [] : pointer.split('/').slice(1).map(unescapePointerSegment);
+  const segments = pointerSegments(pointer);
   for (const segment of segments) {
     const container: Node | undefined = isAlias(node) ? (node.resolve(yaml) ?? undefined) : node;
     let child: Node | null | undefined;

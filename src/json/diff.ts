@@ -1,4 +1,6 @@
-import type { JsonValue } from '../definition/types.js';
+import { isRecord } from './guards.js';
+import { childPointer } from './pointer.js';
+import type { JsonValue } from './value.js';
 
 /** One difference between two JSON values; `before`/`after` are absent when the member is missing on that side. */
 export interface ValueChange {
@@ -8,28 +10,19 @@ export interface ValueChange {
   after?: JsonValue;
 }
 
-export function escapePointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function isRecord(value: unknown): value is Record<string, JsonValue> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /**
  * Every leaf-most difference between `before` and `after`, in document order
  * of `after` (removed members follow). Objects are compared member by member,
  * arrays index by index, so a changed field deep inside
  * `schema_config.fields` is reported as `/schema_config/fields/2/description`.
+ * A member set to `undefined` counts as missing, as JSON.stringify drops it.
  */
 export function diffJson(before: unknown, after: unknown, path = ''): ValueChange[] {
   if (isRecord(before) && isRecord(after)) {
     const changes: ValueChange[] = [];
-    for (const key of Object.keys(after)) {
-      changes.push(...diffMember(before, after, key, `${path}/${escapePointerToken(key)}`));
-    }
+    for (const key of Object.keys(after)) changes.push(...diffMember(before, after, key, childPointer(path, key)));
     for (const key of Object.keys(before)) {
-      if (!(key in after)) changes.push(...diffMember(before, after, key, `${path}/${escapePointerToken(key)}`));
+      if (!Object.hasOwn(after, key)) changes.push(...diffMember(before, after, key, childPointer(path, key)));
     }
     return changes;
   }
@@ -37,7 +30,7 @@ export function diffJson(before: unknown, after: unknown, path = ''): ValueChang
     const changes: ValueChange[] = [];
     const length = Math.max(before.length, after.length);
     for (let index = 0; index < length; index += 1) {
-      const itemPath = `${path}/${index}`;
+      const itemPath = childPointer(path, index);
       if (index >= after.length) changes.push({ path: itemPath, before: before[index] as JsonValue });
       else if (index >= before.length) changes.push({ path: itemPath, after: after[index] as JsonValue });
       else changes.push(...diffJson(before[index], after[index], itemPath));
@@ -48,7 +41,7 @@ export function diffJson(before: unknown, after: unknown, path = ''): ValueChang
   return [{ path, before: before as JsonValue, after: after as JsonValue }];
 }
 
-function diffMember(before: Record<string, JsonValue>, after: Record<string, JsonValue>, key: string, path: string): ValueChange[] {
+function diffMember(before: Record<string, unknown>, after: Record<string, unknown>, key: string, path: string): ValueChange[] {
   const inBefore = Object.hasOwn(before, key) && before[key] !== undefined;
   const inAfter = Object.hasOwn(after, key) && after[key] !== undefined;
   if (inBefore && inAfter) return diffJson(before[key], after[key], path);
@@ -57,7 +50,8 @@ function diffMember(before: Record<string, JsonValue>, after: Record<string, Jso
   return [];
 }
 
-function jsonEqual(a: unknown, b: unknown): boolean {
+/** True when `diffJson(a, b)` would report nothing. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => jsonEqual(item, b[index]));
   if (isRecord(a) && isRecord(b)) return diffJson(a, b).length === 0;

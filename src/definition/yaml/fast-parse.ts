@@ -12,9 +12,11 @@
  * an edit asks for.
  */
 import { loadAll, Schema, Type } from 'js-yaml';
-import type { DefinitionDocument, ParseResult } from './document.js';
+import type { DefinitionDocument, ParseResult } from '../document.js';
 import { needsComposer } from './fast-parse-precheck.js';
-import { isUnstorableKey, PROTOTYPE_KEYS } from './key-rules.js';
+import { isUnstorableKey } from '../key-rules.js';
+import { PROTOTYPE_KEYS } from '../../json/prototype-keys.js';
+import { isRecord } from '../../json/guards.js';
 
 /**
  * The plain scalars that the `yaml` package's core schema resolves to null, a
@@ -80,10 +82,6 @@ function mayBeNonStringKey(key: string): boolean {
   return (mayBeCoreNonString(key) && CORE_NON_STRING.test(key)) || key === 'NaN' || key === 'Infinity' || key === '-Infinity' || key.includes('[object Object]');
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * True when the composer would report nothing about this value: every key a
  * storable string, nesting within `maxDepth` (the document's mapping is level
@@ -140,7 +138,7 @@ export function parseCleanDefinitionSource(source: string, file: string, maxDept
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
     // An empty document counts in the composer's numbering but yields nothing; leave that to it.
-    if (!isPlainObject(value) || !isCleanTree(value, 1, maxDepth, new Set())) return undefined;
+    if (!isRecord(value) || !isCleanTree(value, 1, maxDepth, new Set())) return undefined;
     const agentId = typeof value['agent_id'] === 'string' ? value['agent_id'] : null;
     documents.push({
       file,

@@ -1,0 +1,38 @@
+/** Rules on pipeline_config: settings the agents framework would otherwise drop without a word. */
+import { isRecord } from '../../json/guards.js';
+import { problemAtValue } from '../locate.js';
+import type { Rule } from './rule.js';
+
+/** Turn detection by VAD needs the VAD; the framework would silently pick another mode. */
+export const turnDetection: Rule = {
+  name: 'turn-detection',
+  codes: ['turn-detection-needs-vad'],
+  check(document, { definition }) {
+    const pipelineConfig = definition['pipeline_config'];
+    if (!isRecord(pipelineConfig) || pipelineConfig['turn_detection'] !== 'vad' || pipelineConfig['vad_enabled'] !== false) return [];
+    return [
+      problemAtValue(document, '/pipeline_config/turn_detection', {
+        code: 'turn-detection-needs-vad',
+        message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
+        suggestion: 'set vad_enabled: true, or turn_detection: stt',
+      }),
+    ];
+  },
+};
+
+/** LiveKit's noise-cancellation plugin needs LiveKit Cloud and is not a dependency: the worker never loads it. */
+export const noiseCancellation: Rule = {
+  name: 'noise-cancellation',
+  codes: ['no-effect'],
+  check(document, { definition }) {
+    const pipelineConfig = definition['pipeline_config'];
+    if (!isRecord(pipelineConfig) || pipelineConfig['noise_cancellation'] !== true) return [];
+    return [
+      problemAtValue(document, '/pipeline_config/noise_cancellation', {
+        code: 'no-effect',
+        message: "pipeline_config.noise_cancellation has no effect: it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load",
+        suggestion: 'remove it, or set it to false',
+      }),
+    ];
+  },
+};
