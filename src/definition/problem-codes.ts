@@ -47,6 +47,11 @@ export const PROBLEM_CODES = {
   'instruction-field-type': { stage: 'rules', severity: 'error', summary: 'the instruction field is not `str`' },
   'tts-flag-type': { stage: 'rules', severity: 'error', summary: '`metadata.use_in_tts` on a field that is not `str`' },
   'turn-detection-needs-vad': { stage: 'rules', severity: 'error', summary: '`pipeline_config.turn_detection: vad` with `vad_enabled: false`' },
+  'no-effect': {
+    stage: 'rules',
+    severity: 'warning',
+    summary: "a setting the worker does not act on: `pipeline_config.noise_cancellation: true` (it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load)",
+  },
   'undeclared-prompt-var': { stage: 'rules', severity: 'error', summary: 'a `{{ var }}` that is neither in `dynamic_vars` nor a runtime variable, at its `{{`' },
   'literal-secret': { stage: 'rules', severity: 'error', summary: 'a secret written in the definition, such as a private key block (BEGIN to END) or the password of `https://user:password@host` (masked in messages and code frames)' },
   'control-character': { stage: 'rules', severity: 'error', summary: 'a NUL, C0 or C1 control character or a bidi override (U+202A–U+202E, U+2066–U+2069) in a string or key, at the character; tab, line feed and carriage return are fine' },

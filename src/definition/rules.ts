@@ -11,7 +11,7 @@ import { fieldDefaults } from './rules/defaults.js';
 import { fieldNames, fieldTypes, ttsFlag } from './rules/fields.js';
 import { literalSecrets } from './rules/literal-secrets.js';
 import { overrideAllowList } from './rules/overrides.js';
-import { turnDetection } from './rules/pipeline.js';
+import { noiseCancellation, turnDetection } from './rules/pipeline.js';
 import { promptVariables } from './rules/prompt.js';
 import type { Rule } from './rules/rule.js';
 import { instructionField, responseField } from './rules/spoken-fields.js';
@@ -30,6 +30,7 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   instructionField,
   promptVariables,
   turnDetection,
+  noiseCancellation,
   stringCharacters,
   literalSecrets,
   overrideAllowList,

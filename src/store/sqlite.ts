@@ -3,7 +3,7 @@ import { existsSync, linkSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'libsql';
 import type { AgentDefinition } from '../definition/types.js';
-import { watchByPolling } from './poll-watch.js';
+import { statesFeed, watchChangeFeed, type ChangeFeed } from './poll-watch.js';
 import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from './revisions.js';
 import type {
   AgentDelete,
@@ -13,6 +13,7 @@ import type {
   ConfigChange,
   ConfigStore,
   HistoryEntry,
+  WatchOptions,
   LockInfo,
   SessionRecord,
   SourceInfo,
@@ -87,6 +88,50 @@ CREATE TABLE IF NOT EXISTS locks (
 );
 `;
 
+/**
+ * The change log watchers poll: one row per agent id, its latest change,
+ * written by triggers in the same transaction as the change itself, so every
+ * write is logged (agentctl's and any other SQL client's). `seq` only grows
+ * (AUTOINCREMENT), so "what changed since" is one range read on the primary
+ * key, whatever the number of agents. Inside a trigger the outer statement's
+ * conflict policy applies (apply's upsert would make an OR REPLACE fail), so
+ * the previous row is deleted first.
+ */
+const CHANGE_LOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS agent_config_changes (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  agent_id  TEXT NOT NULL UNIQUE,
+  revision  INTEGER NOT NULL,
+  deleted   INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS agent_config_changes_on_insert
+AFTER INSERT ON agent_configurations
+BEGIN
+  DELETE FROM agent_config_changes WHERE agent_id = NEW.agent_id;
+  INSERT INTO agent_config_changes (agent_id, revision, deleted) VALUES (NEW.agent_id, NEW.revision, 0);
+END;
+CREATE TRIGGER IF NOT EXISTS agent_config_changes_on_update
+AFTER UPDATE ON agent_configurations
+BEGIN
+  DELETE FROM agent_config_changes WHERE agent_id IN (OLD.agent_id, NEW.agent_id);
+  INSERT INTO agent_config_changes (agent_id, revision, deleted) SELECT OLD.agent_id, OLD.revision, 1 WHERE OLD.agent_id IS NOT NEW.agent_id;
+  INSERT INTO agent_config_changes (agent_id, revision, deleted) VALUES (NEW.agent_id, NEW.revision, 0);
+END;
+CREATE TRIGGER IF NOT EXISTS agent_config_changes_on_delete
+AFTER DELETE ON agent_configurations
+BEGIN
+  DELETE FROM agent_config_changes WHERE agent_id = OLD.agent_id;
+  INSERT INTO agent_config_changes (agent_id, revision, deleted) VALUES (OLD.agent_id, OLD.revision, 1);
+END;
+`;
+
+interface ChangeRow {
+  seq: number;
+  agent_id: string;
+  revision: number;
+  deleted: number;
+}
+
 interface ConfigRow {
   agent_id: string;
   revision: number;
@@ -146,6 +191,8 @@ export class SqliteConfigStore implements ConfigStore {
   private connection: Database.Database | undefined;
   /** Stores made before doc_digest existed, opened read-only, have no such column to compare. */
   private hasDigest = true;
+  /** Likewise, stores made before the change log, opened read-only, have none to poll. */
+  private hasChangeLog = true;
 
   constructor(
     readonly path: string,
@@ -278,6 +325,7 @@ export class SqliteConfigStore implements ConfigStore {
     }
     const columns = firstColumn(db, "SELECT name FROM pragma_table_info('agent_configurations')");
     this.hasDigest = columns.includes('doc_digest');
+    this.hasChangeLog = tables.includes('agent_config_changes');
   }
 
   /** Tables, indexes and the trigger; a store from before doc_digest gains the column (its bodies are then checked by reading them until rewritten). */
@@ -286,6 +334,8 @@ export class SqliteConfigStore implements ConfigStore {
     const columns = firstColumn(db, "SELECT name FROM pragma_table_info('agent_configurations')");
     if (!columns.includes('doc_digest')) db.exec('ALTER TABLE agent_configurations ADD COLUMN doc_digest BLOB');
     this.hasDigest = true;
+    db.exec(CHANGE_LOG_SCHEMA);
+    this.hasChangeLog = true;
   }
 
   private openFailure(error: unknown): Error {
@@ -525,8 +575,24 @@ export class SqliteConfigStore implements ConfigStore {
     });
   }
 
-  watch(onChange: (change: ConfigChange) => void, options: { pollMs?: number } = {}): () => Promise<void> {
-    return watchByPolling(() => this.listStates(), onChange, options.pollMs);
+  /** One read of the change log per poll: the rows after the last one seen (none, mostly). */
+  watch(onChange: (change: ConfigChange) => void, options: WatchOptions = {}): () => Promise<void> {
+    if (this.hasChangeLog) return watchChangeFeed(this.changeLogFeed(), onChange, options);
+    return watchChangeFeed(statesFeed(() => this.listStates()), onChange, options);
+  }
+
+  private changeLogFeed(): ChangeFeed<number> {
+    const last = (): number => this.guard(() => scalar<number>(this.db.prepare('SELECT coalesce(max(seq), 0) FROM agent_config_changes').raw()) ?? 0);
+    return {
+      start: async () => last(),
+      next: async (after) => {
+        const rows = this.guard(
+          () => this.db.prepare('SELECT seq, agent_id, revision, deleted FROM agent_config_changes WHERE seq > ? ORDER BY seq').all(after) as ChangeRow[],
+        );
+        const changes = rows.map((row): ConfigChange => ({ agent_id: row.agent_id, revision: row.revision, kind: row.deleted === 0 ? 'upsert' : 'delete' }));
+        return { position: rows.at(-1)?.seq ?? after, changes };
+      },
+    };
   }
 
   private toStoredAgent(row: ConfigRow): StoredAgent {

@@ -121,6 +121,13 @@ export interface ConfigChange {
   kind: 'upsert' | 'delete';
 }
 
+export interface WatchOptions {
+  /** How often a polling watch asks (default 1000). */
+  pollMs?: number;
+  /** Called once the watch has its starting point: every change after that is reported. */
+  onStart?: () => void;
+}
+
 /** What every role of a store has: where it is, safe to print (never credentials). */
 export interface NamedStore {
   readonly displayName: string;
@@ -168,8 +175,13 @@ export interface SessionStore extends NamedStore {
 
 /** Agent changes as they happen (the worker's config cache). */
 export interface ConfigWatch extends NamedStore {
-  /** Calls back on every agent change; change streams where the server has them, polling otherwise. Returns the function that stops watching. */
-  watch(onChange: (change: ConfigChange) => void, options?: { pollMs?: number }): () => Promise<void>;
+  /**
+   * Calls back on every agent change: MongoDB change streams where the server
+   * has them; otherwise one cheap poll every `pollMs` (SQLite: its change log;
+   * MongoDB: a change counter), so a watch costs what changed, not what is
+   * stored. Returns the function that stops watching.
+   */
+  watch(onChange: (change: ConfigChange) => void, options?: WatchOptions): () => Promise<void>;
 }
 
 /**

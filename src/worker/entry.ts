@@ -2,10 +2,12 @@
  * The LiveKit worker's agent: `agentctl worker dev|start|connect` hands this
  * file to the agents framework, which runs `entry` once per job (room).
  *
- * The job reads `agent_id`, `user_id`, `tenant_id`, `user_details` and
- * `overrides` from the dispatch metadata, else the room metadata; loads the
- * agent from the store named by AGENTCTL_STORE / MONGO_URI (the worker command
- * sets it); and runs a voice session with the configured agent. A job that
+ * `prewarm` runs once per job process: it loads the VAD model and opens the
+ * store named by AGENTCTL_STORE / MONGO_URI (the worker command sets it) with
+ * its config cache and watch (see process-configs.ts). The job reads
+ * `agent_id`, `user_id`, `tenant_id`, `user_details` and `overrides` from the
+ * dispatch metadata, else the room metadata; takes the agent from that cache;
+ * and runs a voice session with the configured agent. A job that
  * cannot start (no agent_id, unknown or disabled agent, another tenant, quota,
  * metadata too large or deep, bad overrides, missing API keys, store down)
  * logs one line, tells the room on `llm-structured-response`
@@ -13,17 +15,36 @@
  */
 import { defineAgent, log as agentsLog, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { openStore } from '../store/open.js';
 import { resolveStoreUri } from '../store/uri.js';
 import { ConfiguredAgent, createVoiceModels, sessionOptions } from './agent-factory.js';
-import { ConfigResolver } from './config-resolver.js';
 import { readJobMetadata, refuseSession, startJob } from './job.js';
 import { redactingLog, type LogFields, type WorkerLog } from './log.js';
+import { ProcessConfigs } from './process-configs.js';
 import type { RoomPublisher } from './room-messages.js';
 
 interface ProcessData extends Record<string, unknown> {
   vad?: VAD;
+  configs?: ProcessConfigs;
 }
+
+function startProcessConfigs(log: WorkerLog): ProcessConfigs {
+  return ProcessConfigs.start({ uri: resolveStoreUri(undefined, process.env), log });
+}
+
+/**
+ * How long a refused job stays in the room after telling it why: the refusal
+ * is a reliable data packet, and leaving at once can close the connection
+ * before it has gone out (in the e2e runs, about one refusal in ten was lost).
+ */
+const REFUSAL_LINGER_MS = 1_500;
+
+async function endRefusedJob(ctx: JobContext<ProcessData>, reason: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, REFUSAL_LINGER_MS));
+  ctx.shutdown(reason);
+}
+
+/** How long prewarm waits for the cache to load; past it the process takes jobs, which read their agent until the load is done. */
+const PRELOAD_WAIT_MS = 5_000;
 
 function frameworkLog(): WorkerLog {
   const logger = agentsLog();
@@ -43,26 +64,26 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
       await participant.publishData(data, options);
     },
   };
-  const store = await openStore(resolveStoreUri(undefined, process.env));
-  const resolver = new ConfigResolver(store, log);
-  resolver.watch();
-  const closeStore = async () => {
-    await resolver.close();
-    await store.close();
-  };
-
-  const environment = { store, resolver, room: publisher, log, env: process.env };
   const read = readJobMetadata(ctx.job.metadata, ctx.room.metadata, log);
+  const configs = (ctx.proc.userData.configs ??= startProcessConfigs(log));
+  const opened = await configs.ready();
+  if (!opened.ok) {
+    const agentId = read.ok ? (read.metadata.agent_id ?? null) : null;
+    await refuseSession({ ok: false, reason: 'store_unavailable', message: opened.message }, agentId, { room: publisher, log });
+    await endRefusedJob(ctx, 'store_unavailable');
+    return;
+  }
+  // The store and its watch live as long as the process, which agents-js ends with its job.
+  const environment = { store: opened.store, resolver: opened.resolver, room: publisher, log, env: process.env };
   const started = read.ok ? await startJob(read.metadata, environment) : await refuseSession(read, null, environment);
   if (!started.ok) {
-    await closeStore();
-    ctx.shutdown(started.reason);
+    await endRefusedJob(ctx, started.reason);
     return;
   }
   const session = started.session;
+  opened.resolver.retainOnly(session.identity.agentId);
   ctx.addShutdownCallback(async () => {
     await session.end();
-    await closeStore();
   });
 
   const definition = session.definition;
@@ -78,8 +99,11 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
 
 export default defineAgent<ProcessData>({
   prewarm: async (proc: JobProcess<ProcessData>) => {
+    const configs = startProcessConfigs(frameworkLog());
+    proc.userData.configs = configs;
     // Loaded once per process; used only by agents with pipeline_config.vad_enabled (the default).
     proc.userData.vad = await silero.VAD.load();
+    await Promise.race([configs.preloaded, new Promise((resolve) => setTimeout(resolve, PRELOAD_WAIT_MS).unref())]);
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const log = frameworkLog();

@@ -158,7 +158,7 @@ export interface JobEnvironment {
 export type JobStart = { ok: true; session: LiveSession } | JobRefusal;
 
 /** Logs the refusal and tells the room on `llm-structured-response`. Never throws. */
-export async function refuseSession(refusal: JobRefusal, agentId: string | null, environment: JobEnvironment): Promise<JobRefusal> {
+export async function refuseSession(refusal: JobRefusal, agentId: string | null, environment: Pick<JobEnvironment, 'room' | 'log'>): Promise<JobRefusal> {
   // Info, not a warning: a refusal is the system working as configured (the room is told why).
   environment.log.info(`session refused: ${refusal.message}`, { agent_id: agentId, reason: refusal.reason });
   await publishJson(environment.room, STRUCTURED_RESPONSE_TOPIC, { type: 'session_refused', agent_id: agentId, reason: refusal.reason, message: refusal.message }).catch(

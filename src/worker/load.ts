@@ -24,10 +24,23 @@ export function parseMaxJobs(text: string): number | undefined {
   return value >= 1 ? value : undefined;
 }
 
-/** What the worker command puts in agents-js's ServerOptions about load, for a CLI mode and an optional job limit. */
-export function workerLoadOptions(mode: string, maxJobs: number | undefined): { production: boolean; loadFunc?: (server: JobCounter) => Promise<number>; loadThreshold?: number } {
+/**
+ * Job processes kept warm outside production. agents-js 1.9 keeps none in
+ * dev mode, and then never forgets a job process: its running jobs only grow
+ * (a job limit would mark the worker full for good after that many jobs), and
+ * each job waits for its process to start and prewarm. With one warm process
+ * it uses the pool that production uses, which forgets a process when it ends.
+ */
+const DEV_IDLE_PROCESSES = 1;
+
+/** What the worker command puts in agents-js's ServerOptions about load and job processes, for a CLI mode and an optional job limit. */
+export function workerLoadOptions(
+  mode: string,
+  maxJobs: number | undefined,
+): { production: boolean; numIdleProcesses?: number; loadFunc?: (server: JobCounter) => Promise<number>; loadThreshold?: number } {
   // `production` here, not only in the agents CLI: it copies these options, and a load threshold resolved
   // for dev mode (no limit) would otherwise stay in force under `start`.
   const production = mode === 'start';
-  return maxJobs === undefined ? { production } : { production, loadFunc: jobCountLoad(maxJobs), loadThreshold: 1 };
+  const processes = production ? { production } : { production, numIdleProcesses: DEV_IDLE_PROCESSES };
+  return maxJobs === undefined ? processes : { ...processes, loadFunc: jobCountLoad(maxJobs), loadThreshold: 1 };
 }

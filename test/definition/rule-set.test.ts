@@ -51,6 +51,7 @@ tts_config:
 pipeline_config:
   turn_detection: vad
   vad_enabled: false
+  noise_cancellation: true
 session_overrides:
   allow: [llm_config.base_url]
 ---

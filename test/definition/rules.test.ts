@@ -687,3 +687,29 @@ describe('turn-detection-needs-vad', () => {
     expect(validate(definition({ extra: 'pipeline_config:\n  turn_detection: vad\n' }))).toEqual([]);
   });
 });
+
+describe('no-effect', () => {
+  it('noise_cancellation: true, a warning at its value: the worker does not load LiveKit Cloud\'s noise-cancellation plugin', () => {
+    const source = definition({ extra: 'pipeline_config:\n  vad_enabled: true\n  noise_cancellation: true\n' });
+    expect(only(validate(source))).toMatchObject({
+      code: 'no-effect',
+      severity: 'warning',
+      path: '/pipeline_config/noise_cancellation',
+      message: "pipeline_config.noise_cancellation has no effect: it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load",
+      suggestion: 'remove it, or set it to false',
+      ...locate(source, 'true\n', 2),
+    });
+    expect(validate(definition({ extra: 'pipeline_config:\n  noise_cancellation: false\n' }))).toEqual([]);
+    // A value of the wrong type is the schema's to report, once.
+    expect(validate(definition({ extra: 'pipeline_config:\n  noise_cancellation: "yes"\n' })).map((problem) => problem.code)).toEqual(['invalid-type']);
+  });
+
+  it('gives the same problem on the fast path as on the yaml path', () => {
+    const source = definition({ extra: 'pipeline_config:\n  noise_cancellation: true\n' });
+    expect(parseCleanDefinitionSource(source, 'agent.yaml', DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, 'agent.yaml'))).toBeDefined();
+    const fast = validateDefinitions(parseDefinitionSource(source, 'agent.yaml').documents);
+    const composed = validateDefinitions(composeDefinitionSource(source, 'agent.yaml').documents);
+    expect(fast.map((problem) => problem.code)).toEqual(['no-effect']);
+    expect(fast).toEqual(composed);
+  });
+});

@@ -97,7 +97,7 @@ describe('editing commands with the store', () => {
     expect(runCli(project.dir, ['tracing', 'on', 'store-agent-v1']).status).toBe(0);
     const status = runCli(project.dir, ['tracing', 'status', '--store', storeUri]);
     expect(status.status).toBe(0);
-    expect(status.stdout).toMatch(/store-agent-v1 +on +- +off +- +≠ store differs from the YAML/);
+    expect(status.stdout).toMatch(/store-agent-v1 +on +- +off +- +agents\/store-agent\.yaml:19 +≠ store differs from the YAML/);
     const json = JSON.parse(runCli(project.dir, ['tracing', 'status', '--store', storeUri, '--json']).stdout) as Array<Record<string, unknown>>;
     expect(json).toEqual([
       { agent_id: 'store-agent-v1', file: 'agents/store-agent.yaml:19', enabled: true, sample_rate: null, store: { enabled: false, sample_rate: null, revision: 2 }, differs: true },

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import type { AgentWrite, ConfigChange, ConfigStore, HistoryEntry, SessionRecord } from '../../src/store/types.js';
 import { LockHeldError } from '../../src/store/types.js';
@@ -348,6 +348,34 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       // An untouched body is either vouched for by the store (left out) or carried as written.
       expect(intact?.state.agent_id).toBe('intact');
       if (intact?.definition !== undefined) expect(JSON.stringify(intact.definition)).toBe(JSON.stringify(sampleAgent('intact')));
+    });
+
+    it('watches at a cost that follows what changed: no poll re-reads the states of every agent while nothing changes', async () => {
+      await store.writeAgents(Array.from({ length: 200 }, (_, i) => writeOf(sampleAgent(`idle-${i}`), null, T1)));
+      const stateReads = vi.spyOn(store, 'listStates');
+      const changes: ConfigChange[] = [];
+      let started = 0;
+      const stop = store.watch((change) => changes.push(change), { pollMs: 20, onStart: () => (started += 1) });
+      try {
+        await waitFor(() => started === 1);
+        // A polling store without a change log would read the states at its starting point: that one read is allowed.
+        const atStart = stateReads.mock.calls.length;
+        expect(atStart).toBeLessThanOrEqual(1);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(stateReads.mock.calls.length).toBe(atStart);
+        expect(changes).toEqual([]);
+
+        await store.writeAgents([writeOf(sampleAgent('idle-7', 'changed'), 1, T2)]);
+        await waitFor(() => changes.length >= 1);
+        expect(changes).toEqual([{ agent_id: 'idle-7', revision: 2, kind: 'upsert' }]);
+        // At most one more read of the states for that one change, however many polls followed.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(stateReads.mock.calls.length).toBeLessThanOrEqual(atStart + 1);
+        expect(started).toBe(1);
+      } finally {
+        await stop();
+        stateReads.mockRestore();
+      }
     });
 
     it('is idempotent to initialise again', async () => {

@@ -208,6 +208,27 @@ if (mongoUri === null) {
       await store.close();
     });
 
+    it('watches with one command per poll while nothing changes (a lookup of the change counter), whatever the number of agents', async () => {
+      const database = nextDatabase();
+      const { store, roundTrips } = await openCountingMongoStore(uri, database);
+      await store.writeAgents(Array.from({ length: 300 }, (_, i) => writeOf(sampleAgent(`watched-${i}`), null, new Date())));
+      let started = false;
+      const stop = store.watch(() => undefined, { pollMs: 50, onStart: () => (started = true) });
+      try {
+        await expect.poll(() => started, { timeout: 10_000 }).toBe(true);
+        const before = roundTrips();
+        const since = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const polls = Math.ceil((Date.now() - since) / 50);
+        // FerretDB has no change streams: one findOne by _id per poll. With change streams, fewer still (a getMore a second).
+        expect(roundTrips() - before).toBeLessThanOrEqual(polls + 1);
+        expect(await client.db(database).collection('agentctl_changes').findOne({})).toEqual({ _id: 'agent_configurations', seq: 1 });
+      } finally {
+        await stop();
+        await store.close();
+      }
+    });
+
     it('refuses a session whose metadata holds a key with a NUL or a "$", recording nothing', async () => {
       const database = nextDatabase();
       const store = await openStore(uri, { database });
@@ -263,8 +284,8 @@ if (mongoUri === null) {
       const results = await store.writeAgents(Array.from({ length: 3000 }, (_, i) => writeOf(sampleAgent(`bulk-${i}`), null, at)));
       const writeTrips = roundTrips() - before;
       expect(results.filter((result) => result.status === 'written')).toHaveLength(3000);
-      // Per 1000 agents: history bulk, config bulk (creates read nothing up front).
-      expect(writeTrips).toBe(6);
+      // Per 1000 agents: history bulk, config bulk (creates read nothing up front); then the change counter, once.
+      expect(writeTrips).toBe(7);
 
       const beforeStates = roundTrips();
       expect(await store.listStates()).toHaveLength(3000);
@@ -293,13 +314,14 @@ if (mongoUri === null) {
         commands.length = 0;
         const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`, 'v2'), 1, new Date())));
         expect(updates.filter((result) => result.status === 'written')).toHaveLength(120);
-        expect(commands.filter((name) => name === 'update')).toHaveLength(ferretDb ? 3 : 1);
+        // The replaces, then one more: the change counter.
+        expect(commands.filter((name) => name === 'update')).toHaveLength((ferretDb ? 3 : 1) + 1);
 
         commands.length = 0;
         const stop = store.watch(() => undefined, { pollMs: 50 });
         await new Promise((resolve) => setTimeout(resolve, 200));
         await stop();
-        // FerretDB: straight to polling (finds of the states); MongoDB: the change stream's aggregate first.
+        // FerretDB: straight to polling (finds of the change counter and, at the start, the states); MongoDB: the change stream's aggregate first.
         expect(commands.includes('aggregate')).toBe(!ferretDb);
         if (ferretDb) expect(commands.filter((name) => name === 'find').length).toBeGreaterThanOrEqual(2);
       } finally {

@@ -60,6 +60,46 @@ const backdoor = (store: ConfigStore): Backdoor => ({
 describeConfigStore('sqlite', () => openStore(`sqlite:${join(dir, `conformance-${++opened}.db`)}`), backdoor);
 
 describe('sqlite store', () => {
+  it('reports every change to its watchers, also one made by another SQL client, from a change log read by primary key', async () => {
+    const store = await openStore(`sqlite:${join(dir, 'change-log.db')}`);
+    await store.writeAgents([writeOf(sampleAgent('kept'), null, new Date()), writeOf(sampleAgent('renamed'), null, new Date()), writeOf(sampleAgent('dropped'), null, new Date())]);
+    const changes: Array<{ agent_id: string; revision: number; kind: string }> = [];
+    let started = false;
+    const stop = store.watch((change) => changes.push(change), { pollMs: 20, onStart: () => (started = true) });
+    try {
+      await expect.poll(() => started).toBe(true);
+      withDatabase(store, "UPDATE agent_configurations SET doc = json_set(doc, '$.version', '9.9.9') WHERE agent_id = 'kept'");
+      withDatabase(store, "UPDATE agent_configurations SET agent_id = 'renamed-2' WHERE agent_id = 'renamed'");
+      withDatabase(store, "DELETE FROM agent_configurations WHERE agent_id = 'dropped'");
+      await expect.poll(() => changes.length).toBe(4);
+      expect(changes).toEqual([
+        { agent_id: 'kept', revision: 1, kind: 'upsert' },
+        { agent_id: 'renamed', revision: 1, kind: 'delete' },
+        { agent_id: 'renamed-2', revision: 1, kind: 'upsert' },
+        { agent_id: 'dropped', revision: 1, kind: 'delete' },
+      ]);
+    } finally {
+      await stop();
+    }
+    // One row per agent id (its latest change), so the log does not grow with every write.
+    await store.writeAgents([writeOf(sampleAgent('kept', 'again'), 1, new Date())]);
+    const raw = new Database((store as SqliteConfigStore).path);
+    try {
+      expect(raw.prepare('SELECT agent_id, revision, deleted FROM agent_config_changes ORDER BY seq').raw().all()).toEqual([
+        ['renamed', 1, 1],
+        ['renamed-2', 1, 0],
+        ['dropped', 1, 1],
+        ['kept', 2, 0],
+      ]);
+      // What a poll costs: a range search on the primary key, never a scan of the agents.
+      const plan = raw.prepare('EXPLAIN QUERY PLAN SELECT seq, agent_id, revision, deleted FROM agent_config_changes WHERE seq > ? ORDER BY seq').all(0) as Array<{ detail: string }>;
+      expect(plan.map((step) => step.detail)).toEqual(['SEARCH agent_config_changes USING INTEGER PRIMARY KEY (rowid>?)']);
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
   it('creates the parent directories of the database file and uses WAL', async () => {
     const path = join(dir, 'nested', 'deeper', 'agentctl.db');
     const store = await openStore(`sqlite:${path}`);

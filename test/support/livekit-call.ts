@@ -53,9 +53,9 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** `agentctl worker dev ...args` in `cwd`, with exactly `env` (plus PATH and HOME). */
-export function startWorker(cwd: string, env: NodeJS.ProcessEnv, args: string[]): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', 'dev', ...args], {
+/** `agentctl worker <mode> ...args` in `cwd`, with exactly `env` (plus PATH and HOME). */
+export function startWorker(cwd: string, env: NodeJS.ProcessEnv, args: string[], mode: 'dev' | 'start' = 'dev'): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, [join(repo, 'bin', 'agentctl'), 'worker', mode, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,12 +155,17 @@ export interface Caller {
   identity: string;
   /** The agent participant once it has joined. */
   agent(): RemoteParticipant | undefined;
+  /** When (Date.now()) the caller saw the agent join. */
+  agentJoinedAt(): number | undefined;
   /** JSON messages received on a data topic, in order. */
   messages(topic: string): Array<Record<string, unknown>>;
   transcriptions: ReceivedTranscription[];
   /** Frames of the agent's audio received, and of those how many carried sound, with their zero crossings per second. */
-  audio: { frames: number; soundFrames: number; soundSamples: number; zeroCrossings: number; sampleRate: number };
-  /** Publishes the WAV as the caller's microphone, then keeps sending silence (so VAD sees the end of speech) until `leave`. */
+  audio: { frames: number; soundFrames: number; soundSamples: number; zeroCrossings: number; sampleRate: number; firstSoundAt?: number };
+  /**
+   * Says the WAV on the caller's microphone (published on the first call), with silence between and after
+   * utterances (so VAD sees the end of speech) until `leave`. Resolves once the track is published.
+   */
   speak(file: string): Promise<{ trackSid: string }>;
   leave(): Promise<void>;
 }
@@ -171,14 +176,19 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
   const room = new Room();
   const data = new Map<string, Array<Record<string, unknown>>>();
   const transcriptions: ReceivedTranscription[] = [];
-  const audio = { frames: 0, soundFrames: 0, soundSamples: 0, zeroCrossings: 0, sampleRate: 48_000 };
+  const audio: Caller['audio'] = { frames: 0, soundFrames: 0, soundSamples: 0, zeroCrossings: 0, sampleRate: 48_000 };
   const readers: Array<Promise<void>> = [];
   let agent: RemoteParticipant | undefined;
+  let agentJoinedAt: number | undefined;
   let speaking = true;
   let sending: Promise<void> = Promise.resolve();
+  let microphone: { sampleRate: number; trackSid: string } | undefined;
+  const utterances: Int16Array[] = [];
 
   const noteParticipant = (participant: RemoteParticipant): void => {
-    if (participant.kind === ParticipantKind.AGENT) agent = participant;
+    if (participant.kind !== ParticipantKind.AGENT) return;
+    agent = participant;
+    agentJoinedAt ??= Date.now();
   };
   room.on(RoomEvent.ParticipantConnected, noteParticipant);
   room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
@@ -194,6 +204,7 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
         for await (const frame of stream) {
           audio.frames++;
           if (peakOf(frame.data) < SOUND_PEAK) continue;
+          audio.firstSoundAt ??= Date.now();
           audio.soundFrames++;
           audio.soundSamples += frame.data.length;
           for (let index = 1; index < frame.data.length; index++) {
@@ -232,26 +243,38 @@ export async function joinAsCaller(server: { url: string; apiKey: string; apiSec
     room,
     identity,
     agent: () => agent,
+    agentJoinedAt: () => agentJoinedAt,
     messages: (topic) => data.get(topic) ?? [],
     transcriptions,
     audio,
     async speak(file) {
       const { samples, sampleRate } = await readWav(file);
-      const source = new AudioSource(sampleRate, 1);
-      const track = LocalAudioTrack.createAudioTrack('caller-microphone', source);
-      const publication = await room.localParticipant?.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
-      const frameSamples = sampleRate / 50; // 20 ms
-      sending = (async () => {
-        // captureFrame waits while the source's queue is full, which paces this loop at real time.
-        for (let start = 0; start < samples.length && speaking; start += frameSamples) {
-          const chunk = new Int16Array(frameSamples);
-          chunk.set(samples.subarray(start, start + frameSamples));
-          await source.captureFrame(new AudioFrame(chunk, sampleRate, 1, frameSamples));
-        }
-        while (speaking) await source.captureFrame(new AudioFrame(new Int16Array(frameSamples), sampleRate, 1, frameSamples));
-        await source.close();
-      })().catch(() => undefined);
-      return { trackSid: publication?.sid ?? '' };
+      if (microphone === undefined) {
+        const source = new AudioSource(sampleRate, 1);
+        const track = LocalAudioTrack.createAudioTrack('caller-microphone', source);
+        const publication = await room.localParticipant?.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
+        microphone = { sampleRate, trackSid: publication?.sid ?? '' };
+        const frameSamples = sampleRate / 50; // 20 ms
+        sending = (async () => {
+          // captureFrame waits while the source's queue is full, which paces this loop at real time.
+          while (speaking) {
+            const utterance = utterances.shift();
+            if (utterance === undefined) {
+              await source.captureFrame(new AudioFrame(new Int16Array(frameSamples), sampleRate, 1, frameSamples));
+              continue;
+            }
+            for (let start = 0; start < utterance.length && speaking; start += frameSamples) {
+              const chunk = new Int16Array(frameSamples);
+              chunk.set(utterance.subarray(start, start + frameSamples));
+              await source.captureFrame(new AudioFrame(chunk, sampleRate, 1, frameSamples));
+            }
+          }
+          await source.close();
+        })().catch(() => undefined);
+      }
+      if (sampleRate !== microphone.sampleRate) throw new Error(`${file} is at ${sampleRate} Hz; the microphone was published at ${microphone.sampleRate} Hz`);
+      utterances.push(samples);
+      return { trackSid: microphone.trackSid };
     },
     async leave() {
       speaking = false;

@@ -111,7 +111,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
         LIVEKIT_INFERENCE_URL: gateway.baseUrl,
       },
       // Load as jobs / 4, not host CPU: on a busy machine the CPU figure alone makes the server refuse every job.
-      ['--max-jobs', '4', '--log-level', 'info'],
+      ['--max-jobs', '4', '--http-host', '127.0.0.1', '--log-level', 'info'],
     );
     await worker.registered(STEP_MS);
   }, 180_000);

@@ -16,7 +16,7 @@ describe('the load a worker with a job limit reports', () => {
 
 describe('the load options the worker command gives agents-js', () => {
   /** What agents-js 1.9's CLI does with them before starting (cli.js runServer): copies them with the mode's `production`. */
-  function asTheAgentsCliRunsThem(mode: 'dev' | 'start', maxJobs?: number): ServerOptions {
+  function asTheAgentsCliRunsThem(mode: 'dev' | 'start' | 'connect', maxJobs?: number): ServerOptions {
     const { production: _ignored, ...copied } = new ServerOptions({ agent: 'entry.js', ...workerLoadOptions(mode, maxJobs) });
     return new ServerOptions({ ...copied, production: mode === 'start' });
   }
@@ -27,5 +27,14 @@ describe('the load options the worker command gives agents-js', () => {
     const limited = asTheAgentsCliRunsThem('start', 2);
     expect(limited.loadThreshold).toBe(1);
     expect(await limited.loadFunc({ activeJobs: [{}] } as never)).toBe(0.5);
+  });
+
+  it('keeps job processes warm in every mode: dev too, whose unpooled processes agents-js never forgets', () => {
+    expect(asTheAgentsCliRunsThem('start').numIdleProcesses).toBe(new ServerOptions({ agent: 'entry.js', production: true }).numIdleProcesses);
+    expect(asTheAgentsCliRunsThem('start').numIdleProcesses).toBeGreaterThanOrEqual(1);
+    expect(asTheAgentsCliRunsThem('dev').numIdleProcesses).toBe(1);
+    expect(asTheAgentsCliRunsThem('connect', 3).numIdleProcesses).toBe(1);
+    // What agents-js would do on its own in dev mode.
+    expect(new ServerOptions({ agent: 'entry.js', production: false }).numIdleProcesses).toBe(0);
   });
 });

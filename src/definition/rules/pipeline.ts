@@ -19,3 +19,20 @@ export const turnDetection: Rule = {
     ];
   },
 };
+
+/** LiveKit's noise-cancellation plugin needs LiveKit Cloud and is not a dependency: the worker never loads it. */
+export const noiseCancellation: Rule = {
+  name: 'noise-cancellation',
+  codes: ['no-effect'],
+  check(document, { definition }) {
+    const pipelineConfig = definition['pipeline_config'];
+    if (!isRecord(pipelineConfig) || pipelineConfig['noise_cancellation'] !== true) return [];
+    return [
+      problemAtValue(document, '/pipeline_config/noise_cancellation', {
+        code: 'no-effect',
+        message: "pipeline_config.noise_cancellation has no effect: it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load",
+        suggestion: 'remove it, or set it to false',
+      }),
+    ];
+  },
+};

@@ -4,6 +4,7 @@ import type { AgentDefinition } from '../../definition/types.js';
 import { UserError } from '../../errors/user-error.js';
 import { DELETED_HASH, historyAction } from '../revisions.js';
 import type { AgentDelete, AgentState, AgentWrite, HistoryEntry, LockInfo, SessionRecord, SourceInfo, StoredAgent } from '../types.js';
+import type { ChangeCounterDoc } from './change-counter.js';
 
 /** The definition's keys at top level plus the meta fields; `_id` is the agent_id for documents agentctl creates. */
 export interface ConfigDoc extends Document {
@@ -39,6 +40,7 @@ export interface Collections {
   history: Collection<HistoryDoc>;
   sessions: Collection<SessionDoc>;
   locks: Collection<LockDoc>;
+  changes: Collection<ChangeCounterDoc>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -47,6 +49,7 @@ export function collectionsOf(db: Db): Collections {
     history: db.collection<HistoryDoc>('agent_config_history'),
     sessions: db.collection<SessionDoc>('session_configurations'),
     locks: db.collection<LockDoc>('agentctl_locks'),
+    changes: db.collection<ChangeCounterDoc>('agentctl_changes'),
   };
 }
 

@@ -11,11 +11,13 @@ import type {
   LockInfo,
   SessionRecord,
   StoredAgent,
+  WatchOptions,
   WriteResult,
 } from '../types.js';
 import type { ParsedStoreUri } from '../uri.js';
 import { describeStoreUri } from '../uri.js';
 import { AgentConfigs } from './agents.js';
+import { ChangeCounter } from './change-counter.js';
 import { assertStorableKeys, collectionsOf, type Collections } from './documents.js';
 import { storeGuard, type Guard } from './errors.js';
 import { HistoryLog } from './history.js';
@@ -74,6 +76,7 @@ export class MongoConfigStore implements ConfigStore {
   private readonly historyLog: HistoryLog;
   private readonly lease: ApplyLease;
   private readonly sessions: SessionDocs;
+  private readonly changeCounter: ChangeCounter;
 
   constructor(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions) {
     this.displayName = describeStoreUri(uri.uri, options.database);
@@ -90,6 +93,7 @@ export class MongoConfigStore implements ConfigStore {
     this.agents = new AgentConfigs(this.collections.configs, this.historyLog, profile);
     this.lease = new ApplyLease(this.collections.locks, this.displayName);
     this.sessions = new SessionDocs(this.collections.sessions, profile);
+    this.changeCounter = new ChangeCounter(this.collections.changes);
   }
 
   async init(): Promise<void> {
@@ -133,11 +137,19 @@ export class MongoConfigStore implements ConfigStore {
 
   async writeAgents(writes: readonly AgentWrite[]): Promise<WriteResult[]> {
     for (const write of writes) assertStorableKeys(write.definition, `agent "${write.definition.agent_id}"`);
-    return this.guard(() => this.agents.writeAgents(writes));
+    return this.guard(async () => {
+      const results = await this.agents.writeAgents(writes);
+      await this.changeCounter.count(results);
+      return results;
+    });
   }
 
   deleteAgents(deletes: readonly AgentDelete[]): Promise<WriteResult[]> {
-    return this.guard(() => this.agents.deleteAgents(deletes));
+    return this.guard(async () => {
+      const results = await this.agents.deleteAgents(deletes);
+      await this.changeCounter.count(results);
+      return results;
+    });
   }
 
   history(agentId: string): Promise<HistoryEntry[]> {
@@ -165,7 +177,8 @@ export class MongoConfigStore implements ConfigStore {
     return this.guard(() => this.sessions.countLive(tenantId, now));
   }
 
-  watch(onChange: (change: ConfigChange) => void, options: { pollMs?: number } = {}): () => Promise<void> {
-    return watchConfigs(this.collections.configs, this.profile, () => this.listStates(), onChange, options);
+  watch(onChange: (change: ConfigChange) => void, options: WatchOptions = {}): () => Promise<void> {
+    const polled = { listStates: () => this.listStates(), changeCount: () => this.guard(() => this.changeCounter.value()) };
+    return watchConfigs(this.collections.configs, this.profile, polled, onChange, options);
   }
 }
