@@ -10,7 +10,7 @@ import { UserError } from '../errors/user-error.js';
 import { withStore } from './store-options.js';
 
 /** How long the LiveKit server has to answer an HTTP request. */
-export const LIVEKIT_ANSWER_TIMEOUT_MS = 3_000;
+const LIVEKIT_ANSWER_TIMEOUT_MS = 3_000;
 
 /** The store parses, answers and holds agents; read-only, so that a store that is not there is not created. */
 export async function checkWorkerStore(storeFlag: string | undefined): Promise<void> {
@@ -24,7 +24,7 @@ export async function checkWorkerStore(storeFlag: string | undefined): Promise<v
 }
 
 /** The http(s) URL of the server a ws(s):// (or http(s)://) LiveKit URL names. */
-export function liveKitHttpUrl(url: string): URL {
+function liveKitHttpUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,6 +1,6 @@
 import type { AgentState, ConfigChange, WatchOptions } from './types.js';
 
-export const DEFAULT_POLL_MS = 1000;
+const DEFAULT_POLL_MS = 1000;
 
 /**
  * A store's changes as something to poll: where it stands now, and what

@@ -12,7 +12,8 @@ import { TEXT_ROLES } from '../../src/worker/credentials.js';
 import { startJob, type LiveSession } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { ProcessConfigs, type OpenedConfigs } from '../../src/worker/process-configs.js';
-import { createTestStore, recordingRoom, testAgent, type TestStore } from './fixtures.js';
+import { interviewAgent } from '../support/agents.js';
+import { createTestStore, recordingRoom, type TestStore } from './fixtures.js';
 
 /** Every ConfigStore read of agent configurations, on any SQLite store instance. */
 const READS = ['getAgent', 'getAgents', 'listAgents', 'listStates', 'snapshot'] as const;
@@ -23,7 +24,7 @@ const opened: OpenedConfigs[] = [];
 
 beforeEach(async () => {
   testStore = await createTestStore();
-  await testStore.put(testAgent(), ...Array.from({ length: 50 }, (_, i) => testAgent({ agent_id: `other-${i}` })));
+  await testStore.put(interviewAgent(), ...Array.from({ length: 50 }, (_, i) => interviewAgent({ agent_id: `other-${i}` })));
 });
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -74,7 +75,7 @@ describe('a job process\'s configs', () => {
     await configs.preloaded;
     const opened = await ready(configs);
     if (!opened.ok) throw new Error(opened.message);
-    await testStore.put(testAgent({ version: '1.1.0' }));
+    await testStore.put(interviewAgent({ version: '1.1.0' }));
     const reads = countReads();
     await expect.poll(async () => (await opened.resolver.resolve('visa-officer'))?.meta.revision, { timeout: 5_000 }).toBe(2);
     expect(reads()).toEqual({ getAgent: 1 });
