@@ -142,7 +142,7 @@ async function jobStartCost(uri: string, label: string, agents: number, agentId:
       reads += counter.reads();
       commands += (counted.roundTrips?.() ?? 0) - before;
       if (!result.ok) throw new Error(`the job start was refused: ${result.message}`);
-      await result.session.end();
+      await result.job.end();
     }
     costs.push({ store: label, agents, path, reads: reads / STARTS, commands: counted.roundTrips === undefined ? undefined : commands / STARTS, ms: median(times) });
   };

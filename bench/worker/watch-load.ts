@@ -54,7 +54,7 @@ if (mode === 'agentctl') {
       const started = await startJob({ agent_id: agentId }, { store: opened.store, resolver: opened.resolver, room, log, env: { OPENAI_API_KEY: 'bench' }, providerRoles: TEXT_ROLES });
       if (!started.ok) continue;
       opened.resolver.retainOnly(agentId);
-      held.push(started.session);
+      held.push(started.job);
       running += 1;
       break;
     }

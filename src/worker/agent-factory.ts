@@ -14,7 +14,7 @@ import { APIStatusError, APITimeoutError, inference, isAPIError, llm as agentsLl
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentDefinition, LlmConfig, PipelineConfig, SttConfig, TtsConfig } from '../definition/types.js';
-import type { LiveSession } from './job.js';
+import type { RoomJob } from './job.js';
 import type { WorkerLog } from './log.js';
 import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
 import { llmCredential, sttCredential, ttsCredential, ttsProvider, type RequiredCredential } from './credentials.js';
@@ -197,14 +197,14 @@ class LlmCache {
 
 /** One structured turn against the session's current config, shared by the voice agent and text conversations. */
 async function* structuredTurn(
-  session: LiveSession,
+  job: RoomJob,
   models: LlmCache,
   chatCtx: agentsLlm.ChatContext,
   handlers: { onInstruction?: (instruction: string) => void; onVerdict?: (verdict: ReplyVerdict) => void },
   log: WorkerLog,
 ): AsyncGenerator<string> {
-  const definition = session.definition;
-  const contract = session.contract;
+  const definition = job.definition;
+  const contract = job.contract;
   const model = models.for(definition);
   const startTime = new Date();
   const input = chatCtx.items.map((item) => (item.type === 'message' ? { role: item.role, content: item.textContent ?? '' } : { type: item.type }));
@@ -213,7 +213,7 @@ async function* structuredTurn(
     onInstruction: handlers.onInstruction,
     onVerdict: async (verdict) => {
       handlers.onVerdict?.(verdict);
-      session.tracer?.recordLlmTurn({
+      job.tracer?.recordLlmTurn({
         model: definition.llm_config.model,
         input,
         output: verdict.kind === 'valid' ? verdict.object : verdict.text,
@@ -221,7 +221,7 @@ async function* structuredTurn(
         endTime: new Date(),
         ...(verdict.kind === 'valid' ? { structured: verdict.object } : {}),
       });
-      await session.publishVerdict(verdict).catch((error: unknown) => log.error('could not publish the structured response', { reason: (error as Error).message }));
+      await job.publishVerdict(verdict).catch((error: unknown) => log.error('could not publish the structured response', { reason: (error as Error).message }));
     },
   });
 }
@@ -288,17 +288,17 @@ export class ConfiguredAgent extends voice.Agent {
   private readonly llmModels: LlmCache;
 
   constructor(
-    private readonly liveSession: LiveSession,
+    private readonly job: RoomJob,
     private readonly models: VoiceModels,
     env: NodeJS.ProcessEnv,
     private readonly log: WorkerLog,
   ) {
     const llmModels = new LlmCache(env);
     const chatCtx = agentsLlm.ChatContext.empty();
-    for (const turn of fewShotTurns(liveSession.definition)) chatCtx.addMessage(turn);
-    super({ instructions: liveSession.instructions, chatCtx, stt: models.stt, tts: models.tts, vad: models.vad ?? null, llm: llmModels.for(liveSession.definition) });
+    for (const turn of fewShotTurns(job.definition)) chatCtx.addMessage(turn);
+    super({ instructions: job.instructions, chatCtx, stt: models.stt, tts: models.tts, vad: models.vad ?? null, llm: llmModels.for(job.definition) });
     this.llmModels = llmModels;
-    liveSession.onInstructionsChanged = (instructions) => this.updateInstructions(instructions);
+    job.onInstructionsChanged = (instructions) => this.updateInstructions(instructions);
   }
 
   override async llmNode(
@@ -306,10 +306,10 @@ export class ConfiguredAgent extends voice.Agent {
     _toolCtx: agentsLlm.ToolContext,
     _modelSettings: voice.ModelSettings,
   ): Promise<ReadableStream<string>> {
-    const ttsConfig = this.liveSession.definition.tts_config;
+    const ttsConfig = this.job.definition.tts_config;
     applyTtsInstructions(this.models.tts, ttsConfig, undefined, this.log);
     const spoken = structuredTurn(
-      this.liveSession,
+      this.job,
       this.llmModels,
       chatCtx,
       { onInstruction: (instruction) => applyTtsInstructions(this.models.tts, ttsConfig, instruction, this.log) },
@@ -320,7 +320,7 @@ export class ConfiguredAgent extends voice.Agent {
   }
 
   override async ttsNode(text: ReadableStream<string>, modelSettings: voice.ModelSettings) {
-    const tracer = this.liveSession.tracer;
+    const tracer = this.job.tracer;
     if (!tracer) return voice.Agent.default.ttsNode(this, text, modelSettings);
     const startTime = new Date();
     const pieces: string[] = [];
@@ -363,14 +363,14 @@ export class TextConversation {
   private readonly llmModels: LlmCache;
 
   constructor(
-    private readonly session: LiveSession,
+    private readonly job: RoomJob,
     env: NodeJS.ProcessEnv,
     private readonly log: WorkerLog,
   ) {
     ensureFrameworkLogger();
     this.llmModels = new LlmCache(env);
     // Fail early, with the variable's name, when the key is missing.
-    this.llmModels.for(session.definition);
+    this.llmModels.for(job.definition);
   }
 
   /** Streams the spoken text of the reply; `onVerdict` gets the judged object once the reply ends. */
@@ -378,13 +378,13 @@ export class TextConversation {
     this.history.addMessage({ role: 'user', content: userText });
     // The instructions may have changed since the last turn (hot reload), so the system message is rebuilt each turn.
     const chatCtx = agentsLlm.ChatContext.empty();
-    chatCtx.addMessage({ role: 'system', content: this.session.instructions });
-    for (const turn of fewShotTurns(this.session.definition)) chatCtx.addMessage(turn);
+    chatCtx.addMessage({ role: 'system', content: this.job.instructions });
+    for (const turn of fewShotTurns(this.job.definition)) chatCtx.addMessage(turn);
     for (const item of this.history.items) {
       if (item.type === 'message') chatCtx.addMessage({ role: item.role, content: item.textContent ?? '' });
     }
     const spoken: string[] = [];
-    for await (const text of structuredTurn(this.session, this.llmModels, chatCtx, { onVerdict, onInstruction }, this.log)) {
+    for await (const text of structuredTurn(this.job, this.llmModels, chatCtx, { onVerdict, onInstruction }, this.log)) {
       spoken.push(text);
       yield text;
     }

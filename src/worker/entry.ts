@@ -80,15 +80,15 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
     await endRefusedJob(ctx, started.reason);
     return;
   }
-  const session = started.session;
-  opened.resolver.retainOnly(session.identity.agentId);
+  const job = started.job;
+  opened.resolver.retainOnly(job.identity.agentId);
   ctx.addShutdownCallback(async () => {
-    await session.end();
+    await job.end();
   });
 
-  const definition = session.definition;
+  const definition = job.definition;
   const models = createVoiceModels(definition, process.env, ctx.proc.userData.vad);
-  const agent = new ConfiguredAgent(session, models, process.env, log);
+  const agent = new ConfiguredAgent(job, models, process.env, log);
   const agentSession = new voice.AgentSession(sessionOptions(definition, models));
   await agentSession.start({
     agent,

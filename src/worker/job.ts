@@ -155,7 +155,7 @@ export interface JobEnvironment {
   newSessionId?: () => string;
 }
 
-export type JobStart = { ok: true; session: LiveSession } | JobRefusal;
+export type JobStart = { ok: true; job: RoomJob } | JobRefusal;
 
 /** Logs the refusal and tells the room on `llm-structured-response`. Never throws. */
 export async function refuseSession(refusal: JobRefusal, agentId: string | null, environment: Pick<JobEnvironment, 'room' | 'log'>): Promise<JobRefusal> {
@@ -255,20 +255,25 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
       message: `tenant "${identity.tenantId}" already has its maximum of ${merged.definition.tenant_config?.quotas?.max_concurrent_sessions} concurrent sessions; try again later`,
     };
   }
-  let session: LiveSession;
+  let job: RoomJob;
   try {
-    session = new LiveSession(identity, stored, merged.definition, now, environment);
-    await session.start();
+    job = new RoomJob(identity, stored, merged.definition, now, environment);
+    await job.start();
   } catch (error) {
     // The record would hold a quota slot until it expires.
     await store.endSession(identity.sessionId).catch(() => undefined);
     return { ok: false, reason: 'invalid_config', message: `cannot start a session of agent "${agentId}": ${messageOf(error)}` };
   }
-  return { ok: true, session };
+  return { ok: true, job };
 }
 
-/** One admitted session: the config it runs with, and what it sends to the room. */
-export class LiveSession {
+/**
+ * What the worker holds for the room of one admitted session: the config the
+ * session runs with (following stored changes), and what it sends to the room.
+ * The conversation itself is agents-js's `voice.AgentSession`, or a
+ * `TextConversation` in `agentctl chat`.
+ */
+export class RoomJob {
   /** The stored definition the session is based on (before overrides). */
   private base: AgentDefinition;
   private currentRevision: number;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { requiredCredentials, TEXT_ROLES } from '../../src/worker/credentials.js';
-import { readJobMetadata, refuseSession, startJob, type JobEnvironment, type JobMetadata, type LiveSession } from '../../src/worker/job.js';
+import { readJobMetadata, refuseSession, startJob, type JobEnvironment, type JobMetadata, type RoomJob } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC, type SessionRefusedMessage } from '../../src/worker/room-messages.js';
 import { interviewAgent } from '../support/agents.js';
@@ -20,7 +20,7 @@ let testStore: TestStore;
 let resolver: ConfigResolver;
 let room: RecordingRoom;
 let log: ReturnType<typeof recordingLog>;
-const sessions: LiveSession[] = [];
+const jobs: RoomJob[] = [];
 
 function environment(changes: Partial<JobEnvironment> = {}): JobEnvironment {
   return { store: testStore.store, resolver, room, log, env: VOICE_ENV, ...changes };
@@ -28,7 +28,7 @@ function environment(changes: Partial<JobEnvironment> = {}): JobEnvironment {
 
 async function start(metadata: JobMetadata, changes: Partial<JobEnvironment> = {}) {
   const started = await startJob(metadata, environment(changes));
-  if (started.ok) sessions.push(started.session);
+  if (started.ok) jobs.push(started.job);
   return started;
 }
 
@@ -47,7 +47,7 @@ beforeEach(async () => {
   room = recordingRoom();
 });
 afterEach(async () => {
-  for (const session of sessions.splice(0)) await session.end();
+  for (const job of jobs.splice(0)) await job.end();
   await resolver.close();
   await testStore.cleanup();
 });
@@ -78,12 +78,12 @@ describe('tenants', () => {
     expect(await start({ agent_id: 'attacker-agent', tenant_id: 'victim' })).toMatchObject({ ok: false, reason: 'tenant_mismatch' });
     // An agent without a tenant serves anyone, but its sessions count under "default", never the tenant a room names.
     const shared = await start({ agent_id: 'shared-agent', tenant_id: 'victim' });
-    expect(shared.ok && shared.session.identity.tenantId).toBe('default');
+    expect(shared.ok && shared.job.identity.tenantId).toBe('default');
     expect(log.records.map((record) => record.message)).toContain('metadata tenant_id "victim" ignored: agent "shared-agent" has no tenant_config, so its sessions count under "default"');
     expect(await testStore.store.countLiveSessions('victim', new Date())).toBe(0);
 
     const victim = await start({ agent_id: 'victim-agent', tenant_id: 'victim' });
-    expect(victim.ok && victim.session.identity.tenantId).toBe('victim');
+    expect(victim.ok && victim.job.identity.tenantId).toBe('victim');
     expect(await testStore.store.countLiveSessions('victim', new Date())).toBe(1);
     expect(await testStore.store.countLiveSessions('default', new Date())).toBe(1);
   });
@@ -217,7 +217,7 @@ describe('overrides at admission', () => {
       user_details: { name: 'Ada' },
       overrides: { llm_config: { base_url: 'http://attacker.example/v1', temperature: 0.2 } },
     });
-    expect(started.ok && started.session.definition.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.2 });
+    expect(started.ok && started.job.definition.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.2 });
     expect(log.records.filter((record) => record.level === 'warn')).toEqual([
       { level: 'warn', message: 'override llm_config.base_url rejected: base_url chooses where requests are sent, which a session may never change', fields: { agent_id: 'visa-officer' } },
     ]);
@@ -245,10 +245,10 @@ describe('overrides at admission', () => {
     if (!started.ok) throw new Error(started.message);
     await testStore.put(interviewAgent({ version: '1.1.0', session_overrides: { strict: true } }));
     await expect.poll(() => room.on(CONFIG_UPDATE_TOPIC).length, { timeout: 5000 }).toBe(1);
-    await started.session.settled();
+    await started.job.settled();
     expect(room.on(CONFIG_UPDATE_TOPIC)[0]).toMatchObject({ revision: 2, applied: [], reconnect_required: true });
-    expect(started.session.revision).toBe(1);
-    expect(started.session.definition.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.3 });
+    expect(started.job.revision).toBe(1);
+    expect(started.job.definition.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.3 });
     expect(log.records.map((record) => record.message)).toContain("changed config is invalid with this session's overrides; keeping the running config");
   });
 });

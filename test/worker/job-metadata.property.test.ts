@@ -115,11 +115,11 @@ async function runJob(dispatch: string | undefined, room: string | undefined): P
     expect(sent).toEqual([expect.objectContaining({ type: 'session_refused', reason: started.reason, message: started.message })]);
     return;
   }
-  const { session } = started;
+  const { job } = started;
   try {
     expect(sent).toEqual([]);
-    const stored = STORED.find((definition) => definition.agent_id === session.identity.agentId) as AgentDefinition;
-    const running = session.definition;
+    const stored = STORED.find((definition) => definition.agent_id === job.identity.agentId) as AgentDefinition;
+    const running = job.definition;
     expect(running.llm_config.base_url).toBe(stored.llm_config.base_url);
     expect(running.llm_config.api_key_env).toBe(stored.llm_config.api_key_env);
     expect(running.llm_config.provider).toBe(stored.llm_config.provider);
@@ -128,9 +128,9 @@ async function runJob(dispatch: string | undefined, room: string | undefined): P
     expect(running.schema_config).toEqual(stored.schema_config);
     expect(running.tenant_config).toEqual(stored.tenant_config);
     expect(running.session_overrides).toEqual(stored.session_overrides);
-    expect(session.identity.tenantId).toBe(stored.tenant_config?.tenant_id ?? 'default');
+    expect(job.identity.tenantId).toBe(stored.tenant_config?.tenant_id ?? 'default');
   } finally {
-    await session.end();
+    await job.end();
   }
 }
 
@@ -157,7 +157,7 @@ describe('readJobMetadata + startJob on arbitrary input', () => {
       fc.asyncProperty(fc.oneof(metadataObject, fc.jsonValue(), fc.anything()), async (metadata) => {
         const started = await startJob(metadata as never, environment());
         if (started.ok) {
-          await started.session.end();
+          await started.job.end();
         } else {
           expect(REASONS).toContain(started.reason);
           expect(started.message).not.toMatch(/^cannot start a session/);

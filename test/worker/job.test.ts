@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { TextConversation } from '../../src/worker/agent-factory.js';
 import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { TEXT_ROLES } from '../../src/worker/credentials.js';
-import { readJobMetadata, startJob, type JobEnvironment, type JobMetadata, type LiveSession } from '../../src/worker/job.js';
+import { readJobMetadata, startJob, type JobEnvironment, type JobMetadata, type RoomJob } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } from '../../src/worker/room-messages.js';
 import type { ReplyVerdict } from '../../src/worker/structured-reply.js';
@@ -22,7 +22,7 @@ let testStore: TestStore;
 let resolver: ConfigResolver;
 let room: RecordingRoom;
 let log: ReturnType<typeof recordingLog>;
-const sessions: LiveSession[] = [];
+const jobs: RoomJob[] = [];
 
 function environment(): JobEnvironment {
   return {
@@ -36,15 +36,15 @@ function environment(): JobEnvironment {
   };
 }
 
-async function admitted(metadata: JobMetadata): Promise<LiveSession> {
+async function admitted(metadata: JobMetadata): Promise<RoomJob> {
   const started = await startJob(metadata, environment());
   if (!started.ok) throw new Error(`refused: ${started.message}`);
-  sessions.push(started.session);
-  return started.session;
+  jobs.push(started.job);
+  return started.job;
 }
 
-async function turn(session: LiveSession, userText: string): Promise<{ pieces: string[]; verdict: ReplyVerdict | undefined }> {
-  const conversation = new TextConversation(session, environment().env, log);
+async function turn(job: RoomJob, userText: string): Promise<{ pieces: string[]; verdict: ReplyVerdict | undefined }> {
+  const conversation = new TextConversation(job, environment().env, log);
   const pieces: string[] = [];
   let verdict: ReplyVerdict | undefined;
   for await (const piece of conversation.reply(userText, (v) => (verdict = v))) pieces.push(piece);
@@ -66,7 +66,7 @@ beforeEach(async () => {
   openai.script({ content: JSON.stringify(REPLY) });
 });
 afterEach(async () => {
-  for (const session of sessions.splice(0)) await session.end();
+  for (const job of jobs.splice(0)) await job.end();
   await resolver.close();
   await testStore.cleanup();
 });
@@ -93,8 +93,8 @@ describe('job metadata', () => {
 describe('a session turn against an OpenAI-compatible server', () => {
   it('asks for the compiled strict schema and publishes the object without hidden fields', async () => {
     await testStore.put(interviewAgent());
-    const session = await admitted({ agent_id: 'visa-officer', user_id: 'u-1', user_details: { name: 'Ada' } });
-    const { pieces, verdict } = await turn(session, 'Hello');
+    const job = await admitted({ agent_id: 'visa-officer', user_id: 'u-1', user_details: { name: 'Ada' } });
+    const { pieces, verdict } = await turn(job, 'Hello');
 
     expect(pieces.join('')).toBe(REPLY.system_response);
     expect(verdict?.kind).toBe('valid');
@@ -110,7 +110,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
     expect(format.json_schema.schema.additionalProperties).toBe(false);
     const messages = request.messages as Array<{ role: string; content: string }>;
     expect(messages[0]?.role).toBe('system');
-    expect(messages[0]?.content).toBe(`You are a visa officer at the Consulate. The applicant is Ada. Session ${session.identity.sessionId}.`);
+    expect(messages[0]?.content).toBe(`You are a visa officer at the Consulate. The applicant is Ada. Session ${job.identity.sessionId}.`);
 
     const published = room.messages.filter((entry) => entry.topic === STRUCTURED_RESPONSE_TOPIC);
     expect(published).toHaveLength(1);
@@ -118,7 +118,7 @@ describe('a session turn against an OpenAI-compatible server', () => {
     expect(published[0]?.message).toEqual({
       type: 'structured_response',
       agent_id: 'visa-officer',
-      session_id: session.identity.sessionId,
+      session_id: job.identity.sessionId,
       revision: 1,
       data: { voice_instructions: REPLY.voice_instructions, system_response: REPLY.system_response, credibility_score: 7 },
     });
@@ -127,9 +127,9 @@ describe('a session turn against an OpenAI-compatible server', () => {
 
   it('streams spoken text before the JSON object has finished arriving', async () => {
     await testStore.put(interviewAgent());
-    const session = await admitted({ agent_id: 'visa-officer' });
+    const job = await admitted({ agent_id: 'visa-officer' });
     openai.script({ content: JSON.stringify({ ...REPLY, system_response: 'Good morning, please sit down.' }), chunkSize: 5, holdLast: true });
-    const conversation = new TextConversation(session, environment().env, log);
+    const conversation = new TextConversation(job, environment().env, log);
     const iterator = conversation.reply('Hello');
     const first = await iterator.next();
     // The server still holds the object's last chunk, yet text has come out.
@@ -146,9 +146,9 @@ describe('a session turn against an OpenAI-compatible server', () => {
 
   it('reports an object that fails the full schema, while its text is still spoken', async () => {
     await testStore.put(interviewAgent());
-    const session = await admitted({ agent_id: 'visa-officer' });
+    const job = await admitted({ agent_id: 'visa-officer' });
     openai.script({ content: JSON.stringify({ ...REPLY, credibility_score: 99 }) });
-    const { pieces, verdict } = await turn(session, 'Hello');
+    const { pieces, verdict } = await turn(job, 'Hello');
     expect(pieces.join('')).toBe(REPLY.system_response);
     expect(verdict?.kind).toBe('invalid');
     const [message] = room.on(STRUCTURED_RESPONSE_TOPIC);
@@ -157,11 +157,11 @@ describe('a session turn against an OpenAI-compatible server', () => {
 
   it('applies allowed session overrides to the request and rejects the rest with a log line', async () => {
     await testStore.put(interviewAgent());
-    const session = await admitted({
+    const job = await admitted({
       agent_id: 'visa-officer',
       overrides: { llm_config: { temperature: 0.2, model: 'gpt-4o' }, schema_config: { response_field: 'x' }, prompt_config: { dynamic_vars: { embassy: 'Embassy' }, instructions: 'hijack' } },
     });
-    await turn(session, 'Hello');
+    await turn(job, 'Hello');
     const request = openai.requests[0] as Record<string, unknown>;
     expect(request.temperature).toBe(0.2);
     // The model is not on the default allow-list: the stored one is paid for.
@@ -217,7 +217,7 @@ describe('refusals', () => {
     expect(await testStore.store.countLiveSessions('acme', new Date())).toBe(0);
     const again = await startJob({ agent_id: 'visa-officer' }, { ...environment(), resolver: otherResolver });
     expect(again.ok).toBe(true);
-    if (again.ok) sessions.push(again.session);
+    if (again.ok) jobs.push(again.job);
     await otherResolver.close();
   });
 });
@@ -226,9 +226,9 @@ describe('hot reload', () => {
   it('tells the room on config-update and takes new instructions in place', async () => {
     await testStore.put(interviewAgent());
     resolver.watch({ pollMs: 25 });
-    const session = await admitted({ agent_id: 'visa-officer', user_details: { name: 'Ada' } });
+    const job = await admitted({ agent_id: 'visa-officer', user_details: { name: 'Ada' } });
     const taken: string[] = [];
-    session.onInstructionsChanged = async (instructions) => {
+    job.onInstructionsChanged = async (instructions) => {
       taken.push(instructions);
     };
     const changed = interviewAgent({
@@ -238,7 +238,7 @@ describe('hot reload', () => {
     });
     await testStore.put(changed);
     await expect.poll(() => room.on(CONFIG_UPDATE_TOPIC).length, { timeout: 5000 }).toBe(1);
-    await session.settled();
+    await job.settled();
     expect(room.on(CONFIG_UPDATE_TOPIC)[0]).toEqual({
       type: 'config_changed',
       agent_id: 'visa-officer',
@@ -248,10 +248,10 @@ describe('hot reload', () => {
       reconnect_required: true,
     });
     expect(taken).toEqual(['You are a strict officer at the Consulate.']);
-    expect(session.instructions).toBe('You are a strict officer at the Consulate.');
-    expect(session.revision).toBe(2);
+    expect(job.instructions).toBe('You are a strict officer at the Consulate.');
+    expect(job.revision).toBe(2);
 
-    await turn(session, 'Hello');
+    await turn(job, 'Hello');
     expect((openai.requests.at(-1)?.messages as Array<{ content: string }>)[0]?.content).toBe('You are a strict officer at the Consulate.');
   });
 });

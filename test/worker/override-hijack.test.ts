@@ -135,13 +135,13 @@ describe('hostile overrides against loopback servers', () => {
           continue;
         }
         try {
-          const conversation = new TextConversation(started.session, environment.env, environment.log);
+          const conversation = new TextConversation(started.job, environment.env, environment.log);
           const spoken: string[] = [];
           for await (const text of conversation.reply('Hello')) spoken.push(text);
           outcomes.push(`${agentId} / ${hostile.name}: ${spoken.join('')}`);
         } finally {
           // Flushes the Langfuse client, so whatever it would send has been sent.
-          await started.session.end();
+          await started.job.end();
         }
       }
     }

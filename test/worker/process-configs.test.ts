@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteConfigStore } from '../../src/store/sqlite.js';
 import { TEXT_ROLES } from '../../src/worker/credentials.js';
-import { startJob, type LiveSession } from '../../src/worker/job.js';
+import { startJob, type RoomJob } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { ProcessConfigs, type OpenedConfigs } from '../../src/worker/process-configs.js';
 import { interviewAgent } from '../support/agents.js';
@@ -19,7 +19,7 @@ import { createTestStore, recordingRoom, type TestStore } from './fixtures.js';
 const READS = ['getAgent', 'getAgents', 'listAgents', 'listStates', 'snapshot'] as const;
 
 let testStore: TestStore;
-const sessions: LiveSession[] = [];
+const jobs: RoomJob[] = [];
 const opened: OpenedConfigs[] = [];
 
 beforeEach(async () => {
@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   vi.restoreAllMocks();
-  for (const session of sessions.splice(0)) await session.end();
+  for (const job of jobs.splice(0)) await job.end();
   for (const configs of opened.splice(0)) {
     if (!configs.ok) continue;
     await configs.resolver.close();
@@ -48,15 +48,15 @@ function countReads(): () => Record<string, number> {
   return () => Object.fromEntries(spies.map(([method, spy]) => [method, spy.mock.calls.length]).filter(([, calls]) => calls !== 0));
 }
 
-async function startSession(configs: OpenedConfigs, agentId = 'visa-officer'): Promise<LiveSession> {
+async function startSession(configs: OpenedConfigs, agentId = 'visa-officer'): Promise<RoomJob> {
   if (!configs.ok) throw new Error(configs.message);
   const started = await startJob(
     { agent_id: agentId },
     { store: configs.store, resolver: configs.resolver, room: recordingRoom(), log: recordingLog(), env: { OPENAI_API_KEY: 'k' }, providerRoles: TEXT_ROLES },
   );
   if (!started.ok) throw new Error(started.message);
-  sessions.push(started.session);
-  return started.session;
+  jobs.push(started.job);
+  return started.job;
 }
 
 describe('a job process\'s configs', () => {
@@ -65,8 +65,8 @@ describe('a job process\'s configs', () => {
     await configs.preloaded;
     const opened = await ready(configs);
     const reads = countReads();
-    const session = await startSession(opened);
-    expect(session.revision).toBe(1);
+    const job = await startSession(opened);
+    expect(job.revision).toBe(1);
     expect(reads()).toEqual({});
   });
 

@@ -7,7 +7,7 @@ import { initializeLogger, voice } from '@livekit/agents';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfiguredAgent, createVoiceModels } from '../../src/worker/agent-factory.js';
 import { ConfigResolver } from '../../src/worker/config-resolver.js';
-import { startJob, type LiveSession } from '../../src/worker/job.js';
+import { startJob, type RoomJob } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
 import { STRUCTURED_RESPONSE_TOPIC } from '../../src/worker/room-messages.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
@@ -18,7 +18,7 @@ const REPLY = { voice_instructions: 'warm', system_response: 'Welcome. Please st
 
 let openai: FakeOpenAI;
 let testStore: TestStore;
-let session: LiveSession | null = null;
+let job: RoomJob | null = null;
 let resolver: ConfigResolver;
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ beforeEach(async () => {
   openai.script({ content: JSON.stringify(REPLY) });
 });
 afterEach(async () => {
-  await session?.end();
+  await job?.end();
   await resolver.close();
   await testStore.cleanup();
 });
@@ -47,10 +47,10 @@ describe('ConfiguredAgent in an AgentSession', () => {
     const env = { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl, DEEPGRAM_API_KEY: 'test-key' };
     const started = await startJob({ agent_id: 'visa-officer', user_details: { name: 'Ada' } }, { store: testStore.store, resolver, room, log, env });
     if (!started.ok) throw new Error(started.message);
-    session = started.session;
+    job = started.job;
 
-    const models = createVoiceModels(session.definition, env, undefined);
-    const agent = new ConfiguredAgent(session, models, env, log);
+    const models = createVoiceModels(job.definition, env, undefined);
+    const agent = new ConfiguredAgent(job, models, env, log);
     const agentSession = new voice.AgentSession({});
     await agentSession.start({ agent });
     try {
@@ -68,7 +68,7 @@ describe('ConfiguredAgent in an AgentSession', () => {
       {
         type: 'structured_response',
         agent_id: 'visa-officer',
-        session_id: session.identity.sessionId,
+        session_id: job.identity.sessionId,
         revision: 1,
         data: { voice_instructions: 'warm', system_response: REPLY.system_response, credibility_score: 8 },
       },

@@ -88,13 +88,13 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
       { store, resolver, room, log, env: process.env, providerRoles: TEXT_ROLES },
     );
     if (!started.ok) throw started.reason === 'agent_not_found' ? await unknownAgentError(store, agentId) : new UserError(started.message);
-    const session = started.session;
+    const job = started.job;
     let failed = false;
     try {
       const { AgentConfigError, LlmRequestError, TextConversation } = await import('../../worker/agent-factory.js');
       let conversation;
       try {
-        conversation = new TextConversation(session, process.env, log);
+        conversation = new TextConversation(job, process.env, log);
       } catch (error) {
         // A setting the worker needs (an API key) is missing; anything else is a bug.
         if (!(error instanceof AgentConfigError)) throw error;
@@ -131,7 +131,7 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
         if (requestError !== null) break;
       }
     } finally {
-      await session.end();
+      await job.end();
     }
     if (failed) process.exitCode = EXIT_FAILURE;
   } finally {
