@@ -2,41 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import type { AgentWrite, ConfigChange, ConfigStore, HistoryEntry, SessionRecord } from '../../src/store/types.js';
 import { LockHeldError } from '../../src/store/types.js';
-
-/** A definition whose keys are deliberately not in alphabetical order, nested included. */
-export function sampleAgent(agentId: string, instructions = 'You are a helpful assistant.'): AgentDefinition {
-  return {
-    agent_id: agentId,
-    agent_type: 'support',
-    version: '1.0.0',
-    enabled: true,
-    prompt_config: {
-      instructions,
-      template_id: 'support-v1',
-      dynamic_vars: { zeta: 'last', alpha: 'first', count: 3 },
-      examples: [{ user: 'hi', assistant: 'hello' }],
-    },
-    schema_config: {
-      schema_id: 'support',
-      response_field: 'system_response',
-      fields: [
-        { field_name: 'system_response', field_type: 'str', description: 'What to say' },
-        {
-          field_name: 'score',
-          field_type: 'int',
-          description: '0-10',
-          required: false,
-          default: 5,
-          constraints: { le: 10, ge: 0 },
-          metadata: { hidden: true, use_in_tts: false },
-        },
-      ],
-    },
-    llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7, max_tokens: 512 },
-    tts_config: { voice: 'alloy', provider: 'openai', speed: 1.25 },
-    tenant_config: { tenant_id: 'acme', quotas: { max_concurrent_sessions: 5 } },
-  };
-}
+import { unorderedAgent } from '../support/agents.js';
 
 export function writeOf(definition: AgentDefinition, expected: number | null, at: Date, hash = `hash-${definition.prompt_config.instructions}`): AgentWrite {
   return { definition, content_hash: hash, expected_revision: expected, source: { file: `agents/${definition.agent_id}.yaml`, commit: 'abc123' }, at };
@@ -92,8 +58,8 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('creates agents with revision 1, real dates, provenance, and the definition byte-for-byte in key order', async () => {
-      const definition = sampleAgent('support-bot');
-      const results = await store.writeAgents([writeOf(definition, null, T1), writeOf(sampleAgent('sales-bot'), null, T1)]);
+      const definition = unorderedAgent('support-bot');
+      const results = await store.writeAgents([writeOf(definition, null, T1), writeOf(unorderedAgent('sales-bot'), null, T1)]);
       expect(results).toEqual([
         { agent_id: 'support-bot', status: 'written', revision: 1 },
         { agent_id: 'sales-bot', status: 'written', revision: 1 },
@@ -115,14 +81,14 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('updates only when the expected revision still holds; a stale write is a conflict and the rest of the batch goes on', async () => {
-      await store.writeAgents([writeOf(sampleAgent('a'), null, T1), writeOf(sampleAgent('b'), null, T1)]);
-      const second = await store.writeAgents([writeOf(sampleAgent('a', 'v2'), 1, T2)]);
+      await store.writeAgents([writeOf(unorderedAgent('a'), null, T1), writeOf(unorderedAgent('b'), null, T1)]);
+      const second = await store.writeAgents([writeOf(unorderedAgent('a', 'v2'), 1, T2)]);
       expect(second).toEqual([{ agent_id: 'a', status: 'written', revision: 2 }]);
 
       const mixed = await store.writeAgents([
-        writeOf(sampleAgent('a', 'stale'), 1, T3),
-        writeOf(sampleAgent('b', 'v2'), 1, T3),
-        writeOf(sampleAgent('a', 'duplicate create'), null, T3),
+        writeOf(unorderedAgent('a', 'stale'), 1, T3),
+        writeOf(unorderedAgent('b', 'v2'), 1, T3),
+        writeOf(unorderedAgent('a', 'duplicate create'), null, T3),
       ]);
       expect(mixed).toEqual([
         { agent_id: 'a', status: 'conflict', revision: 2 },
@@ -137,9 +103,9 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('refuses to create an agent that exists, writing nothing and leaving its history as it was', async () => {
-      await store.writeAgents([writeOf(sampleAgent('a'), null, T1)]);
-      await store.writeAgents([writeOf(sampleAgent('a', 'v2'), 1, T2)]);
-      expect(await store.writeAgents([writeOf(sampleAgent('a', 'again'), null, T3), writeOf(sampleAgent('b'), null, T3)])).toEqual([
+      await store.writeAgents([writeOf(unorderedAgent('a'), null, T1)]);
+      await store.writeAgents([writeOf(unorderedAgent('a', 'v2'), 1, T2)]);
+      expect(await store.writeAgents([writeOf(unorderedAgent('a', 'again'), null, T3), writeOf(unorderedAgent('b'), null, T3)])).toEqual([
         { agent_id: 'a', status: 'conflict', revision: 2 },
         { agent_id: 'b', status: 'written', revision: 1 },
       ]);
@@ -151,7 +117,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('deletes conditionally, records the deletion, and numbers a re-created agent after it', async () => {
-      await store.writeAgents([writeOf(sampleAgent('gone'), null, T1)]);
+      await store.writeAgents([writeOf(unorderedAgent('gone'), null, T1)]);
       expect(await store.deleteAgents([{ agent_id: 'gone', expected_revision: 7, at: T2 }])).toEqual([
         { agent_id: 'gone', status: 'conflict', revision: 1 },
       ]);
@@ -162,7 +128,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       expect(await store.getAgent('gone')).toBeNull();
       expect(await store.listStates()).toEqual([]);
 
-      expect(await store.writeAgents([writeOf(sampleAgent('gone', 'back'), null, T3)])).toEqual([
+      expect(await store.writeAgents([writeOf(unorderedAgent('gone', 'back'), null, T3)])).toEqual([
         { agent_id: 'gone', status: 'written', revision: 3, recreated_after: 2 },
       ]);
       const history = await store.history('gone');
@@ -175,8 +141,8 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('keeps history in revision order with each definition, source, note and date', async () => {
-      const v1 = sampleAgent('h', 'one');
-      const v2 = sampleAgent('h', 'two');
+      const v1 = unorderedAgent('h', 'one');
+      const v2 = unorderedAgent('h', 'two');
       await store.writeAgents([writeOf(v1, null, T1)]);
       await store.writeAgents([writeOf(v2, 1, T2)]);
       await store.writeAgents([{ ...writeOf(v1, 2, T3), note: 'rollback to 1', action: 'rollback' }]);
@@ -192,7 +158,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('lists states without definition bodies, and bodies in bulk on request', async () => {
-      await store.writeAgents(['c', 'a', 'b'].map((id) => writeOf(sampleAgent(id), null, T1)));
+      await store.writeAgents(['c', 'a', 'b'].map((id) => writeOf(unorderedAgent(id), null, T1)));
       const states = await store.listStates();
       expect(states.map((state) => state.agent_id).sort()).toEqual(['a', 'b', 'c']);
       for (const state of states) {
@@ -269,7 +235,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       try {
         // Let the watcher take its first look before changing anything.
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await store.writeAgents([writeOf(sampleAgent('watched'), null, T1)]);
+        await store.writeAgents([writeOf(unorderedAgent('watched'), null, T1)]);
         await waitFor(() => changes.length >= 1);
         expect(changes[0]).toEqual({ agent_id: 'watched', revision: 1, kind: 'upsert' });
         await store.deleteAgents([{ agent_id: 'watched', expected_revision: 1, at: T2 }]);
@@ -279,20 +245,20 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
         await stop();
       }
       const seen = changes.length;
-      await store.writeAgents([writeOf(sampleAgent('after-stop'), null, T1)]);
+      await store.writeAgents([writeOf(unorderedAgent('after-stop'), null, T1)]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(changes).toHaveLength(seen);
     });
 
     it('keeps history append-only: a configuration removed outside agentctl is re-created after its last revision', async () => {
-      await store.writeAgents([writeOf(sampleAgent('a', 'one'), null, T1), writeOf(sampleAgent('b'), null, T1)]);
-      await store.writeAgents([writeOf(sampleAgent('a', 'two'), 1, T2)]);
+      await store.writeAgents([writeOf(unorderedAgent('a', 'one'), null, T1), writeOf(unorderedAgent('b'), null, T1)]);
+      await store.writeAgents([writeOf(unorderedAgent('a', 'two'), 1, T2)]);
       const before = await store.history('a');
       await backdoor(store).removeConfiguration('a');
       expect(await store.getAgent('a')).toBeNull();
       expect(await store.lastRevisions(['a', 'b', 'never'])).toEqual(new Map([['a', 2], ['b', 1]]));
 
-      expect(await store.writeAgents([writeOf(sampleAgent('a', 'three'), null, T3)])).toEqual([{ agent_id: 'a', status: 'written', revision: 3, recreated_after: 2 }]);
+      expect(await store.writeAgents([writeOf(unorderedAgent('a', 'three'), null, T3)])).toEqual([{ agent_id: 'a', status: 'written', revision: 3, recreated_after: 2 }]);
       expect((await store.getAgent('a'))?.meta).toMatchObject({ revision: 3, content_hash: 'hash-three' });
       const after = await store.history('a');
       expect(after.map((entry) => [entry.revision, entry.action, entry.content_hash])).toEqual([
@@ -304,7 +270,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('never replaces a history entry found ahead of the configuration: continues after it, or adopts an identical one', async () => {
-      await store.writeAgents(['other', 'same', 'gone', 'new'].filter((id) => id !== 'new').map((id) => writeOf(sampleAgent(id, 'one'), null, T1)));
+      await store.writeAgents(['other', 'same', 'gone', 'new'].filter((id) => id !== 'new').map((id) => writeOf(unorderedAgent(id, 'one'), null, T1)));
       const door = backdoor(store);
       // Left by interrupted runs: an update to other content, an update to the very content written next, a deletion, a create.
       await door.addHistoryEntry({ agent_id: 'other', revision: 2, content_hash: 'hash-abandoned', action: 'update' });
@@ -312,7 +278,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       await door.addHistoryEntry({ agent_id: 'gone', revision: 2, content_hash: '', action: 'delete' });
       await door.addHistoryEntry({ agent_id: 'new', revision: 1, content_hash: 'hash-abandoned', action: 'create' });
 
-      expect(await store.writeAgents([writeOf(sampleAgent('other', 'two'), 1, T2), writeOf(sampleAgent('same', 'two'), 1, T2), writeOf(sampleAgent('new', 'one'), null, T2)])).toEqual([
+      expect(await store.writeAgents([writeOf(unorderedAgent('other', 'two'), 1, T2), writeOf(unorderedAgent('same', 'two'), 1, T2), writeOf(unorderedAgent('new', 'one'), null, T2)])).toEqual([
         { agent_id: 'other', status: 'written', revision: 3 },
         { agent_id: 'same', status: 'written', revision: 2 },
         { agent_id: 'new', status: 'written', revision: 2, recreated_after: 1 },
@@ -340,18 +306,18 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('snapshots every agent, carrying the body of one changed behind agentctl with hash and timestamps untouched', async () => {
-      await store.writeAgents([writeOf(sampleAgent('tampered'), null, T1), writeOf(sampleAgent('intact'), null, T1)]);
+      await store.writeAgents([writeOf(unorderedAgent('tampered'), null, T1), writeOf(unorderedAgent('intact'), null, T1)]);
       await backdoor(store).setBodyValue('tampered', 'llm_config', 'base_url', 'http://attacker.example/v1');
       const [tampered, intact] = [...(await store.snapshot())].sort((x, y) => (x.state.agent_id < y.state.agent_id ? 1 : -1));
       expect(tampered?.state).toEqual({ agent_id: 'tampered', revision: 1, content_hash: 'hash-You are a helpful assistant.', updated_at: T1, applied_at: T1, managed_by: 'agentctl' });
       expect(tampered?.definition?.llm_config).toEqual({ provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7, max_tokens: 512, base_url: 'http://attacker.example/v1' });
       // An untouched body is either vouched for by the store (left out) or carried as written.
       expect(intact?.state.agent_id).toBe('intact');
-      if (intact?.definition !== undefined) expect(JSON.stringify(intact.definition)).toBe(JSON.stringify(sampleAgent('intact')));
+      if (intact?.definition !== undefined) expect(JSON.stringify(intact.definition)).toBe(JSON.stringify(unorderedAgent('intact')));
     });
 
     it('watches at a cost that follows what changed: no poll re-reads the states of every agent while nothing changes', async () => {
-      await store.writeAgents(Array.from({ length: 200 }, (_, i) => writeOf(sampleAgent(`idle-${i}`), null, T1)));
+      await store.writeAgents(Array.from({ length: 200 }, (_, i) => writeOf(unorderedAgent(`idle-${i}`), null, T1)));
       const stateReads = vi.spyOn(store, 'listStates');
       const changes: ConfigChange[] = [];
       let started = 0;
@@ -365,7 +331,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
         expect(stateReads.mock.calls.length).toBe(atStart);
         expect(changes).toEqual([]);
 
-        await store.writeAgents([writeOf(sampleAgent('idle-7', 'changed'), 1, T2)]);
+        await store.writeAgents([writeOf(unorderedAgent('idle-7', 'changed'), 1, T2)]);
         await waitFor(() => changes.length >= 1);
         expect(changes).toEqual([{ agent_id: 'idle-7', revision: 2, kind: 'upsert' }]);
         // At most one more read of the states for that one change, however many polls followed.
@@ -379,7 +345,7 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
     });
 
     it('is idempotent to initialise again', async () => {
-      await store.writeAgents([writeOf(sampleAgent('kept'), null, T1)]);
+      await store.writeAgents([writeOf(unorderedAgent('kept'), null, T1)]);
       await store.init();
       expect((await store.getAgent('kept'))?.meta.revision).toBe(1);
     });

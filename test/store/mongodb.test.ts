@@ -11,7 +11,8 @@ import { describeStoreUri, parseStoreUri } from '../../src/store/uri.js';
 import { renderDefinitionYaml } from '../../src/sync/export.js';
 import { sync } from '../../src/sync/sync.js';
 import { openCountingMongoStore } from '../support/round-trips.js';
-import { describeConfigStore, sampleAgent, writeOf, type Backdoor } from './conformance.js';
+import { unorderedAgent } from '../support/agents.js';
+import { describeConfigStore, writeOf, type Backdoor } from './conformance.js';
 
 const mongoUri = inject('mongoUri');
 // Databases of this file only, so test files can share one server in parallel.
@@ -124,7 +125,7 @@ if (mongoUri === null) {
       const database = nextDatabase();
       const store = await openStore(uri, { database });
       const at = new Date('2025-03-01T12:00:00.000Z');
-      await store.writeAgents([writeOf(sampleAgent('support-bot'), null, at)]);
+      await store.writeAgents([writeOf(unorderedAgent('support-bot'), null, at)]);
       await store.close();
       const doc = await client.db(database).collection('agent_configurations').findOne({ agent_id: 'support-bot' });
       expect(Object.keys(doc ?? {})).toEqual([
@@ -189,16 +190,16 @@ if (mongoUri === null) {
     it('refuses $-prefixed and dotted keys before writing anything', async () => {
       const database = nextDatabase();
       const store = await openStore(uri, { database });
-      const good = sampleAgent('fine');
-      const bad = sampleAgent('bad');
+      const good = unorderedAgent('fine');
+      const bad = unorderedAgent('bad');
       bad.prompt_config.dynamic_vars = { 'user.name': 'Ada' };
       await expect(store.writeAgents([writeOf(good, null, new Date()), writeOf(bad, null, new Date())])).rejects.toThrow(
         'agent "bad": key "user.name" at /prompt_config/dynamic_vars cannot be stored in MongoDB',
       );
-      const dollar = sampleAgent('dollar');
+      const dollar = unorderedAgent('dollar');
       (dollar.llm_config as unknown as Record<string, unknown>).response_format = { schema: { $ref: '#/x' } };
       await expect(store.writeAgents([writeOf(dollar, null, new Date())])).rejects.toThrow('key "$ref" at /llm_config/response_format/schema');
-      const nul = sampleAgent('nul');
+      const nul = unorderedAgent('nul');
       nul.prompt_config.dynamic_vars = { 'user\0id': 'Ada' };
       await expect(store.writeAgents([writeOf(good, null, new Date()), writeOf(nul, null, new Date())])).rejects.toThrow(
         'agent "nul": key "user\\u0000id" at /prompt_config/dynamic_vars cannot be stored in MongoDB (keys may not contain a NUL character); rename it',
@@ -211,7 +212,7 @@ if (mongoUri === null) {
     it('watches with one command per poll while nothing changes (a lookup of the change counter), whatever the number of agents', async () => {
       const database = nextDatabase();
       const { store, roundTrips } = await openCountingMongoStore(uri, database);
-      await store.writeAgents(Array.from({ length: 300 }, (_, i) => writeOf(sampleAgent(`watched-${i}`), null, new Date())));
+      await store.writeAgents(Array.from({ length: 300 }, (_, i) => writeOf(unorderedAgent(`watched-${i}`), null, new Date())));
       let started = false;
       const stop = store.watch(() => undefined, { pollMs: 50, onStart: () => (started = true) });
       try {
@@ -260,7 +261,7 @@ if (mongoUri === null) {
       const dir = await mkdtemp(join(tmpdir(), 'agentctl-nul-key-'));
       try {
         await mkdir(join(dir, 'agents'));
-        const yaml = renderDefinitionYaml(sampleAgent('nul-key')).replace('    zeta: last\n', '    "ze\\0ta": last\n');
+        const yaml = renderDefinitionYaml(unorderedAgent('nul-key')).replace('    zeta: last\n', '    "ze\\0ta": last\n');
         expect(yaml).toContain('"ze\\0ta": last');
         await writeFile(join(dir, 'agents', 'nul-key.yaml'), yaml);
         const result = await sync({ store, cwd: dir });
@@ -281,7 +282,7 @@ if (mongoUri === null) {
       const { store, roundTrips } = await openCountingMongoStore(uri, nextDatabase());
       const before = roundTrips();
       const at = new Date();
-      const results = await store.writeAgents(Array.from({ length: 3000 }, (_, i) => writeOf(sampleAgent(`bulk-${i}`), null, at)));
+      const results = await store.writeAgents(Array.from({ length: 3000 }, (_, i) => writeOf(unorderedAgent(`bulk-${i}`), null, at)));
       const writeTrips = roundTrips() - before;
       expect(results.filter((result) => result.status === 'written')).toHaveLength(3000);
       // Per 1000 agents: history bulk, config bulk (creates read nothing up front); then the change counter, once.
@@ -292,7 +293,7 @@ if (mongoUri === null) {
       expect(roundTrips() - beforeStates).toBeLessThanOrEqual(4);
 
       // Updates of more than 100 existing documents at once (FerretDB stalls on those in one command).
-      const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`bulk-${i}`, 'v2'), 1, new Date())));
+      const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(unorderedAgent(`bulk-${i}`, 'v2'), 1, new Date())));
       expect(updates.filter((result) => result.status === 'written' && result.revision === 2)).toHaveLength(120);
       await store.close();
     }, 90_000);
@@ -310,9 +311,9 @@ if (mongoUri === null) {
         const sessionIndexes = (await client.db(database).collection('session_configurations').indexes()).map((index) => index.name);
         expect(sessionIndexes.sort()).toEqual(ferretDb ? ['_id_', 'tenant_expiry'] : ['_id_', 'expires_at_ttl', 'tenant_expiry']);
 
-        await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`), null, new Date())));
+        await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(unorderedAgent(`profiled-${i}`), null, new Date())));
         commands.length = 0;
-        const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(sampleAgent(`profiled-${i}`, 'v2'), 1, new Date())));
+        const updates = await store.writeAgents(Array.from({ length: 120 }, (_, i) => writeOf(unorderedAgent(`profiled-${i}`, 'v2'), 1, new Date())));
         expect(updates.filter((result) => result.status === 'written')).toHaveLength(120);
         // The replaces, then one more: the change counter.
         expect(commands.filter((name) => name === 'update')).toHaveLength((ferretDb ? 3 : 1) + 1);
@@ -338,8 +339,8 @@ if (mongoUri === null) {
       for (let round = 1; round <= 5; round += 1) {
         const agentId = `contested-${round}`;
         const [a, b] = await Promise.all([
-          first.writeAgents([writeOf(sampleAgent(agentId, 'first'), null, new Date())]),
-          second.writeAgents([writeOf(sampleAgent(agentId, 'second'), null, new Date())]),
+          first.writeAgents([writeOf(unorderedAgent(agentId, 'first'), null, new Date())]),
+          second.writeAgents([writeOf(unorderedAgent(agentId, 'second'), null, new Date())]),
         ]);
         expect([a[0]?.status, b[0]?.status].sort()).toEqual(['conflict', 'written']);
         const stored = await first.getAgent(agentId);
@@ -355,7 +356,7 @@ if (mongoUri === null) {
       const database = nextDatabase();
       const store = await openStore(uri, { database });
       const configs = client.db(database).collection('agent_configurations');
-      const legacy = sampleAgent('legacy');
+      const legacy = unorderedAgent('legacy');
       await configs.insertOne({ ...legacy, created_at: new Date('2024-01-01T00:00:00Z'), updated_at: new Date('2024-02-01T00:00:00Z') });
       const [state] = await store.listStates();
       expect(state).toEqual({ agent_id: 'legacy', revision: 0, content_hash: '', updated_at: new Date('2024-02-01T00:00:00Z') });
@@ -366,7 +367,7 @@ if (mongoUri === null) {
 
       // Someone bumps the revision behind agentctl's back between its read and its write.
       await configs.updateOne({ agent_id: 'legacy' }, { $set: { revision: 5 } });
-      expect(await store.writeAgents([writeOf(sampleAgent('legacy', 'mine'), 1, new Date())])).toEqual([
+      expect(await store.writeAgents([writeOf(unorderedAgent('legacy', 'mine'), 1, new Date())])).toEqual([
         { agent_id: 'legacy', status: 'conflict', revision: 5 },
       ]);
       expect((await store.history('legacy')).map((entry) => entry.revision)).toEqual([1]);

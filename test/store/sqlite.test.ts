@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { SqliteConfigStore } from '../../src/store/sqlite.js';
 import { NotAnAgentctlStoreError, type ConfigStore } from '../../src/store/types.js';
-import { describeConfigStore, sampleAgent, writeOf, type Backdoor } from './conformance.js';
+import { unorderedAgent } from '../support/agents.js';
+import { describeConfigStore, writeOf, type Backdoor } from './conformance.js';
 
 let dir: string;
 let opened = 0;
@@ -62,7 +63,7 @@ describeConfigStore('sqlite', () => openStore(`sqlite:${join(dir, `conformance-$
 describe('sqlite store', () => {
   it('reports every change to its watchers, also one made by another SQL client, from a change log read by primary key', async () => {
     const store = await openStore(`sqlite:${join(dir, 'change-log.db')}`);
-    await store.writeAgents([writeOf(sampleAgent('kept'), null, new Date()), writeOf(sampleAgent('renamed'), null, new Date()), writeOf(sampleAgent('dropped'), null, new Date())]);
+    await store.writeAgents([writeOf(unorderedAgent('kept'), null, new Date()), writeOf(unorderedAgent('renamed'), null, new Date()), writeOf(unorderedAgent('dropped'), null, new Date())]);
     const changes: Array<{ agent_id: string; revision: number; kind: string }> = [];
     let started = false;
     const stop = store.watch((change) => changes.push(change), { pollMs: 20, onStart: () => (started = true) });
@@ -82,7 +83,7 @@ describe('sqlite store', () => {
       await stop();
     }
     // One row per agent id (its latest change), so the log does not grow with every write.
-    await store.writeAgents([writeOf(sampleAgent('kept', 'again'), 1, new Date())]);
+    await store.writeAgents([writeOf(unorderedAgent('kept', 'again'), 1, new Date())]);
     const raw = new Database((store as SqliteConfigStore).path);
     try {
       expect(raw.prepare('SELECT agent_id, revision, deleted FROM agent_config_changes ORDER BY seq').raw().all()).toEqual([
@@ -113,7 +114,7 @@ describe('sqlite store', () => {
 
   it('works in memory', async () => {
     const store = await openStore('sqlite::memory:');
-    await store.writeAgents([writeOf(sampleAgent('mem'), null, new Date())]);
+    await store.writeAgents([writeOf(unorderedAgent('mem'), null, new Date())]);
     expect((await store.listStates()).map((state) => state.agent_id)).toEqual(['mem']);
     await store.close();
   });
@@ -122,7 +123,7 @@ describe('sqlite store', () => {
     const path = join(dir, 'foreign-edit.db');
     const store = await openStore(`sqlite:${path}`);
     const at = new Date('2025-01-01T00:00:00Z');
-    await store.writeAgents([writeOf(sampleAgent('edited'), null, at)]);
+    await store.writeAgents([writeOf(unorderedAgent('edited'), null, at)]);
     const raw = new Database(path);
     raw.prepare("UPDATE agent_configurations SET doc = json_set(doc, '$.enabled', json('false')) WHERE agent_id = 'edited'").run();
     raw.close();
@@ -189,7 +190,7 @@ describe('sqlite store: files that are not agentctl stores, read-only opens, dam
   it('creates a new store whole, leaving no temporary file beside it', async () => {
     const path = join(dir, 'whole', 'agentctl.db');
     const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(`sqlite:${path}`)));
-    await stores[0]!.writeAgents([writeOf(sampleAgent('first'), null, new Date())]);
+    await stores[0]!.writeAgents([writeOf(unorderedAgent('first'), null, new Date())]);
     for (const store of stores) expect((await store.listStates()).map((state) => state.agent_id)).toEqual(['first']);
     await Promise.all(stores.map((store) => store.close()));
     expect(readdirSync(join(dir, 'whole')).filter((name) => !/^agentctl\.db(-wal|-shm)?$/.test(name))).toEqual([]);
@@ -200,13 +201,13 @@ describe('sqlite store: files that are not agentctl stores, read-only opens, dam
     const empty = await openStore(`sqlite:${missing}`, { readOnly: true });
     expect(await empty.snapshot()).toEqual([]);
     expect(await empty.lastRevisions(['a'])).toEqual(new Map());
-    await expect(empty.writeAgents([writeOf(sampleAgent('a'), null, new Date())])).rejects.toThrow(`store sqlite:${missing}: opened for reading only; nothing was written`);
+    await expect(empty.writeAgents([writeOf(unorderedAgent('a'), null, new Date())])).rejects.toThrow(`store sqlite:${missing}: opened for reading only; nothing was written`);
     await empty.close();
     expect(existsSync(join(dir, 'nowhere'))).toBe(false);
 
     const path = fresh();
     const writer = await openStore(`sqlite:${path}`);
-    await writer.writeAgents([writeOf(sampleAgent('kept'), null, new Date('2025-01-01T00:00:00Z'))]);
+    await writer.writeAgents([writeOf(unorderedAgent('kept'), null, new Date('2025-01-01T00:00:00Z'))]);
     await writer.close();
     const reader = await openStore(`sqlite:${path}`, { readOnly: true });
     expect((await reader.getAgent('kept'))?.meta.revision).toBe(1);
@@ -217,7 +218,7 @@ describe('sqlite store: files that are not agentctl stores, read-only opens, dam
   it('snapshots a body that is not JSON as unreadable for its agent alone; reading it names the store and the agent', async () => {
     const path = fresh();
     const store = await openStore(`sqlite:${path}`);
-    await store.writeAgents(['broken', 'fine'].map((id) => writeOf(sampleAgent(id), null, new Date('2025-01-01T00:00:00Z'))));
+    await store.writeAgents(['broken', 'fine'].map((id) => writeOf(unorderedAgent(id), null, new Date('2025-01-01T00:00:00Z'))));
     const raw = new Database(path);
     raw.prepare("UPDATE agent_configurations SET doc = '{\"agent_id\": \"broken\"' WHERE agent_id = 'broken'").run();
     raw.prepare("INSERT INTO agent_configurations (agent_id, revision, content_hash, doc, created_at, updated_at) VALUES ('listy', 0, '', '[1, 2]', 0, 0)").run();
@@ -239,7 +240,7 @@ describe('sqlite store: files that are not agentctl stores, read-only opens, dam
   it('upgrades a store from before body digests: its bodies are checked by reading them until rewritten', async () => {
     const path = fresh();
     const store = await openStore(`sqlite:${path}`);
-    await store.writeAgents([writeOf(sampleAgent('old'), null, new Date('2025-01-01T00:00:00Z'))]);
+    await store.writeAgents([writeOf(unorderedAgent('old'), null, new Date('2025-01-01T00:00:00Z'))]);
     await store.close();
     // What an earlier agentctl left: the same tables without the doc_digest column.
     const raw = new Database(path);
@@ -251,7 +252,7 @@ describe('sqlite store: files that are not agentctl stores, read-only opens, dam
     await reader.close();
     const upgraded = await openStore(`sqlite:${path}`);
     expect((await upgraded.snapshot()).map(({ state, definition }) => [state.agent_id, definition?.agent_id])).toEqual([['old', 'old']]);
-    await upgraded.writeAgents([writeOf(sampleAgent('old', 'two'), 1, new Date('2025-01-02T00:00:00Z'))]);
+    await upgraded.writeAgents([writeOf(unorderedAgent('old', 'two'), 1, new Date('2025-01-02T00:00:00Z'))]);
     expect(await upgraded.snapshot()).toEqual([{ state: expect.objectContaining({ agent_id: 'old', revision: 2 }) }]);
     await upgraded.close();
   });
@@ -259,14 +260,14 @@ describe('sqlite store: files that are not agentctl stores, read-only opens, dam
   it('sees a content hash rewritten alone: the digest binds the body to the hash recorded with it', async () => {
     const path = fresh();
     const store = await openStore(`sqlite:${path}`);
-    await store.writeAgents([writeOf(sampleAgent('a'), null, new Date('2025-01-01T00:00:00Z'))]);
+    await store.writeAgents([writeOf(unorderedAgent('a'), null, new Date('2025-01-01T00:00:00Z'))]);
     expect(await store.snapshot()).toEqual([{ state: expect.objectContaining({ agent_id: 'a', content_hash: 'hash-You are a helpful assistant.' }) }]);
     const raw = new Database(path);
     raw.prepare("UPDATE agent_configurations SET content_hash = 'hash-claimed' WHERE agent_id = 'a'").run();
     raw.close();
     const [view] = await store.snapshot();
     expect(view?.state.content_hash).toBe('hash-claimed');
-    expect(view?.definition).toEqual(sampleAgent('a'));
+    expect(view?.definition).toEqual(unorderedAgent('a'));
     await store.close();
   });
 });
