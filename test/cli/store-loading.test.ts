@@ -4,10 +4,11 @@
  * loads neither adapter's library.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePackageReportHook } from '../support/loaded-packages.js';
 import { repo } from './run-agentctl.js';
 
 describe('the CLI loads a store adapter only for the store it opens', () => {
@@ -16,20 +17,7 @@ describe('the CLI loads a store adapter only for the store it opens', () => {
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'agentctl-store-loading-'));
-    // Loaded with --import: at exit, writes the npm packages loaded through require (mongodb and libsql are CommonJS).
-    hook = join(workDir, 'report-packages.mjs');
-    await writeFile(
-      hook,
-      [
-        "import { createRequire } from 'node:module';",
-        "import { writeFileSync } from 'node:fs';",
-        'const cache = createRequire(import.meta.url).cache;',
-        "process.on('exit', () => {",
-        '  const names = new Set(Object.keys(cache).map((file) => /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file)?.[1]).filter(Boolean));',
-        '  writeFileSync(process.env.PACKAGES_OUT, JSON.stringify([...names].sort()));',
-        '});',
-      ].join('\n'),
-    );
+    hook = await writePackageReportHook(workDir);
   });
 
   afterAll(async () => {

@@ -4,6 +4,7 @@
  * same problems, with positions and the YAML document composed on demand.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writePackageReportHook } from '../support/loaded-packages.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -446,21 +447,7 @@ describe('a clean validate run never loads the yaml package', () => {
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'agentctl-fast-path-cli-'));
-    // Loaded with --import: at exit, lists the npm packages loaded through require (the yaml package is CommonJS,
-    // so both `import` and require() of it land in this cache).
-    hook = join(workDir, 'report-packages.mjs');
-    await writeFile(
-      hook,
-      [
-        "import { createRequire } from 'node:module';",
-        "import { writeFileSync } from 'node:fs';",
-        'const cache = createRequire(import.meta.url).cache;',
-        "process.on('exit', () => {",
-        '  const names = new Set(Object.keys(cache).map((file) => /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file)?.[1]).filter(Boolean));',
-        "  writeFileSync(process.env.PACKAGES_OUT, JSON.stringify([...names].sort()));",
-        '});',
-      ].join('\n'),
-    );
+    hook = await writePackageReportHook(workDir);
   });
 
   afterAll(async () => {
