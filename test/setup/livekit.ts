@@ -17,12 +17,12 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import lockfile from 'proper-lockfile';
+import { freeTcpPort, installBinary } from './local-binaries.js';
 
 const run = promisify(execFile);
 const LIVEKIT_SERVER_VERSION = '1.13.5';
@@ -91,24 +91,10 @@ async function buildServer(): Promise<void> {
       timeout: BUILD_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
-    // Rename into place so a concurrent run never sees a half-written binary.
-    const staged = `${LIVEKIT_SERVER_BIN}.${process.pid}`;
-    await copyFile(join(work, 'server'), staged);
-    await rename(staged, LIVEKIT_SERVER_BIN);
+    await installBinary(join(work, 'server'), LIVEKIT_SERVER_BIN);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function freeUdpPort(): Promise<number> {

@@ -13,14 +13,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
+import { freeTcpPort, installBinary } from './local-binaries.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -117,25 +117,10 @@ async function buildFerretDb(): Promise<void> {
     await go(['mod', 'tidy']);
     const built = join(work, 'bin');
     await go(['install', '-tags', 'tools', `${FERRETDB_MODULE}/cmd/ferretdb`], { GOBIN: built });
-    await mkdir(BIN_DIR, { recursive: true });
-    // Rename into place so a concurrent test run never sees a half-written binary.
-    const staged = `${FERRETDB_BIN}.${process.pid}`;
-    await cp(join(built, 'ferretdb'), staged);
-    await rename(staged, FERRETDB_BIN);
+    await installBinary(join(built, 'ferretdb'), FERRETDB_BIN);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface FerretDbServer {
@@ -156,7 +141,7 @@ export interface FerretDbServer {
  */
 export async function startFerretDb(options: { dataDir?: string; port?: number } = {}): Promise<FerretDbServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'agentctl-ferretdb-')));
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await freeTcpPort());
   const child: ChildProcess = spawn(
     FERRETDB_BIN,
     [
