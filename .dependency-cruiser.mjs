@@ -6,7 +6,7 @@
  * layers do no I/O. `npm run lint` runs this.
  */
 const LEAVES = ['errors', 'json', 'text'];
-const LAYERS = ['fieldtypes', 'definition', 'files', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
+const LAYERS = ['fieldtypes', 'definition', 'files', 'project', 'check', 'store', 'sync', 'edit', 'worker', 'serve', 'cli'];
 const PURE_LAYERS = [...LEAVES, 'fieldtypes', 'definition'];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'dgram', 'worker_threads', 'os', 'readline', 'tls'];
 
