@@ -3,7 +3,7 @@ import { hasPendingChanges } from '../../sync/plan.js';
 import { EXIT_CHANGES_PENDING, EXIT_OK } from '../errors.js';
 import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
-import { createColors } from '../output.js';
+import { createColors, terminalWidth } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { loadValidDesired } from '../sync-input.js';
 
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       const desired = await loadValidDesired(paths, 'compared');
       const { planAgainstStore } = await import('../../sync/read.js');
       const plan = await withStore(options, (store) => planAgainstStore(store, desired, { prune: options.prune === true }), { readOnly: true });
-      process.stdout.write(options.json ? formatPlanJson({ dry_run: true, ...plan }) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout) }));
+      process.stdout.write(options.json ? formatPlanJson({ dry_run: true, ...plan }) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout), width: terminalWidth(process.stdout) }));
       process.exitCode = options.exitCode && hasPendingChanges(plan) ? EXIT_CHANGES_PENDING : EXIT_OK;
     });
 }
