@@ -35,7 +35,7 @@ function nameList(pointer: string, noun: string): KeyedList {
   return { pointer, noun, key: itself, summarized: [], summary: () => undefined };
 }
 
-export const KEYED_LISTS: readonly KeyedList[] = [
+const KEYED_LISTS: readonly KeyedList[] = [
   { pointer: '/schema_config/fields', noun: 'field', key: byFieldName, summarized: ['field_name', 'field_type', 'required'], summary: fieldSummary },
   nameList('/schema_config/custom_validators', 'validator'),
   nameList('/llm_config/tools', 'tool'),

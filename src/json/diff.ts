@@ -9,7 +9,7 @@ import type { JsonValue } from './value.js';
  * `after` (`to`), and what happened to it. `changed` marks a change inside
  * the item (the change's own path is deeper); the others are the whole item.
  */
-export interface ListItemChange {
+interface ListItemChange {
   list: string;
   key: string;
   from?: number;

@@ -17,7 +17,10 @@ Examples:
 
 Actions: create, update, delete (--prune), unchanged, drift (the stored
 document was changed outside agentctl since its last apply; apply refuses it
-unless --force). The definitions are validated first; invalid ones stop here.
+unless --force), orphan (without --prune: stored, managed by agentctl, in no
+file; shown as "? not in files", left alone, and not pending for --exit-code).
+Fields are matched by field_name: an inserted, removed or moved field is one
+change. The definitions are validated first; invalid ones stop here.
 ${STORE_RESOLUTION}`;
 
 interface DiffOptions extends StoreFlags {
@@ -34,7 +37,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .option('--prune', 'include stored agents (managed by agentctl) that the files no longer define')
     .option('--json', 'print one JSON object: {ok, dry_run, changes: [{agent_id, action, revision, paths}], summary}')
-    .option('--exit-code', 'exit 2 when anything would change (create, update, delete, drift), else 0');
+    .option('--exit-code', 'exit 2 when anything would change (create, update, delete, drift; not an orphan, which apply leaves alone), else 0');
   addStoreOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: DiffOptions) => {
