@@ -197,6 +197,38 @@ describe('the plan printer: long values and keyed fields', () => {
     const output = formatPlanPretty(update({ schema_config: { fields: [field(10)] } }, { schema_config: { fields: [field(5, { default: [1, 2] })] } }), { applied: false });
     expect(lines(output)).toEqual(['~ update  a  revision 1 → 2', '    ~ field sc\\u202eore: constraints.le 10 → 5', '    ~ field sc\\u202eore: default (absent) → [1,2]', '✔ 1 to update']);
   });
+
+  it('prints a field both moved and changed as the move, then its changes; an inserted field with its nested members dotted', () => {
+    const field = (name: string, extra: object = {}): object => ({ field_name: name, field_type: 'str', description: name, ...extra });
+    const before = { schema_config: { fields: [field('a', { required: false }), field('b'), field('c')] } };
+    const after = { schema_config: { fields: [field('b'), field('c'), field('new', { metadata: { hidden: true } }), field('a', { required: true })] } };
+    expect(lines(formatPlanPretty(update(before, after), { applied: false }))).toEqual([
+      '~ update  a  revision 1 → 2',
+      '    + field new (str)',
+      '        description: "new"',
+      '        metadata.hidden: true',
+      '    ↕ field a moved: position 1 → 4',
+      '    ~ field a: required false → true',
+      '✔ 1 to update',
+    ]);
+  });
+
+  it('lists an orphan as not in files, with why --prune alone would refuse it when it drifted; it fails nothing', () => {
+    const plan: SyncPlan = {
+      changes: [
+        { agent_id: 'gone', action: 'orphan', revision: 3, stored_revision: 3, diffs: [] },
+        { agent_id: 'edited\u001b', action: 'orphan', revision: 1, stored_revision: 1, diffs: [], drift_reason: 'stored body no longer matches the hash agentctl recorded' },
+      ],
+    };
+    expect(formatPlanPretty(plan, { applied: true })).toBe(
+      [
+        '? not in files: gone (agentctl apply --prune deletes it)',
+        '? not in files: edited\\x1b (changed outside agentctl: stored body no longer matches the hash agentctl recorded; agentctl apply --prune --force deletes it)',
+        '✔ 2 not in files',
+        '',
+      ].join('\n'),
+    );
+  });
 });
 
 describe('tables (list, history, tracing, schema)', () => {
