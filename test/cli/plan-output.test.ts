@@ -129,6 +129,9 @@ describe('diff / apply plan output (golden files)', () => {
     await scenarios[0]!.change(dir);
     const plan = JSON.parse((await run('diff', '--json')).stdout) as PlanJson;
     expect(plan.changes.find((entry) => entry.agent_id === 'pte-interview-agent-v1')).toEqual({ agent_id: 'pte-interview-agent-v1', action: 'update', revision: 2, paths: ['/schema_config/fields/0'] });
+    // history compares revisions the same way.
+    expect((await run('apply')).code).toBe(0);
+    expect((await run('history', 'pte-interview-agent-v1')).stdout.trimEnd().split('\n').at(-1)).toMatch(/^2\s.*\s\/schema_config\/fields\/0$/);
   });
 
   it('field-remove: the removed field is named where it was in the stored definition, and marked in removed_paths', async () => {
