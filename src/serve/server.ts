@@ -81,6 +81,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     routerOptions: { maxParamLength: 256 },
   });
 
+  // JSON only: Fastify would otherwise take text/plain bodies as strings.
+  app.removeContentTypeParser('text/plain');
+
   if (options.docs !== false) {
     const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
     await app.register(swagger, {
