@@ -173,6 +173,8 @@ describe('an API write and git', () => {
     expect(apply.stdout).toContain('token "support-lead"');
     const history = await agentctl(project, 'history', 'sales-agent-v1', '--json');
     expect(history.stdout).toContain('"api": "support-lead"');
+    const historyTable = await agentctl(project, 'history', 'sales-agent-v1');
+    expect(historyTable.stdout).toMatch(/\n2 +\S+ +[0-9a-f]{12} +api: support-lead \(agents\/sales-agent-v1\.yaml\) +\/version \(api update by support-lead\)\n/);
 
     // export brings the store's version into git: export today writes <out>/<agent_id>.yaml (replacing it with --force).
     const before = await readFile(join(project, 'agents', 'sales-agent-v1.yaml'), 'utf8');
