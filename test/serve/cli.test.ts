@@ -112,6 +112,10 @@ describe('agentctl serve', () => {
       expect(write.status).toBe(403);
       const docs = await fetch(`${server.address}/docs/`);
       expect(docs.status).toBe(200);
+      const port = new URL(server.address).port;
+      const taken = await agentctl(project, 'serve', '--port', port);
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toBe(`agentctl: cannot listen on 127.0.0.1:${port}: the address is in use (choose another with --port)\n`);
     } finally {
       expect(await stop(server.child)).toBe(0);
     }
