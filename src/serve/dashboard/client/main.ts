@@ -1,0 +1,87 @@
+/**
+ * The dashboard's entry: a login form until a token is accepted, then three
+ * hash routes (#/agents, #/agents/<id>, #/sessions) rendered into <main>.
+ * Every call that comes back 401 returns here, to the form, with the reason.
+ */
+import { ApiError, forgetToken, keepToken, storedToken, Unauthorized } from './api.js';
+import { h } from './dom.js';
+import { agentPage } from './agent-page.js';
+import { agentsPage } from './agents-page.js';
+import { sessionsPage } from './sessions-page.js';
+import { whoami, type Identity } from './session.js';
+
+const main = document.getElementById('main') as HTMLElement;
+const account = document.getElementById('account') as HTMLElement;
+const nav = document.getElementById('nav') as HTMLElement;
+
+function show(title: string, ...content: Node[]): void {
+  document.title = `${title} · agentctl`;
+  main.replaceChildren(...content);
+  // The new page's heading takes focus, so keyboard and screen-reader users start at its top.
+  const heading = main.querySelector('h1');
+  if (heading !== null) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+}
+
+function loginForm(message?: string): void {
+  nav.hidden = true;
+  account.replaceChildren();
+  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-help' });
+  const form = h(
+    'form',
+    { id: 'login', 'aria-labelledby': 'login-title' },
+    h('h1', { id: 'login-title' }, 'Sign in'),
+    message === undefined ? null : h('p', { class: 'error', role: 'alert', id: 'login-error' }, message),
+    h('label', { for: 'token' }, 'Access token'),
+    input,
+    h('p', { id: 'token-help', class: 'help' }, 'A token from `agentctl token create <name> --role viewer|developer|admin`. It is kept in this tab only (sessionStorage).'),
+    h('button', { type: 'submit' }, 'Sign in'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    keepToken(input.value.trim());
+    void route();
+  });
+  show('Sign in', form);
+  input.focus();
+}
+
+function header(identity: Identity): void {
+  nav.hidden = false;
+  const signOut = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');
+  signOut.addEventListener('click', () => {
+    forgetToken();
+    loginForm('Signed out.');
+  });
+  account.replaceChildren(h('span', { id: 'identity' }, `Signed in as ${identity.name} (${identity.role})`), ' ', signOut);
+  for (const link of nav.querySelectorAll('a')) {
+    const current = location.hash.startsWith(link.getAttribute('href') ?? '#none') ? 'page' : undefined;
+    if (current === undefined) link.removeAttribute('aria-current');
+    else link.setAttribute('aria-current', current);
+  }
+}
+
+async function route(): Promise<void> {
+  if (storedToken() === null) return loginForm();
+  try {
+    const identity = await whoami();
+    header(identity);
+    const path = location.hash.replace(/^#/, '') || '/agents';
+    const agentMatch = /^\/agents\/(.+)$/.exec(path);
+    if (agentMatch !== null) {
+      const agentId = decodeURIComponent(agentMatch[1] ?? '');
+      return show(agentId, ...(await agentPage(agentId, identity)));
+    }
+    if (path === '/sessions') return show('Sessions', ...(await sessionsPage()));
+    return show('Agents', ...(await agentsPage()));
+  } catch (error) {
+    if (error instanceof Unauthorized) return loginForm(error.message);
+    const message = error instanceof ApiError || error instanceof Error ? error.message : String(error);
+    show('Error', h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, message));
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();
