@@ -1,7 +1,7 @@
-import { call, segment } from './api.js';
+import { ApiError, call, segment } from './api.js';
 import { display, h, table } from './dom.js';
 import { mayWrite, type Identity } from './session.js';
-import type { Change, HistoryItem, SourceInfo, StoredConfig } from './shapes.js';
+import type { Change, Revision, SourceInfo, StoredConfig } from './shapes.js';
 
 /** At most this many revisions get their diff shown; older ones are listed. */
 const DIFFED_REVISIONS = 20;
@@ -88,13 +88,27 @@ function tracingSwitch(config: StoredConfig, identity: Identity): HTMLElement {
   return section;
 }
 
+/** The strict schema, or why the fields cannot be strict (the API says so with a 422). */
+async function strictSchema(id: string): Promise<string> {
+  try {
+    return JSON.stringify((await call<{ schema: unknown }>('GET', `/api/v1/agents/config/${id}/schema?strict=true`)).schema, null, 2);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 422) return `No strict schema: ${error.message}`;
+    throw error;
+  }
+}
+
 async function compiledSchema(config: StoredConfig): Promise<HTMLElement> {
-  const schemas = await call<{ full: unknown; strict: unknown }>('GET', `/api/v1/agents/config/${segment(config.agent_id)}/schema`);
-  const output = h('pre', { id: 'schema-json', tabindex: '0', 'aria-label': 'Compiled schema' }, JSON.stringify(schemas.full, null, 2));
+  const id = segment(config.agent_id);
+  const [full, strict] = await Promise.all([
+    call<{ schema: unknown }>('GET', `/api/v1/agents/config/${id}/schema`).then((answer) => JSON.stringify(answer.schema, null, 2)),
+    strictSchema(id),
+  ]);
+  const output = h('pre', { id: 'schema-json', tabindex: '0', 'aria-label': 'Compiled schema' }, full);
   const choice = (value: 'full' | 'strict', label: string): HTMLElement => {
     const radio = h('input', { type: 'radio', name: 'schema-kind', id: `schema-${value}`, value, checked: value === 'full' });
     radio.addEventListener('change', () => {
-      output.textContent = JSON.stringify(value === 'full' ? schemas.full : schemas.strict, null, 2);
+      output.textContent = value === 'full' ? full : strict;
     });
     return h('span', {}, radio, ' ', h('label', { for: `schema-${value}` }, label), ' ');
   };
@@ -114,15 +128,17 @@ async function compiledSchema(config: StoredConfig): Promise<HTMLElement> {
 }
 
 function changeLine(change: Change): HTMLElement {
-  const parts = [`${change.kind} ${change.path || '/'}`];
-  if (change.before !== undefined) parts.push(`was ${display(change.before)}`);
-  if (change.after !== undefined) parts.push(`now ${display(change.after)}`);
+  const parts = [change.path || '/'];
+  if (change.before === undefined) parts.push('added');
+  else parts.push(`was ${display(change.before)}`);
+  if (change.after === undefined) parts.push('removed');
+  else parts.push(`now ${display(change.after)}`);
   return h('li', {}, h('code', {}, parts.join(': ')));
 }
 
 async function history(config: StoredConfig): Promise<HTMLElement> {
   const id = segment(config.agent_id);
-  const { history: entries } = await call<{ history: HistoryItem[] }>('GET', `/api/v1/agents/config/${id}/history`);
+  const { revisions: entries } = await call<{ revisions: Revision[] }>('GET', `/api/v1/agents/config/${id}/history`);
   const newestFirst = [...entries].sort((a, b) => b.revision - a.revision);
   const diffs = await Promise.all(
     newestFirst.slice(0, DIFFED_REVISIONS).map(async (entry) => {
@@ -131,7 +147,7 @@ async function history(config: StoredConfig): Promise<HTMLElement> {
       return { entry, changes };
     }),
   );
-  const rows = newestFirst.map((entry) => [String(entry.revision), entry.action, entry.created_at, describeSource(entry.source), entry.note ?? '']);
+  const rows = newestFirst.map((entry) => [String(entry.revision), entry.action, entry.created_at, describeSource(entry.source ?? undefined), entry.note ?? '']);
   return h(
     'section',
     { 'aria-labelledby': 'history-title' },

@@ -11,7 +11,7 @@ export async function agentsPage(): Promise<Node[]> {
     agent.version,
     agent.enabled ? 'yes' : 'no',
     String(agent.revision),
-    agent.drift ? 'drift: changed outside git' : 'in sync with its last apply',
+    agent.written_by_api === null ? 'as applied from git' : `drift: written through the API by token ${agent.written_by_api}, not in git yet`,
     agent.tenant_id ?? '(any tenant)',
   ]);
   return [

@@ -32,11 +32,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The API's message (`{ error: { code, message } }`), else the status line. */
 async function errorMessage(response: Response): Promise<string> {
   try {
-    const body = (await response.json()) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string') return body.message;
-    if (typeof body.error === 'string') return body.error;
+    const body = (await response.json()) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string') return body.error.message;
   } catch {
     // not JSON: the status line says enough
   }

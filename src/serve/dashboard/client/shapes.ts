@@ -1,8 +1,15 @@
 /**
  * What the dashboard reads from the admin API, as far as it uses it. The
- * routes module of src/serve/ documents the full shapes; these are checked
- * against a running server by test/serve/dashboard-browser.test.ts.
+ * routes module (src/serve/routes.ts) documents the full shapes; the browser
+ * test (test/serve/dashboard-browser.test.ts) reads them from a running server.
  */
+
+export interface SourceInfo {
+  file?: string;
+  commit?: string;
+  dirty?: boolean;
+  api?: string;
+}
 
 export interface AgentSummary {
   agent_id: string;
@@ -10,8 +17,10 @@ export interface AgentSummary {
   version: string;
   enabled: boolean;
   revision: number;
-  drift: boolean;
   tenant_id: string | null;
+  source: SourceInfo | null;
+  /** The token that wrote the stored revision through the API: git does not have it yet. */
+  written_by_api: string | null;
 }
 
 export interface FieldDefinition {
@@ -21,13 +30,6 @@ export interface FieldDefinition {
   required?: boolean;
   constraints?: Record<string, unknown>;
   metadata?: { use_in_tts?: boolean; hidden?: boolean };
-}
-
-export interface SourceInfo {
-  file?: string;
-  commit?: string;
-  dirty?: boolean;
-  api?: string;
 }
 
 export interface StoredConfig {
@@ -43,27 +45,26 @@ export interface StoredConfig {
   stt_config?: { provider: string; model?: string };
   tts_config?: { provider: string; model?: string; voice?: string };
   tracing_config?: { enabled: boolean; sample_rate?: number };
-  tenant_config?: { tenant_id: string; quotas?: { max_concurrent_sessions?: number } };
+  tenant_config?: { tenant_id: string };
 }
 
-export interface HistoryItem {
+export interface Revision {
   revision: number;
   action: string;
   created_at: string;
-  source?: SourceInfo;
-  note?: string;
+  source: SourceInfo | null;
+  note: string | null;
 }
 
 export interface Change {
+  /** A JSON pointer into the definition. */
   path: string;
-  kind: string;
   before?: unknown;
   after?: unknown;
 }
 
 export interface TenantSessions {
   tenant_id: string;
-  live: number;
-  max_concurrent_sessions: number | null;
-  sessions: Array<{ session_id: string; agent_id: string; user_id: string; created_at: string; expires_at: string }>;
+  live_sessions: number;
+  agents: Array<{ agent_id: string; max_concurrent_sessions: number | null }>;
 }
