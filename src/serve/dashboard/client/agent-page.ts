@@ -8,7 +8,7 @@ const DIFFED_REVISIONS = 20;
 
 function describeSource(source: SourceInfo | undefined): string {
   if (source === undefined) return '(unknown)';
-  if (source.api !== undefined) return `API, token "${source.api}"`;
+  if (source.api !== undefined) return `API, token "${source.api}"${source.file ? `; git has it in ${source.file}` : ''}`;
   const commit = source.commit === undefined ? '' : ` at ${source.commit.slice(0, 12)}`;
   return `${source.file ?? '(no file)'}${commit}${source.dirty === true ? ' (uncommitted changes)' : ''}`;
 }
@@ -53,7 +53,10 @@ function fields(config: StoredConfig): HTMLElement {
   );
 }
 
-function tracingSwitch(config: StoredConfig, identity: Identity): HTMLElement {
+/** Renders the page again from the store; `then` runs once it is there (to put back focus and a message). */
+type Refresh = (then: () => void) => void;
+
+function tracingSwitch(config: StoredConfig, identity: Identity, refresh: Refresh): HTMLElement {
   const enabled = config.tracing_config?.enabled === true;
   const status = h('p', { id: 'tracing-status', role: 'status' }, `Tracing is ${enabled ? 'on' : 'off'}.`);
   const section = h('section', { 'aria-labelledby': 'tracing-title' }, h('h2', { id: 'tracing-title' }, 'Tracing'));
@@ -67,17 +70,21 @@ function tracingSwitch(config: StoredConfig, identity: Identity): HTMLElement {
     const wanted = toggle.checked;
     toggle.disabled = true;
     status.textContent = `Switching tracing ${wanted ? 'on' : 'off'}…`;
-    call<{ revision?: number }>('POST', `/api/v1/agents/config/${segment(config.agent_id)}/tracing/toggle?enabled=${wanted}`)
-      .then((result) => {
-        status.textContent = `Tracing is ${wanted ? 'on' : 'off'}${result.revision === undefined ? '' : ` (stored as revision ${result.revision})`}.`;
-      })
+    call<{ revision: number }>('POST', `/api/v1/agents/config/${segment(config.agent_id)}/tracing/toggle?enabled=${wanted}`)
+      .then((result) =>
+        // The new revision shows in the settings and the history; the user stays on the switch.
+        refresh(() => {
+          const again = document.getElementById('tracing-switch');
+          const message = document.getElementById('tracing-status');
+          if (message !== null) message.textContent = `Tracing is ${wanted ? 'on' : 'off'} (stored as revision ${result.revision}).`;
+          again?.focus();
+        }),
+      )
       .catch((error: unknown) => {
         toggle.checked = !wanted;
-        status.textContent = `Tracing is still ${wanted ? 'off' : 'on'}: ${error instanceof Error ? error.message : String(error)}`;
-      })
-      .finally(() => {
         toggle.disabled = false;
         toggle.focus();
+        status.textContent = `Tracing is still ${wanted ? 'off' : 'on'}: ${error instanceof Error ? error.message : String(error)}`;
       });
   });
   section.append(
@@ -127,13 +134,12 @@ async function compiledSchema(config: StoredConfig): Promise<HTMLElement> {
   );
 }
 
+/** One changed path as `agentctl diff` prints it: `/llm_config/temperature: 0.6 → 0.4`. */
 function changeLine(change: Change): HTMLElement {
-  const parts = [change.path || '/'];
-  if (change.before === undefined) parts.push('added');
-  else parts.push(`was ${display(change.before)}`);
-  if (change.after === undefined) parts.push('removed');
-  else parts.push(`now ${display(change.after)}`);
-  return h('li', {}, h('code', {}, parts.join(': ')));
+  const path = change.path || '/';
+  const text =
+    change.before === undefined ? `${path}: added ${display(change.after)}` : change.after === undefined ? `${path}: removed (was ${display(change.before)})` : `${path}: ${display(change.before)} → ${display(change.after)}`;
+  return h('li', {}, h('code', {}, text));
 }
 
 async function history(config: StoredConfig): Promise<HTMLElement> {
@@ -178,19 +184,20 @@ function backToGit(config: StoredConfig): HTMLElement {
       {},
       step('See what the store has that git does not:', `agentctl diff`),
       step('Write the stored version into the YAML file, keeping its comments:', `agentctl export ${id}`),
-      step('Commit it (or put git’s version back with `agentctl apply --force`):', file === undefined ? `git add agents && git commit` : `git add ${shellWord(file)} && git commit`),
+      step('Commit it and open a pull request:', file === undefined || file === '' ? `git add agents && git commit` : `git add ${shellWord(file)} && git commit`),
+      step('Or, to undo the change instead, put git’s version back:', `agentctl apply --force`),
     ),
   );
 }
 
-export async function agentPage(agentId: string, identity: Identity): Promise<Node[]> {
+export async function agentPage(agentId: string, identity: Identity, refresh: Refresh): Promise<Node[]> {
   const config = await call<StoredConfig>('GET', `/api/v1/agents/config/${segment(agentId)}`);
   const [schema, revisions] = await Promise.all([compiledSchema(config), history(config)]);
   return [
     h('p', {}, h('a', { href: '#/agents' }, '← All agents')),
     h('h1', {}, config.agent_id),
     settings(config),
-    tracingSwitch(config, identity),
+    tracingSwitch(config, identity, refresh),
     fields(config),
     schema,
     revisions,

@@ -14,15 +14,15 @@ const main = document.getElementById('main') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 
-function show(title: string, ...content: Node[]): void {
+/** Puts a page in <main>; `afterRender` (a refresh after a change) decides the focus, else the heading takes it. */
+function show(title: string, content: Node[], afterRender?: () => void): void {
   document.title = `${title} · agentctl`;
   main.replaceChildren(...content);
-  // The new page's heading takes focus, so keyboard and screen-reader users start at its top.
   const heading = main.querySelector('h1');
-  if (heading !== null) {
-    heading.setAttribute('tabindex', '-1');
-    heading.focus();
-  }
+  heading?.setAttribute('tabindex', '-1');
+  // A new page starts keyboard and screen-reader users at its top.
+  if (afterRender === undefined) heading?.focus();
+  else afterRender();
 }
 
 function loginForm(message?: string): void {
@@ -44,7 +44,7 @@ function loginForm(message?: string): void {
     keepToken(input.value.trim());
     void route();
   });
-  show('Sign in', form);
+  show('Sign in', [form]);
   input.focus();
 }
 
@@ -63,7 +63,7 @@ function header(identity: Identity): void {
   }
 }
 
-async function route(): Promise<void> {
+async function route(afterRender?: () => void): Promise<void> {
   if (storedToken() === null) return loginForm();
   try {
     const identity = await whoami();
@@ -72,14 +72,14 @@ async function route(): Promise<void> {
     const agentMatch = /^\/agents\/(.+)$/.exec(path);
     if (agentMatch !== null) {
       const agentId = decodeURIComponent(agentMatch[1] ?? '');
-      return show(agentId, ...(await agentPage(agentId, identity)));
+      return show(agentId, await agentPage(agentId, identity, (then) => void route(then)), afterRender);
     }
-    if (path === '/sessions') return show('Sessions', ...(await sessionsPage()));
-    return show('Agents', ...(await agentsPage()));
+    if (path === '/sessions') return show('Sessions', await sessionsPage());
+    return show('Agents', await agentsPage());
   } catch (error) {
     if (error instanceof Unauthorized) return loginForm(error.message);
     const message = error instanceof ApiError || error instanceof Error ? error.message : String(error);
-    show('Error', h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, message));
+    show('Error', [h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, message)]);
   }
 }
 
