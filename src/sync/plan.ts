@@ -71,6 +71,16 @@ function driftReason(view: StoredView): string | null {
   return null;
 }
 
+/**
+ * Why a stored revision written through the admin API (`agentctl serve`) is
+ * drift: git does not have it yet. Null when it did not come from the API.
+ */
+function apiDriftReason(view: StoredView): string | null {
+  const token = view.state.written_by_api;
+  if (token === undefined) return null;
+  return `revision ${view.state.revision} was written through the admin API by token "${token}"; adopt it into git with agentctl export ${view.state.agent_id}, or overwrite it with agentctl apply --force`;
+}
+
 export interface PlanOptions {
   prune: boolean;
   /** The last history revision of agents absent from the store that have history: their creates continue after it. */
@@ -104,7 +114,7 @@ export function planSync(desired: readonly DesiredAgent[], stored: readonly Stor
       .filter((view) => !desiredIds.has(view.state.agent_id) && view.state.managed_by === MANAGED_BY)
       .sort((a, b) => (a.state.agent_id < b.state.agent_id ? -1 : a.state.agent_id > b.state.agent_id ? 1 : 0));
     for (const view of orphans) {
-      const reason = driftReason(view);
+      const reason = driftReason(view) ?? apiDriftReason(view);
       const base = { agent_id: view.state.agent_id, stored_revision: view.state.revision, diffs: [] };
       changes.push(
         reason === null
@@ -130,6 +140,9 @@ function planExisting(agent: DesiredAgent, view: StoredView): PlannedChange {
       ? state.content_hash === agent.content_hash
       : diffs.length === 0;
   if (matches) return { ...base, action: 'unchanged', revision: state.revision, diffs: [] };
+  // The files differ from a revision git never had: applying them would silently undo an API write.
+  const apiReason = apiDriftReason(view);
+  if (apiReason !== null) return { ...base, action: 'drift', revision: state.revision, diffs, desired: agent, drift_reason: apiReason };
   return { ...base, action: 'update', revision: state.revision + 1, diffs, desired: agent };
 }
 
