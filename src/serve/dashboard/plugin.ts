@@ -3,7 +3,10 @@
  * TypeScript in ./client, compiled by `npm run build`), served by the same
  * process as the admin API. The page holds no data: it signs in with a token
  * and reads everything through /api/v1 with it, so the dashboard needs no
- * access rules of its own and the assets need no token.
+ * access rules of its own and the assets need no token. The one route it adds
+ * to the API, `GET /api/v1/auth/whoami` [viewer] 200 { name, role }, tells the
+ * page the token's role, so that it offers only what the role may do (the
+ * API still decides).
  *
  * The files are read once, from one folder, into a fixed table: a request
  * names an entry of the table or gets a 404, so no URL reaches the file
@@ -69,19 +72,37 @@ export interface DashboardOptions {
   assets?: string;
 }
 
-/** Registers `/` and `/dashboard/<file>`; `/` says how to build the assets when they are missing. */
+/** Registers `/`, `/dashboard/<file>` and whoami; `/` says how to build the assets when they are missing. */
 export async function dashboardPlugin(app: FastifyInstance, options: DashboardOptions = {}): Promise<void> {
   const assets = readAssets(options.assets ?? DASHBOARD_ASSETS);
   const page = assets.get('index.html');
 
-  app.get('/', async (_request, reply) => {
+  app.get(
+    '/api/v1/auth/whoami',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['auth'],
+        summary: "The caller's token: its name and role",
+        response: { 200: { type: 'object', required: ['name', 'role'], properties: { name: { type: 'string' }, role: { type: 'string' } } } },
+      },
+    },
+    async (request) => {
+      // The auth hook refuses a route with a permission before it runs without a token.
+      if (request.token === undefined) throw new Error('whoami ran without an authenticated token');
+      return { name: request.token.name, role: request.token.role };
+    },
+  );
+
+  // The page and its files are no part of the API: kept out of the OpenAPI document.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     if (page === undefined) return reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build`.\n');
     return send(reply, page);
   });
 
-  app.get<{ Params: { file: string } }>('/dashboard/:file', async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/dashboard/:file', { schema: { hide: true } }, async (request, reply) => {
     const asset = request.params.file === 'index.html' ? undefined : assets.get(request.params.file);
-    if (asset === undefined) return reply.code(404).send({ error: 'not_found', message: `no dashboard file ${request.params.file}` });
+    if (asset === undefined) return reply.code(404).send({ error: { code: 'not_found', message: `no dashboard file ${request.params.file}` } });
     return send(reply, asset);
   });
 }
