@@ -34,7 +34,7 @@ export const DASHBOARD_CSP = [
  * module sits three folders below the package root both as src/ and as dist/,
  * so the path is the same when it runs from either.
  */
-export const DASHBOARD_ASSETS = resolve(fileURLToPath(import.meta.url), '../../../../dist/serve/dashboard/public');
+const DASHBOARD_ASSETS = resolve(fileURLToPath(import.meta.url), '../../../../dist/serve/dashboard/public');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,6 +1,6 @@
 import { call } from './api.js';
 
-export type Role = 'viewer' | 'developer' | 'admin';
+type Role = 'viewer' | 'developer' | 'admin';
 
 /** Who the token belongs to: the dashboard shows what the role may do, the API enforces it. */
 export interface Identity {

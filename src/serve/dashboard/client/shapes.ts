@@ -23,7 +23,7 @@ export interface AgentSummary {
   written_by_api: string | null;
 }
 
-export interface FieldDefinition {
+interface FieldDefinition {
   field_name: string;
   field_type: string;
   description?: string;
