@@ -23,7 +23,7 @@ import { ApiError, type ApiProblem } from './errors.js';
  */
 
 /** The metadata `GET …/config/{id}` adds beside the definition's keys (as a MongoDB document holds them). */
-export const META_KEYS = ['revision', 'content_hash', 'created_at', 'updated_at', 'applied_at', 'managed_by', 'source'] as const;
+const META_KEYS = ['revision', 'content_hash', 'created_at', 'updated_at', 'applied_at', 'managed_by', 'source'] as const;
 
 /** Who is writing, and what the caller last saw. */
 export interface WriteContext {

@@ -9,7 +9,7 @@ import { verifyToken } from './tokens.js';
  * A route declares what it needs in its `config.permission`; routes without
  * one (`/health`, `/docs`) are open.
  */
-export type Permission = 'read' | 'update' | 'create';
+type Permission = 'read' | 'update' | 'create';
 
 const ROLE_PERMISSIONS: Record<TokenRole, readonly Permission[]> = {
   viewer: ['read'],
@@ -17,7 +17,7 @@ const ROLE_PERMISSIONS: Record<TokenRole, readonly Permission[]> = {
   admin: ['read', 'update', 'create'],
 };
 
-export function roleAllows(role: TokenRole, permission: Permission): boolean {
+function roleAllows(role: TokenRole, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].includes(permission);
 }
 

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
  * (plus `problems` for an invalid definition), so that a client branches on
  * `code`, never on the wording.
  */
-export interface ApiErrorBody {
+interface ApiErrorBody {
   error: { code: string; message: string; problems?: ApiProblem[] };
 }
 

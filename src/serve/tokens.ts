@@ -9,14 +9,14 @@ import type { ApiTokenRecord, TokenRole, TokenStore } from '../store/types.js';
  * much of a guess was right. Only the hash is stored; the token is shown once.
  */
 
-export const TOKEN_ROLES: readonly TokenRole[] = ['viewer', 'developer', 'admin'];
+const TOKEN_ROLES: readonly TokenRole[] = ['viewer', 'developer', 'admin'];
 
 const TOKEN_PREFIX = 'agentctl_';
 const ID_HEX_LENGTH = 16;
 const SECRET_BYTES = 32;
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export function isTokenRole(value: string): value is TokenRole {
+function isTokenRole(value: string): value is TokenRole {
   return (TOKEN_ROLES as readonly string[]).includes(value);
 }
 

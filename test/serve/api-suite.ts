@@ -388,6 +388,16 @@ export function describeAdminApi(name: string, open: () => Promise<ConfigStore>)
       const array = await api.call('admin', { method: 'POST', url: CONFIG, payload: [agentDefinition('array-bot')] });
       expect(array.statusCode).toBe(400);
 
+      const traversingId = await api.call('admin', { method: 'POST', url: CONFIG, payload: agentDefinition('../../etc/passwd') });
+      expect(traversingId.statusCode).toBe(422);
+      expect(errorOf(traversingId).problems?.map((problem) => [problem.code, problem.path])).toEqual([['invalid-format', '/agent_id']]);
+      const operatorKey = await api.call('developer', { method: 'PUT', url: `${CONFIG}/support-bot`, payload: { prompt_config: { instructions: 'hi', dynamic_vars: { $where: 'sleep(1000)' } } } });
+      expect(operatorKey.statusCode).toBe(422);
+      expect(errorOf(operatorKey).problems?.map((problem) => [problem.code, problem.path])).toEqual([
+        ['invalid-key', '/prompt_config/dynamic_vars/$where'],
+        ['invalid-format', '/prompt_config/dynamic_vars/$where'],
+      ]);
+
       expect((await api.store.listStates()).map((state) => state.agent_id).sort()).toEqual(['support-bot', 'visa-officer']);
       expect((await api.store.getAgent('support-bot'))?.meta.revision).toBe(1);
     });

@@ -17,9 +17,8 @@ export interface ApiFixture {
 }
 
 export const SUPPORT = agentDefinition('support-bot', { tenant_config: { tenant_id: 'acme', quotas: { max_concurrent_sessions: 3 } } });
-export const OFFICER = interviewAgent();
 
-export async function applyFromGit(store: ConfigStore, definitions: readonly AgentDefinition[]): Promise<void> {
+async function applyFromGit(store: ConfigStore, definitions: readonly AgentDefinition[]): Promise<void> {
   await applyDesired(
     store,
     definitions.map((definition) => ({ definition, content_hash: contentHash(definition), source: { file: `agents/${definition.agent_id}.yaml`, commit: 'abc123' } })),
@@ -27,7 +26,7 @@ export async function applyFromGit(store: ConfigStore, definitions: readonly Age
 }
 
 export async function apiFixture(store: ConfigStore, options: Omit<ServerOptions, 'store'> = {}): Promise<ApiFixture> {
-  await applyFromGit(store, [SUPPORT, OFFICER]);
+  await applyFromGit(store, [SUPPORT, interviewAgent()]);
   const tokens = {} as Record<TokenRole, string>;
   for (const role of ['viewer', 'developer', 'admin'] as const) tokens[role] = (await createToken(store, `${role}-token`, role)).token;
   const app = await createServer({ store, docs: false, ...options });

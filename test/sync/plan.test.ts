@@ -124,3 +124,24 @@ describe('bodiesNeeded', () => {
     expect(bodiesNeeded(wanted, [stored(agentDefinition('changed')), { state: stored(touched).state, unreadable: 'the stored document is not valid JSON' }])).toEqual([]);
   });
 });
+
+describe('planSync: revisions written through the admin API', () => {
+  const fromApi = (view: ReturnType<typeof stored>, token: string): ReturnType<typeof stored> => ({ ...view, state: { ...view.state, revision: 4, written_by_api: token } });
+  const reason = 'revision 4 was written through the admin API by token "ops"; adopt it into git with agentctl export bot, or overwrite it with agentctl apply --force';
+
+  it('are drift, naming the token, while the files differ; unchanged once the files hold them (adopted with export)', () => {
+    const apiVersion = agentDefinition('bot', { version: '2.0.0' });
+    const view = fromApi(stored(apiVersion), 'ops');
+    const plan = planSync([desired(agentDefinition('bot'))], [view], { prune: false });
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ agent_id: 'bot', action: 'drift', revision: 4, stored_revision: 4, drift_reason: reason, diffs: [{ path: '/version', before: '2.0.0', after: '1.0.0' }] }),
+    ]);
+    expect(planSucceeded(plan)).toBe(false);
+    expect(planSync([desired(apiVersion)], [view], { prune: false }).changes.map((change) => change.action)).toEqual(['unchanged']);
+  });
+
+  it('are drift, not a silent delete, when no file defines the agent and --prune is given', () => {
+    const plan = planSync([], [fromApi(stored(agentDefinition('bot')), 'ops')], { prune: true });
+    expect(plan.changes).toEqual([{ agent_id: 'bot', action: 'drift', revision: 4, stored_revision: 4, diffs: [], drift_reason: reason }]);
+  });
+});
