@@ -90,7 +90,7 @@ try {
   const ours = best.agentctl as Result;
   const theirs = best.bare as Result;
 
-  const verdict = (ratio: number): string => `${ratio.toFixed(2)}x ${ratio <= TARGET ? 'PASS' : 'FAIL'}`;
+  const verdict = (ratio: number): string => `${ratio.toFixed(2)}x ${ratio <= TARGET ? 'PASS' : 'MISS'}`;
   const rows = [
     ['measure', 'agentctl serve', 'bare Fastify', 'ratio (target <= 1.5x)'],
     ['throughput', `${Math.round(ours.requests.average).toLocaleString('en-US')} req/s`, `${Math.round(theirs.requests.average).toLocaleString('en-US')} req/s`, verdict(theirs.requests.average / ours.requests.average)],

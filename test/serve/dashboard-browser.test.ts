@@ -172,6 +172,10 @@ describe.runIf(runInBrowser)('dashboard in chromium against agentctl serve', () 
     expect(rows.find((cells) => cells[0] === XSS_AGENT)).toEqual([XSS_AGENT, 'support', '1.0.0', 'yes', '1', 'as applied from git', 'acme']);
     expect(await page.locator('main th[scope=col]').allTextContents()).toEqual(['Agent', 'Type', 'Version', 'Enabled', 'Revision', 'Drift', 'Tenant']);
     await page.screenshot({ path: join(ARTIFACTS, 'agents.png'), fullPage: true });
+    // The skip link moves focus to the content and leaves the route alone.
+    await page.focus('a.skip');
+    await page.keyboard.press('Enter');
+    expect([await page.evaluate('document.activeElement?.id'), await page.evaluate('location.hash')]).toEqual(['main', '#/agents']);
   });
 
   it('shows a viewer an agent without the switch, and its data as text (the XSS agent)', async () => {

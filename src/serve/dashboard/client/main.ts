@@ -83,5 +83,10 @@ async function route(afterRender?: () => void): Promise<void> {
   }
 }
 
+// The skip link moves focus only: as a plain #main link it would change the hash, which is the route.
+document.querySelector('a.skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener('hashchange', () => void route());
 void route();
