@@ -79,7 +79,7 @@ describe.runIf(runInBrowser)('dashboard in chromium against agentctl serve', () 
   async function storedTracing(agentId: string): Promise<{ enabled: boolean | undefined; revision: number; api: string | undefined }> {
     const agent = await store.getAgent(agentId);
     if (agent === null) throw new Error(`${agentId} is not stored`);
-    return { enabled: agent.definition.tracing_config?.enabled, revision: agent.meta.revision, api: (agent.meta.source as { api?: string } | undefined)?.api };
+    return { enabled: agent.definition.tracing_config?.enabled, revision: agent.meta.revision, api: agent.meta.source?.api };
   }
 
   beforeAll(async () => {
@@ -251,5 +251,22 @@ describe.runIf(runInBrowser)('dashboard in chromium against agentctl serve', () 
     const alert = page.locator('#login-error');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/^The token was refused \(401\): /);
+  });
+
+  // Last: it uses up this address's failed attempts for a minute.
+  it('after too many failed sign-ins, the form says to wait (429) and keeps no token', async () => {
+    let status = 0;
+    for (let attempt = 0; attempt < 20 && status !== 429; attempt++) {
+      status = (await fetch(`${base}/api/v1/auth/whoami`, { headers: { authorization: 'Bearer agentctl_0123456789abcdef_guess' } })).status;
+    }
+    expect(status).toBe(429);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${base}/`);
+    await page.fill('#token', tokens.viewer);
+    await page.press('#token', 'Enter');
+    const alert = page.locator('#login-error');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^GET \/api\/v1\/auth\/whoami failed \(429\): too many failed authentications from this address; try again in \d+ s$/);
+    expect(await page.evaluate('sessionStorage.getItem("agentctl.token")')).toBeNull();
   });
 });

@@ -78,6 +78,11 @@ async function route(afterRender?: () => void): Promise<void> {
     return show('Agents', await agentsPage());
   } catch (error) {
     if (error instanceof Unauthorized) return loginForm(error.message);
+    // Too many failed sign-ins from this address: back to the form, which says when to try again.
+    if (error instanceof ApiError && error.status === 429) {
+      forgetToken();
+      return loginForm(error.message);
+    }
     const message = error instanceof ApiError || error instanceof Error ? error.message : String(error);
     show('Error', [h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, message)]);
   }
