@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ProblemsError } from '../definition/problems-error.js';
 import { UserError } from '../errors/user-error.js';
-import { LockHeldError, StoreUnavailableError, type ConfigStore } from '../store/types.js';
+import { LockHeldError, StoreError, StoreUnavailableError, type ConfigStore } from '../store/types.js';
 import { lockHolder } from '../sync/lock.js';
 import { AuthFailureLimiter, authenticate, type AuthFailureLimit } from './auth.js';
 import { ApiError, sendError } from './errors.js';
@@ -133,6 +133,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       return sendError(reply, 409, 'locked', `${error.message}; nothing was written, try again`);
     }
     if (error instanceof StoreUnavailableError) return sendError(reply, 503, 'store_unavailable', error.message);
+    if (error instanceof StoreError) {
+      request.log.error({ err: error }, 'store error');
+      return sendError(reply, 503, 'store_error', error.message);
+    }
     if (error instanceof ProblemsError || error instanceof UserError) return sendError(reply, 422, 'refused', error.message);
     request.log.error({ err: error }, 'internal error');
     return sendError(reply, 500, 'internal', 'internal error (logged by the server)');

@@ -138,6 +138,19 @@ describe('CORS', () => {
   });
 });
 
+describe('/health', () => {
+  it('is 503 naming the store when the store does not answer, as is every route that needs it', async () => {
+    api = await apiFixture(await memoryStore());
+    await api.store.close();
+    const response = await api.app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'unavailable', store: 'sqlite::memory:', error: expect.stringContaining('store sqlite::memory:') as unknown as string });
+    const read = await api.call('viewer', { method: 'GET', url: '/api/v1/agents/list' });
+    expect(read.statusCode).toBe(503);
+    expect(read.json()).toEqual({ error: { code: 'store_error', message: 'store sqlite::memory:: The database connection is not open' } });
+  });
+});
+
 describe('/docs', () => {
   it('serves the OpenAPI document and Swagger UI from the package, with no CDN', async () => {
     api = await apiFixture(await memoryStore(), { docs: true });

@@ -112,6 +112,10 @@ describe('agentctl serve', () => {
       expect(write.status).toBe(403);
       const docs = await fetch(`${server.address}/docs/`);
       expect(docs.status).toBe(200);
+      const port = new URL(server.address).port;
+      const taken = await agentctl(project, 'serve', '--port', port);
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toBe(`agentctl: cannot listen on 127.0.0.1:${port}: the address is in use (choose another with --port)\n`);
     } finally {
       expect(await stop(server.child)).toBe(0);
     }
@@ -186,5 +190,28 @@ describe('an API write and git', () => {
     const clean = await agentctl(project, 'diff', 'agents', '--exit-code');
     expect(clean.code, clean.stdout).toBe(0);
     expect(clean.stdout).toContain('3 unchanged');
+  });
+
+  it('is undone by agentctl apply --force: the files\' version as a new revision, history keeping the API\'s', async () => {
+    const store = await openStore(`sqlite:${join(project, '.agentctl', 'agentctl.db')}`);
+    const app = await createServer({ store, docs: false });
+    try {
+      const { createToken } = await import('../../src/serve/tokens.js');
+      const { token } = await createToken(store, 'night-shift', 'developer');
+      const response = await app.inject({ method: 'POST', url: '/api/v1/agents/config/pte-interview-agent-v1/tracing/toggle?enabled=false', headers: { authorization: `Bearer ${token}` } });
+      expect(response.json()).toEqual({ status: 'tracing_updated', agent_id: 'pte-interview-agent-v1', enabled: false, revision: 2 });
+    } finally {
+      await app.close();
+      await store.close();
+    }
+    const forced = await agentctl(project, 'apply', 'agents', '--force');
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    expect((await agentctl(project, 'diff', 'agents', '--exit-code')).code).toBe(0);
+    const history = JSON.parse((await agentctl(project, 'history', 'pte-interview-agent-v1', '--json')).stdout) as Array<{ revision: number; source: Record<string, unknown> }>;
+    expect(history.map((entry) => [entry.revision, entry.source.api ?? null, entry.source.file])).toEqual([
+      [1, null, 'agents/pte-interview-agent-v1.yaml'],
+      [2, 'night-shift', 'agents/pte-interview-agent-v1.yaml'],
+      [3, null, 'agents/pte-interview-agent-v1.yaml'],
+    ]);
   });
 });
