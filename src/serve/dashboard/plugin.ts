@@ -17,6 +17,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { errorResponses } from '../schemas.js';
 
 export const DASHBOARD_CSP = [
   "default-src 'none'",
@@ -84,7 +85,7 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
       schema: {
         tags: ['auth'],
         summary: "The caller's token: its name and role",
-        response: { 200: { type: 'object', required: ['name', 'role'], properties: { name: { type: 'string' }, role: { type: 'string' } } } },
+        response: { 200: { type: 'object', required: ['name', 'role'], properties: { name: { type: 'string' }, role: { type: 'string' } } }, ...errorResponses(401, 429) },
       },
     },
     async (request) => {
