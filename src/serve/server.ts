@@ -5,6 +5,7 @@ import { LockHeldError, StoreError, StoreUnavailableError, type ConfigStore } fr
 import { lockHolder } from '../sync/lock.js';
 import { AuthFailureLimiter, authenticate, type AuthFailureLimit } from './auth.js';
 import { ApiError, sendError } from './errors.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
 import { registerRoutes } from './routes.js';
 
 export interface ServerOptions {
@@ -143,5 +144,6 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.setNotFoundHandler(async (request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
   registerRoutes(app, { store, holder: lockHolder(), now });
+  await app.register(dashboardPlugin);
   return app;
 }
