@@ -20,12 +20,13 @@ Examples:
   $ agentctl doctor --json | jq '.checks[] | select(.status == "fail")'
   $ agentctl doctor --store mongodb://db.internal:27017 more-agents/
 
-Checks, in order: the store is reachable; the project file (agentctl.config.ts,
---config) loads; the definitions validate; the
+Checks, in order: the store is reachable; the definitions validate; the
 store holds what they define (nothing for apply to do); every environment
 variable each agent's providers read is set (LLM, STT, TTS, tracing keys);
-LIVEKIT_URL answers; LIVEKIT_API_KEY/LIVEKIT_API_SECRET are accepted (by
-listing rooms). A check that depends on a failed one is skipped.
+the project file (agentctl.config.ts, --config) loads; LIVEKIT_URL answers;
+LIVEKIT_API_KEY/LIVEKIT_API_SECRET are accepted (by listing rooms). A check
+that depends on a failed one is skipped (definitions, sync and env depend on
+the project file, which the definitions' names are checked against).
 Exit status: 1 when any check fails (✖), else 0 (warnings ! allowed).
 ${STORE_RESOLUTION}
 ${PROJECT_RESOLUTION}`;
@@ -253,7 +254,7 @@ async function checkLiveKitKeys(base: URL): Promise<CheckResult> {
 async function runChecks(paths: string[], flags: StoreFlags & ProjectFlags): Promise<CheckResult[]> {
   const { result: storeResult, store } = await checkStore(flags);
   const configResult = await checkProjectConfig(flags);
-  const results: CheckResult[] = [storeResult, configResult];
+  const results: CheckResult[] = [storeResult];
   if (configResult.status === 'fail') {
     // The definitions' names are checked against the project file: what follows from them cannot be told without it.
     await store?.close().catch(() => undefined);
@@ -262,7 +263,8 @@ async function runChecks(paths: string[], flags: StoreFlags & ProjectFlags): Pro
   } else {
     results.push(...(await checkDefinitionsSyncAndEnvironment(paths, flags, store)));
   }
-  results.push(...(await checkLiveKit()));
+  // Run first, since the definitions depend on it; listed with the rest of the set-up the worker needs.
+  results.push(configResult, ...(await checkLiveKit()));
   return results;
 }
 
