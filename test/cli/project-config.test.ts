@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAgents } from '../../bench/validate/generate.js';
 import { writePackageReportHook } from '../support/loaded-packages.js';
 import { agentctl, agentctlWithEnv, repo } from './run-agentctl.js';
 
@@ -143,6 +144,42 @@ describe('validate against the project file', () => {
     expect((await agentctl(strict, 'validate')).stdout).toContain('did you mean "sale"?');
     const lax = await project({ 'agentctl.config.mjs': config(false), 'agents/sales.yaml': sales });
     expect(await validateJson(lax)).toMatchObject({ code: 0, problems: [] });
+  });
+});
+
+describe('the example project (examples/extensions)', () => {
+  const example = join(repo, 'examples', 'extensions');
+
+  it("validates: its tool made with llm.tool, its validator and node load through jiti, defineConfig from 'agentctl'", async () => {
+    const { code, problems } = await validateJson(example);
+    expect([code, problems]).toEqual([0, []]);
+  });
+
+  it('checks what it defines: a misspelt tool beside it is unknown-tool with did-you-mean', async () => {
+    const typo = (await readFile(join(example, 'agents', 'order-support-v1.yaml'), 'utf8')).replace('tools: [lookup_order]', 'tools: [lookup_ordr]');
+    const dir = await project({ 'typo.yaml': typo.replace('agent_id: order-support-v1', 'agent_id: order-support-typo') });
+    const run = await agentctl(example, 'validate', join(dir, 'typo.yaml'));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('llm_config.tools names the tool "lookup_ordr", which agentctl.config.ts does not define');
+    expect(run.stdout).toContain('did you mean "lookup_order"?');
+  });
+});
+
+describe('validate in worker threads', () => {
+  it('checks the names in every thread: plain data crosses to them', async () => {
+    const dir = await project({ 'agentctl.config.mjs': CONFIG });
+    generateAgents(join(repo, 'agents'), join(dir, 'agents'), 1200);
+    // Files far apart, so that (with two threads taking batches of 100) more than one thread sees a wrong name.
+    const named = ['agent-00003.yaml', 'agent-00650.yaml', 'agent-01150.yaml'];
+    for (const name of named) {
+      const file = join(dir, 'agents', name);
+      await writeFile(file, (await readFile(file, 'utf8')).replace(/^llm_config:\n/m, 'llm_config:\n  tools: [end_call, lookup_ordr]\n'));
+    }
+    const { code, problems } = await validateJson(dir);
+    expect(code).toBe(1);
+    expect(problems.map((problem) => [problem.code, problem.file, problem.path, problem.message])).toEqual(
+      named.map((name) => ['unknown-tool', `agents/${name}`, '/llm_config/tools/1', 'llm_config.tools names the tool "lookup_ordr", which agentctl.config.mjs does not define']),
+    );
   });
 });
 
