@@ -36,7 +36,7 @@ import type { ExtensionNames } from '../definition/extension-names.js';
 import type { AgentctlConfig } from './config.js';
 
 /** The file names looked for, in the order they win within one directory. */
-export const PROJECT_CONFIG_FILE_NAMES = ['agentctl.config.ts', 'agentctl.config.mts', 'agentctl.config.mjs', 'agentctl.config.js'] as const;
+const PROJECT_CONFIG_FILE_NAMES = ['agentctl.config.ts', 'agentctl.config.mts', 'agentctl.config.mjs', 'agentctl.config.js'] as const;
 
 /** The environment variable `agentctl worker` sets for its job processes: an absolute path, or `none`. */
 export const PROJECT_CONFIG_ENV = 'AGENTCTL_CONFIG';
@@ -103,7 +103,7 @@ export async function loadProjectConfig(options: ProjectConfigOptions): Promise<
 }
 
 /** One project file, by absolute path: imported, then its default export checked for shape. */
-export async function loadProjectConfigFile(file: string): Promise<LoadedProjectConfig> {
+async function loadProjectConfigFile(file: string): Promise<LoadedProjectConfig> {
   const stats = statSync(file, { throwIfNoEntry: false });
   if (stats === undefined) throw new ProjectConfigError(file, 'no such file');
   if (!stats.isFile()) throw new ProjectConfigError(file, 'not a regular file');
