@@ -41,7 +41,7 @@ export type AgentTypeClass = abstract new (...args: never[]) => voice.Agent;
 
 // The tools' parameter and result types are the tool author's business; any agents-js tool fits.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AgentTool = llm.FunctionTool<any, any, any>;
+export type AgentTool = llm.FunctionTool<any, any, any> | llm.AnonFunctionTool<any, any, any>;
 
 export interface AgentctlConfig {
   /** Per `agent_type`: the class that runs sessions of agents of that type. */

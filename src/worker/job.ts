@@ -12,6 +12,7 @@ import type { AgentDefinition } from '../definition/types.js';
 import type { ConfigChange, SessionStore, StoredAgent } from '../store/types.js';
 import { diffJson } from '../json/diff.js';
 import { isRecord } from '../json/guards.js';
+import type { AgentctlConfig } from '../project/config.js';
 import type { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
 import { missingCredentials, describeMissing, type ProviderRole } from './credentials.js';
@@ -149,6 +150,8 @@ export interface JobEnvironment {
   room: RoomPublisher;
   log: WorkerLog;
   env: NodeJS.ProcessEnv;
+  /** The project file (`agentctl.config.ts`) whose tools, validators, nodes and agent types the YAML names; none when absent. */
+  project?: AgentctlConfig;
   /** The providers the session will use, whose keys must be set: all of them (voice) unless told otherwise. */
   providerRoles?: readonly ProviderRole[];
   now?: () => Date;
