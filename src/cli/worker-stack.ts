@@ -11,10 +11,17 @@ import { UserError } from '../errors/user-error.js';
 const SILERO_PLUGIN = '@livekit/agents-plugin-silero';
 const require = createRequire(import.meta.url);
 
+/**
+ * What every session runs on. The other optional peers are loaded only where
+ * they are used: a provider's plugin when a session's agent names it (the job
+ * admission names the install command then), the web server by `serve`.
+ */
+const WORKER_STACK = ['@livekit/agents', '@livekit/agents-plugin-deepgram', '@livekit/agents-plugin-openai', SILERO_PLUGIN, '@livekit/rtc-node', 'langfuse'];
+
 /** The stack's packages with the exact versions the package.json pins (its optional peers). */
 export function workerStack(): Record<string, string> {
   const { peerDependencies = {} } = require('../../package.json') as { peerDependencies?: Record<string, string> };
-  return peerDependencies;
+  return Object.fromEntries(WORKER_STACK.flatMap((name) => (peerDependencies[name] === undefined ? [] : [[name, peerDependencies[name]]])));
 }
 
 function isInstalled(name: string): boolean {
