@@ -44,7 +44,7 @@ function llmBaseUrl(config: LlmConfig, env: NodeJS.ProcessEnv): string | undefin
   return config.base_url ?? env.OPENAI_BASE_URL;
 }
 
-function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): agentsLlm.LLM {
+export function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): agentsLlm.LLM {
   const apiKey = requiredKey(env, llmCredential(config), `llm_config (model ${config.model})`);
   if (config.provider === 'google') return createGoogleLlm(config, apiKey);
   return new openai.LLM({ model: config.model, baseURL: llmBaseUrl(config, env), apiKey });
