@@ -11,6 +11,7 @@ import { fieldDefaults } from './rules/defaults.js';
 import { fieldNames, fieldTypes, ttsFlag } from './rules/fields.js';
 import { literalSecrets } from './rules/literal-secrets.js';
 import { overrideAllowList } from './rules/overrides.js';
+import { settingsWithoutEffect } from './rules/no-effect.js';
 import { noiseCancellation, turnDetection } from './rules/pipeline.js';
 import { promptVariables } from './rules/prompt.js';
 import type { Rule } from './rules/rule.js';
@@ -31,6 +32,7 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   promptVariables,
   turnDetection,
   noiseCancellation,
+  settingsWithoutEffect,
   stringCharacters,
   literalSecrets,
   overrideAllowList,
