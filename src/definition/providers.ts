@@ -74,7 +74,7 @@ const UNAVAILABLE_PROVIDERS: Readonly<Record<string, Readonly<Record<string, str
     gemini: 'Gemini is provider google',
   },
   stt_config: { cartesia: CARTESIA_NOTE },
-  tts_config: { cartesia: `${CARTESIA_NOTE}; elevenlabs, openai and deepgram are` },
+  tts_config: { cartesia: `${CARTESIA_NOTE}; use elevenlabs, openai or deepgram` },
 };
 
 /** Why `value` cannot be the provider of `section`, and what to use instead; undefined when there is no note. */

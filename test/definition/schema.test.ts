@@ -280,7 +280,7 @@ describe('schema problems', () => {
         '/tts_config/provider',
         ...Object.values(locate(source, 'cartesia')),
         'tts_config.provider must be one of "openai", "deepgram", "elevenlabs" (got "cartesia")',
-        'cartesia is not available: no release of @livekit/agents-plugin-cartesia works with @livekit/agents 1.9.0 (the newest, 1.8.1, requires @livekit/agents 1.8.1 exactly); elevenlabs, openai and deepgram are',
+        'cartesia is not available: no release of @livekit/agents-plugin-cartesia works with @livekit/agents 1.9.0 (the newest, 1.8.1, requires @livekit/agents 1.8.1 exactly); use elevenlabs, openai or deepgram',
       ],
       [
         'invalid-value',
