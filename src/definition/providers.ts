@@ -20,7 +20,7 @@ export type TtsProvider = (typeof TTS_PROVIDERS)[number];
  * `response_format`, or `prompt` (the schema is written into the
  * instructions and every reply is checked against it all the same).
  */
-export type StructuredOutputMode = 'json_schema' | 'prompt';
+type StructuredOutputMode = 'json_schema' | 'prompt';
 
 interface LlmProviderInfo {
   keyEnv: string;

@@ -44,6 +44,7 @@ schema_config:
 llm_config:
   provider: openai
   model: gpt-5-nano
+  temperature: 0.5
   api_key: sk-abcdefghijklmnopqrstuvwxyz012345
 tts_config:
   provider: openai

@@ -857,6 +857,15 @@ describe('no-effect: settings the worker or the provider plugin drops', () => {
     for (const source of quiet) expect(validate(source), source).toEqual([]);
   });
 
+  it('a value the schema rejects is reported once, by the schema', () => {
+    const codes = (source: string) => validate(source).map((problem) => `${problem.code} ${problem.path}`);
+    expect(codes(definition({}).replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  temperature: 3\n  tool_choice: always\n'))).toEqual([
+      'out-of-range /llm_config/temperature',
+      'invalid-value /llm_config/tool_choice',
+    ]);
+    expect(codes(definition({ extra: 'tts_config:\n  provider: elevenlabs\n  speed: 9\n' }))).toEqual(['out-of-range /tts_config/speed']);
+  });
+
   it('a definition with several: each is reported, in the order of the sections', () => {
     const source = definition({ extra: 'tts_config:\n  provider: elevenlabs\n  speed: 1.1\n  default_instructions: Calm.\n' }).replace('  model: gpt-5-nano\n', '  model: o1\n  temperature: 1\n  tool_choice: auto\n');
     expect(validate(source).map((problem) => [problem.path, problem.line, problem.column])).toEqual([

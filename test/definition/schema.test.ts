@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { writeSchemaValidator } from '../../scripts/build-schema-validator.js';
 import { compileAgentSchema } from '../../src/definition/agent-schema.js';
+import { LLM_PROVIDERS, STT_PROVIDERS, TTS_PROVIDERS } from '../../src/definition/providers.js';
 import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { DEFINITION_KEYS } from '../../src/definition/types.js';
@@ -133,6 +134,15 @@ describe('the schema file', () => {
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the provider enums', () => {
+  it('are the providers the worker builds (src/definition/providers.ts), in the same order', () => {
+    const properties = (section: string) => ((schema.properties as Record<string, { properties: Record<string, { enum?: string[] }> }>)[section]?.properties ?? {});
+    expect(properties('llm_config').provider?.enum).toEqual([...LLM_PROVIDERS]);
+    expect(properties('stt_config').provider?.enum).toEqual([...STT_PROVIDERS]);
+    expect(properties('tts_config').provider?.enum).toEqual([...TTS_PROVIDERS]);
   });
 });
 

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   /** Path and query, as sent. */
   url: string;
@@ -87,7 +87,7 @@ export async function startFakeGemini(): Promise<FakeGemini> {
 }
 
 /** One WebSocket connection to the multi-stream-input endpoint. */
-export interface RecordedSocket {
+interface RecordedSocket {
   url: string;
   headers: IncomingMessage['headers'];
   messages: Array<Record<string, unknown>>;

@@ -12,6 +12,13 @@ import type { Rule } from './rule.js';
 
 type Section = Readonly<Record<string, unknown>>;
 
+/** A value the schema accepts; one it rejects is the schema's to report, once. */
+function numberWithin(value: unknown, minimum: number, maximum: number): value is number {
+  return typeof value === 'number' && value >= minimum && value <= maximum;
+}
+
+const TOOL_CHOICES: readonly unknown[] = ['auto', 'none', 'required'];
+
 function section(definition: Section, name: string): Section | undefined {
   const value = definition[name];
   return isRecord(value) ? value : undefined;
@@ -21,7 +28,7 @@ function llmProblems(llm: Section): Array<[pointer: string, message: string, sug
   const found: Array<[string, string, string]> = [];
   const { provider, model } = llm;
   const family = temperatureDroppedFamily(provider, model);
-  if (typeof llm['temperature'] === 'number' && family !== undefined) {
+  if (numberWithin(llm['temperature'], 0, 2) && family !== undefined) {
     found.push([
       '/llm_config/temperature',
       `llm_config.temperature has no effect on ${String(model)}: agents-js sends no temperature to the ${family} family (reasoning models: o1, o3, o4, gpt-5)`,
@@ -29,7 +36,7 @@ function llmProblems(llm: Section): Array<[pointer: string, message: string, sug
     ]);
   }
   const tools = llm['tools'];
-  if (typeof llm['tool_choice'] === 'string' && !(Array.isArray(tools) && tools.length > 0)) {
+  if (TOOL_CHOICES.includes(llm['tool_choice']) && !(Array.isArray(tools) && tools.length > 0)) {
     found.push(['/llm_config/tool_choice', 'llm_config.tool_choice has no effect without llm_config.tools: it is sent only with tools', 'remove it, or list the tools in llm_config.tools']);
   }
   if (isLlmProvider(provider) && LLM_PROVIDER_INFO[provider].structuredOutput === 'prompt' && llm['supports_structured_output'] === true) {
@@ -49,7 +56,7 @@ function ttsProblems(tts: Section): Array<[string, string, string]> {
   const found: Array<[string, string, string]> = [];
   const provider = tts['provider'];
   if (!isTtsProvider(provider)) return found;
-  if (typeof tts['speed'] === 'number' && !TTS_PROVIDER_INFO[provider].takesSpeed) {
+  if (numberWithin(tts['speed'], 0.25, 4) && !TTS_PROVIDER_INFO[provider].takesSpeed) {
     found.push(['/tts_config/speed', `tts_config.speed has no effect with provider ${provider}: agentctl does not send it`, 'remove it, or set the speed in the voice itself']);
   }
   if (!ttsTakesInstructions(tts)) {
@@ -71,6 +78,18 @@ function ttsProblems(tts: Section): Array<[string, string, string]> {
   return found;
 }
 
+function pipelineProblems(pipeline: Section): Array<[string, string, string]> {
+  // LiveKit's noise-cancellation plugin needs LiveKit Cloud and is not a dependency: the worker never loads it.
+  if (pipeline['noise_cancellation'] !== true) return [];
+  return [
+    [
+      '/pipeline_config/noise_cancellation',
+      "pipeline_config.noise_cancellation has no effect: it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load",
+      'remove it, or set it to false',
+    ],
+  ];
+}
+
 function sttProblems(stt: Section): Array<[string, string, string]> {
   // The openai STT plugin has no interim results: it transcribes whole utterances (or streams its own way, realtime).
   if (stt['provider'] === 'openai' && typeof stt['interim_results'] === 'boolean') {
@@ -87,6 +106,7 @@ export const settingsWithoutEffect: Rule = {
       ...llmProblems(section(definition, 'llm_config') ?? {}),
       ...sttProblems(section(definition, 'stt_config') ?? {}),
       ...ttsProblems(section(definition, 'tts_config') ?? {}),
+      ...pipelineProblems(section(definition, 'pipeline_config') ?? {}),
     ];
     return found.map(([pointer, message, suggestion]): Problem => problemAtValue(document, pointer, { code: 'no-effect', message, suggestion }));
   },
