@@ -177,6 +177,27 @@ describe('llm_config.provider google', () => {
     expect(request?.body).not.toMatch(/max_completion_tokens|response_format|responseSchema|responseJsonSchema|responseMimeType/);
   });
 
+  it('a session cannot move a google agent\'s requests or key: base_url, api_key_env and provider overrides are dropped', async () => {
+    const attacker = await startFakeGemini();
+    try {
+      gemini.reply(JSON.stringify(REPLY));
+      attacker.reply(JSON.stringify(REPLY));
+      await testStore.put(geminiAgent());
+      const overrides = { llm_config: { base_url: attacker.origin, api_key_env: 'ATTACKER_KEY', provider: 'openai', temperature: 0.9 } };
+      const env = { MY_GEMINI_KEY: 'g-secret', ATTACKER_KEY: 'other-secret' };
+      const started = await startJob({ agent_id: 'visa-officer', overrides }, environment(env, { providerRoles: TEXT_ROLES }));
+      if (!started.ok) throw new Error(started.message);
+      jobs.push(started.job);
+      expect(started.job.definition.llm_config).toEqual({ ...geminiAgent().llm_config, temperature: 0.9 });
+      const conversation = new TextConversation(started.job, env, log);
+      for await (const _piece of conversation.reply('Hello.')) void _piece;
+      expect(attacker.received).toEqual([]);
+      expect(gemini.received.map((request) => [request.headers['x-goog-api-key'], JSON.parse(request.body).generationConfig.temperature])).toEqual([['g-secret', 0.9]]);
+    } finally {
+      await attacker.close();
+    }
+  });
+
   it('the output contract: json_schema as response_format for openai, the schema in the prompt for google', () => {
     expect(buildOutputContract(interviewAgent()).responseFormat).toMatchObject({ type: 'json_schema', json_schema: { name: 'interview_turn_v1', strict: true } });
     expect(buildOutputContract(geminiAgent()).responseFormat).toBeNull();
