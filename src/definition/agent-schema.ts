@@ -123,8 +123,9 @@ function describeError(
   switch (error.keyword) {
     case 'additionalProperties':
     case 'anyOf':
+    case 'if':
     case 'propertyNames':
-      // Reported above, or summarised by the errors of their branches.
+      // Reported above, or summarised by the errors of their branches (for `if`, of its `then`).
       return null;
     case 'required': {
       const missing = String(error.params['missingProperty']);
@@ -216,6 +217,7 @@ const PATTERN_EXPECTATIONS: Readonly<Record<string, string>> = {
   envVarName: 'an environment variable name like OPENAI_API_KEY',
   identifier: 'a variable name like company_name (letters, digits and underscores)',
   overridePath: 'a dotted path like llm_config.temperature, or prefix.* for every leaf below it',
+  elevenlabsVoiceId: 'an ElevenLabs voice id like 21m00Tcm4TlvDq8ikWAM (letters and digits)',
 };
 
 const FORMAT_EXPECTATIONS: Readonly<Record<string, string>> = {

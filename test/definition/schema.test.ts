@@ -282,6 +282,18 @@ describe('schema problems', () => {
     expect(problem.suggestion).toBeUndefined();
   });
 
+  it('invalid-format: an elevenlabs voice that is no voice id (it becomes part of the request path), at the value; other providers take any name', () => {
+    const source = `${VALID}tts_config:\n  provider: elevenlabs\n  voice: ../../v1/user\n`;
+    expect(only(validate(source))).toMatchObject({
+      code: 'invalid-format',
+      path: '/tts_config/voice',
+      message: 'tts_config.voice must be an ElevenLabs voice id like 21m00Tcm4TlvDq8ikWAM (letters and digits) (got "../../v1/user")',
+      ...locate(source, '../../v1/user'),
+    });
+    expect(validate(source.replace('voice: ../../v1/user', 'voice: 21m00Tcm4TlvDq8ikWAM'))).toEqual([]);
+    expect(validate(`${VALID}tts_config:\n  provider: deepgram\n  voice: aura-2-thalia-en\n`)).toEqual([]);
+  });
+
   it('invalid-value: cartesia (named by the seeds) says why it is not offered, at the value', () => {
     const source = `${VALID}tts_config:\n  provider: cartesia\nstt_config:\n  provider: cartesia\n`;
     expect(validate(source).map((p) => [p.code, p.path, p.line, p.column, p.message, p.suggestion])).toEqual([

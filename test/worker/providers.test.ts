@@ -70,7 +70,7 @@ const geminiAgent = () =>
     llm_config: { provider: 'google', model: 'gemini-2.5-flash', temperature: 0.3, max_tokens: 200, base_url: gemini.origin, api_key_env: 'MY_GEMINI_KEY' },
   });
 
-const elevenlabsTts = () => ({ provider: 'elevenlabs' as const, voice: 'voice-123', model: 'eleven_flash_v2_5', base_url: elevenlabs.baseUrl, api_key_env: 'MY_ELEVEN_KEY' });
+const elevenlabsTts = () => ({ provider: 'elevenlabs' as const, voice: '21m00Tcm4TlvDq8ikWAM', model: 'eleven_flash_v2_5', base_url: elevenlabs.baseUrl, api_key_env: 'MY_ELEVEN_KEY' });
 
 describe('tts_config.provider elevenlabs', () => {
   beforeAll(async () => {
@@ -85,7 +85,7 @@ describe('tts_config.provider elevenlabs', () => {
     expect(samples).toBeGreaterThan(0);
     expect(elevenlabs.received).toHaveLength(1);
     const [request] = elevenlabs.received;
-    expect([request?.method, request?.url.split('?')[0], request?.headers['xi-api-key']]).toEqual(['POST', '/v1/text-to-speech/voice-123/stream', 'el-secret']);
+    expect([request?.method, request?.url.split('?')[0], request?.headers['xi-api-key']]).toEqual(['POST', '/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/stream', 'el-secret']);
     expect(JSON.parse(request?.body ?? '')).toMatchObject({ text: 'Please sit down.', model_id: 'eleven_flash_v2_5' });
   });
 
@@ -107,14 +107,14 @@ describe('tts_config.provider elevenlabs', () => {
     expect(elevenlabs.sockets).toHaveLength(1);
     const [socket] = elevenlabs.sockets;
     const url = new URL(socket?.url ?? '', 'ws://127.0.0.1');
-    expect([url.pathname, url.searchParams.get('model_id'), socket?.headers['xi-api-key']]).toEqual(['/v1/text-to-speech/voice-123/multi-stream-input', 'eleven_flash_v2_5', 'el-secret']);
+    expect([url.pathname, url.searchParams.get('model_id'), socket?.headers['xi-api-key']]).toEqual(['/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/multi-stream-input', 'eleven_flash_v2_5', 'el-secret']);
     expect(socket?.messages.map((message) => message.text).filter((text) => typeof text === 'string' && text.trim() !== '')).toEqual(['Hello there. ']);
   });
 
   it('a ws:// base_url is used in its http:// form for speech, and the socket in ws://', async () => {
     const tts = createTts({ ...elevenlabsTts(), base_url: elevenlabs.baseUrl.replace('http://', 'ws://') }, { MY_ELEVEN_KEY: 'el-secret' });
     for await (const _audio of tts.synthesize('Hi.')) void _audio;
-    expect(elevenlabs.received.map((request) => request.url.split('?')[0])).toEqual(['/v1/text-to-speech/voice-123/stream']);
+    expect(elevenlabs.received.map((request) => request.url.split('?')[0])).toEqual(['/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/stream']);
   });
 
   it('no key: names ELEVEN_API_KEY (the plugin\'s variable), or the api_key_env given; a voice session is refused missing_credentials', async () => {
@@ -126,12 +126,30 @@ describe('tts_config.provider elevenlabs', () => {
       provider: 'elevenlabs',
       env: 'ELEVEN_API_KEY',
     });
-    await testStore.put(interviewAgent({ tts_config: { provider: 'elevenlabs', voice: 'voice-123' } }));
+    await testStore.put(interviewAgent({ tts_config: { provider: 'elevenlabs', voice: '21m00Tcm4TlvDq8ikWAM' } }));
     const started = await startJob({ agent_id: 'visa-officer' }, environment({ OPENAI_API_KEY: 'k', DEEPGRAM_API_KEY: 'k' }));
     expect(started).toEqual({ ok: false, reason: 'missing_credentials', message: 'agent "visa-officer" cannot start: ELEVEN_API_KEY (tts_config, elevenlabs) is not set' });
     expect(room.on(STRUCTURED_RESPONSE_TOPIC)).toEqual([
       { type: 'session_refused', agent_id: 'visa-officer', reason: 'missing_credentials', message: 'agent "visa-officer" cannot start: ELEVEN_API_KEY (tts_config, elevenlabs) is not set' },
     ]);
+  });
+});
+
+describe('tts_config.voice of elevenlabs is part of the request path', () => {
+  it('a session cannot send the key to another path of the host: a voice override that is no voice id refuses the session', async () => {
+    await testStore.put(interviewAgent({ tts_config: elevenlabsTts() }));
+    const env = { OPENAI_API_KEY: 'k', DEEPGRAM_API_KEY: 'k', MY_ELEVEN_KEY: 'el-secret' };
+    for (const voice of ['../../v1/user', '21m00Tcm4TlvDq8ikWAM/../../user', 'abc?x=1', 'a b']) {
+      const started = await startJob({ agent_id: 'visa-officer', overrides: { tts_config: { voice } } }, environment(env));
+      expect(started).toMatchObject({ ok: false, reason: 'invalid_config' });
+      expect(started.ok ? '' : started.message).toBe(
+        `agent "visa-officer" with these session overrides is invalid (/tts_config/voice: tts_config.voice must be an ElevenLabs voice id like 21m00Tcm4TlvDq8ikWAM (letters and digits) (got ${JSON.stringify(voice)}))`,
+      );
+    }
+    const accepted = await startJob({ agent_id: 'visa-officer', overrides: { tts_config: { voice: 'pNInz6obpgDQGcFmaJgB' } } }, environment(env, { importPlugin: async () => ({}) }));
+    expect(accepted.ok).toBe(true);
+    if (accepted.ok) jobs.push(accepted.job);
+    expect(elevenlabs.received).toEqual([]);
   });
 });
 
