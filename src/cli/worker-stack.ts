@@ -14,14 +14,21 @@ const require = createRequire(import.meta.url);
 /** The admin API's packages (`agentctl serve`): optional peers as well, but no part of the LiveKit stack. */
 const SERVE_PACKAGES: readonly string[] = ['fastify', '@fastify/swagger', '@fastify/swagger-ui'];
 
+/**
+ * Provider plugins only the agents naming them need: the job admission
+ * imports one when a session's agent names it, and refuses the session with
+ * the install command when it is missing (src/worker/provider-plugins.ts).
+ */
+const PROVIDER_PLUGINS: readonly string[] = ['@livekit/agents-plugin-elevenlabs', '@livekit/agents-plugin-google'];
+
 function optionalPeers(): Record<string, string> {
   const { peerDependencies = {} } = require('../../package.json') as { peerDependencies?: Record<string, string> };
   return peerDependencies;
 }
 
-/** The stack's packages with the exact versions the package.json pins (its optional peers, apart from serve's). */
+/** The stack's packages with the exact versions the package.json pins (its optional peers, apart from serve's and the provider plugins). */
 export function workerStack(): Record<string, string> {
-  return Object.fromEntries(Object.entries(optionalPeers()).filter(([name]) => !SERVE_PACKAGES.includes(name)));
+  return Object.fromEntries(Object.entries(optionalPeers()).filter(([name]) => !SERVE_PACKAGES.includes(name) && !PROVIDER_PLUGINS.includes(name)));
 }
 
 /** Fastify and the Swagger plugins, with the version ranges package.json gives them. */

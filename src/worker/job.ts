@@ -15,7 +15,8 @@ import { isRecord } from '../json/guards.js';
 import type { AgentctlConfig } from '../project/config.js';
 import type { ConfigResolver } from './config-resolver.js';
 import type { WorkerLog } from './log.js';
-import { missingCredentials, describeMissing, type ProviderRole } from './credentials.js';
+import { missingCredentials, describeMissing, VOICE_ROLES, type ProviderRole } from './credentials.js';
+import { loadProviderPlugins, type PluginImporter } from './provider-plugins.js';
 import { applySessionOverrides, type RejectedOverride } from './overrides.js';
 import { renderPrompt } from './prompt.js';
 import {
@@ -154,6 +155,8 @@ export interface JobEnvironment {
   project?: AgentctlConfig;
   /** The providers the session will use, whose keys must be set: all of them (voice) unless told otherwise. */
   providerRoles?: readonly ProviderRole[];
+  /** How provider plugins are imported (tests stand in for one that is not installed). */
+  importPlugin?: PluginImporter;
   now?: () => Date;
   newSessionId?: () => string;
 }
@@ -235,6 +238,8 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
   if (missing.length > 0) {
     return { ok: false, reason: 'missing_credentials', message: `agent "${agentId}" cannot start: ${describeMissing(missing)}` };
   }
+  const pluginMissing = await loadProviderPlugins(merged.definition, environment.providerRoles ?? VOICE_ROLES, environment.importPlugin);
+  if (pluginMissing !== null) return { ok: false, reason: 'invalid_config', message: `agent "${agentId}" cannot start: ${pluginMissing}` };
 
   const now = (environment.now ?? (() => new Date()))();
   const identity: SessionIdentity = {
