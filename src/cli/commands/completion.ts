@@ -11,8 +11,9 @@ Examples:
   $ agentctl completion fish > ~/.config/fish/completions/agentctl.fish
 
 Completes commands, subcommands, flags, flag values with a fixed set
-(--format), and agent ids: those defined under agents/ in the current
-directory, read when you press Tab. Write the script again after an upgrade.`;
+(-o/--output), and agent ids: those defined under agents/ in the current
+directory, read when you press Tab. Write the script again after an upgrade.
+No -o/--output here: the output is the script itself.`;
 
 /** What a positional argument completes to. */
 type ArgumentKind = { kind: 'agents' } | { kind: 'files' } | { kind: 'choices'; choices: readonly string[] } | { kind: 'none' };

@@ -12,7 +12,7 @@ export interface ChangesToPrint {
  * create of an agent the store has history of carries `recreated_after`, the
  * last revision that history keeps (the action stays `create`).
  */
-function planToJson(plan: ChangesToPrint): {
+export function planToJson(plan: ChangesToPrint): {
   ok: boolean;
   dry_run: boolean;
   changes: Array<{ agent_id: string; action: string; revision: number; paths: string[]; recreated_after?: number }>;
