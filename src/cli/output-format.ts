@@ -13,8 +13,8 @@ import { redactUrlsInJson } from '../text/url-credentials.js';
 export type OutputFormat = 'pretty' | 'json' | 'yaml' | 'github' | 'junit';
 
 /** What a command's options hold once resolved. */
-export interface OutputFlags {
-  output: OutputFormat;
+export interface OutputFlags<F extends OutputFormat = OutputFormat> {
+  output: F;
 }
 
 /** Older or foreign spellings a command keeps accepting, hidden from help. */
@@ -30,6 +30,7 @@ export interface OutputOptionSpec<F extends OutputFormat> {
 
 /** The formats of a command that prints data: its own view, JSON, and the same data as YAML. */
 export const DATA_FORMATS = ['pretty', 'json', 'yaml'] as const satisfies readonly OutputFormat[];
+export type DataFormat = (typeof DATA_FORMATS)[number];
 /** The formats of a command that reports what it did. */
 export const REPORT_FORMATS = ['pretty', 'json'] as const satisfies readonly OutputFormat[];
 

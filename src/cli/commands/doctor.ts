@@ -10,7 +10,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatTable } from '../formatters/table.js';
 import { plural } from '../formatters/report.js';
 import { createColors } from '../output.js';
-import { addOutputOption, DATA_FORMATS, renderData, type OutputFlags } from '../output-format.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { addStoreOptions, openChosenStore, STORE_RESOLUTION, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
@@ -40,7 +40,7 @@ interface CheckResult {
   fix?: string;
 }
 
-type DoctorOptions = StoreFlags & OutputFlags;
+type DoctorOptions = StoreFlags & OutputFlags<DataFormat>;
 
 /** How long LIVEKIT_URL gets to answer each request. */
 const LIVEKIT_TIMEOUT_MS = 3_000;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { StoredAgent } from '../../store/types.js';
 import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';
-import { addOutputOption, DATA_FORMATS, renderData, type OutputFlags } from '../output-format.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
@@ -13,7 +13,7 @@ Examples:
   $ agentctl get sales-agent-v1 --store mongodb://db.internal:27017
 ${STORE_RESOLUTION}`;
 
-type GetOptions = StoreFlags & OutputFlags;
+type GetOptions = StoreFlags & OutputFlags<DataFormat>;
 
 export function storedAgentJson(agent: StoredAgent): Record<string, unknown> {
   const { meta } = agent;
@@ -51,7 +51,7 @@ export function register(program: Command): void {
         if (stored === null) throw await unknownAgentError(store, agentId);
         // A stored body may hold what validate refuses (written before, or outside agentctl): never print a URL's password or raw control characters.
         const agent = { ...stored, definition: redactUrlsInJson(stored.definition) };
-        if (options.output !== 'pretty') return renderData(storedAgentJson(agent), options.output === 'yaml' ? 'yaml' : 'json');
+        if (options.output !== 'pretty') return renderData(storedAgentJson(agent), options.output);
         const { renderDefinitionYaml } = await import('../../sync/export.js');
         const { meta } = agent;
         const comment = `${agentId} in ${store.displayName}: revision ${meta.revision}, updated ${meta.updated_at.toISOString()}, source ${sourceText(meta.source)}`;

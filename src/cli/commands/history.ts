@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { HistoryEntry } from '../../store/types.js';
 import { diffJson } from '../../json/diff.js';
-import { addOutputOption, DATA_FORMATS, renderData, type OutputFlags } from '../output-format.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { formatTable } from '../formatters/table.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 import { sourceText } from './get.js';
@@ -13,7 +13,7 @@ Examples:
   $ agentctl rollback sales-agent-v1 --to 2     # then bring a revision back
 ${STORE_RESOLUTION}`;
 
-type HistoryOptions = StoreFlags & OutputFlags;
+type HistoryOptions = StoreFlags & OutputFlags<DataFormat>;
 
 /** Shown paths per revision in the table; -o json has them all. */
 const MAX_PATHS_SHOWN = 4;
@@ -68,7 +68,7 @@ export function register(program: Command): void {
           note: entry.note ?? null,
           paths,
         }));
-        process.stdout.write(await renderData(json, options.output === 'yaml' ? 'yaml' : 'json'));
+        process.stdout.write(await renderData(json, options.output));
         return;
       }
       process.stdout.write(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compareNatural } from '../../text/natural-order.js';
-import { addOutputOption, DATA_FORMATS, renderData, type OutputFlags } from '../output-format.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { formatTable } from '../formatters/table.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { sourceText } from './get.js';
@@ -12,7 +12,7 @@ Examples:
   $ agentctl list --store mongodb://db.internal:27017 --database agent_configs
 ${STORE_RESOLUTION}`;
 
-type ListOptions = StoreFlags & OutputFlags;
+type ListOptions = StoreFlags & OutputFlags<DataFormat>;
 
 export function register(program: Command): void {
   const command = program
@@ -36,7 +36,7 @@ export function register(program: Command): void {
           managed_by: meta.managed_by ?? null,
           source: meta.source ?? null,
         }));
-        process.stdout.write(await renderData(rows, options.output === 'yaml' ? 'yaml' : 'json'));
+        process.stdout.write(await renderData(rows, options.output));
         return;
       }
       if (agents.length === 0) {

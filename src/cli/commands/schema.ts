@@ -5,7 +5,7 @@ import type { FieldConstraints, FieldDefinition, JsonValue } from '../../definit
 import { UserError } from '../../errors/user-error.js';
 import { addEditOptions, addPathsArgument, definitionPaths, loadAgent, runEdits, type EditCommandOptions } from '../edit-runner.js';
 import { formatTable } from '../formatters/table.js';
-import { addOutputOption, DATA_FORMATS, renderData, type OutputFlags } from '../output-format.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 
 const HELP_EXAMPLES = `
 Examples:
@@ -109,7 +109,7 @@ interface ListedField {
   description: string;
 }
 
-interface ReadOptions extends OutputFlags {
+interface ReadOptions extends OutputFlags<DataFormat> {
   path?: string[];
 }
 
@@ -131,7 +131,7 @@ async function listFields(agentId: string, paths: string[], options: ReadOptions
   const instructionField = typeof definition.tts_config?.instruction_field === 'string' ? definition.tts_config.instruction_field : null;
   if (options.output !== 'pretty') {
     const report = { agent_id: agentId, file: document.file, response_field: responseField, instruction_field: instructionField, fields };
-    process.stdout.write(await renderData(report, options.output === 'yaml' ? 'yaml' : 'json'));
+    process.stdout.write(await renderData(report, options.output));
     return;
   }
   const yes = (flag: boolean): string => (flag ? 'yes' : '');

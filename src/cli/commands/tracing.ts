@@ -5,7 +5,7 @@ import { addStoreOptions, STORE_RESOLUTION, withStore } from '../store-options.j
 import { UserError } from '../../errors/user-error.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
-import { addOutputOption, DATA_FORMATS, renderData, type OutputFlags } from '../output-format.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 
 const HELP_EXAMPLES = `
 Examples:
@@ -109,7 +109,7 @@ async function switchInStore(
   });
 }
 
-async function tracingStatus(words: string[], options: OutputFlags & { path?: string[]; store?: string; database?: string }): Promise<void> {
+async function tracingStatus(words: string[], options: OutputFlags<DataFormat> & { path?: string[]; store?: string; database?: string }): Promise<void> {
   const { agentIds, paths } = splitAgentIdsAndPaths(words);
   const { loadDefinitions } = await import('../../files/load.js');
   const loaded = await loadDefinitions(definitionPaths(paths, options), { cwd: process.cwd() });
@@ -151,7 +151,7 @@ async function tracingStatus(words: string[], options: OutputFlags & { path?: st
       store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision },
       differs: row.differs,
     }));
-    process.stdout.write(await renderData(report, options.output === 'yaml' ? 'yaml' : 'json'));
+    process.stdout.write(await renderData(report, options.output));
     return;
   }
 
