@@ -10,20 +10,21 @@ interface KnownSpelling {
   flags: readonly string[];
   /** Whether the command offers the replacement. */
   applies(command: Command): boolean;
-  suggest(value: string | undefined, command: Command): string;
+  /** What to type instead, and why if it is not plain. */
+  suggest(value: string | undefined, command: Command): { instead: string; note?: string };
 }
 
 const hasOutput = (command: Command): boolean => command.options.some((option) => option.long === '--output');
 const takesPaths = (command: Command): boolean => command.registeredArguments.some((argument) => argument.name() === 'paths');
 
 export const KNOWN_SPELLINGS: readonly KnownSpelling[] = [
-  { flags: ['--format', '-f', '--output-format'], applies: hasOutput, suggest: (value) => `--output ${value ?? '<format>'} (every command takes -o, --output <format>)` },
-  { flags: ['--yaml'], applies: hasOutput, suggest: () => '--output yaml' },
-  { flags: ['--pretty'], applies: hasOutput, suggest: () => '--output pretty' },
+  { flags: ['--format', '-f', '--output-format'], applies: hasOutput, suggest: (value) => ({ instead: `--output ${value ?? '<format>'}`, note: 'Every command takes -o, --output <format>' }) },
+  { flags: ['--yaml'], applies: hasOutput, suggest: () => ({ instead: '--output yaml' }) },
+  { flags: ['--pretty'], applies: hasOutput, suggest: () => ({ instead: '--output pretty' }) },
   {
     flags: ['--path', '--paths', '--dir', '--file'],
     applies: takesPaths,
-    suggest: (value, command) => `agentctl ${commandPath(command)} ${value ?? '<paths...>'} (paths are arguments)`,
+    suggest: (value, command) => ({ instead: `agentctl ${commandPath(command)} ${value ?? '<paths...>'}`, note: 'Paths are arguments' }),
   },
 ];
 
@@ -33,7 +34,7 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-/** The hint for `flag` (as typed, `--format=json` included) among `args`, or undefined when the table has none for this command. */
+/** The hint line for `flag` (as typed, `--format=json` included) among `args`, or undefined when the table has none for this command. */
 export function knownSpellingHint(command: Command, flag: string, args: readonly string[]): string | undefined {
   const equals = flag.indexOf('=');
   const name = equals === -1 ? flag : flag.slice(0, equals);
@@ -41,7 +42,8 @@ export function knownSpellingHint(command: Command, flag: string, args: readonly
   if (spelling === undefined) return undefined;
   const next = args[args.indexOf(flag) + 1];
   const value = equals !== -1 ? flag.slice(equals + 1) : next !== undefined && !next.startsWith('-') ? next : undefined;
-  return spelling.suggest(value, command);
+  const { instead, note } = spelling.suggest(value, command);
+  return `(Did you mean ${instead}?${note === undefined ? '' : ` ${note}.`})`;
 }
 
 /**
@@ -67,6 +69,6 @@ export class AgentctlCommand extends Command {
       (Command.prototype as unknown as { unknownOption(this: Command, flag: string): void }).unknownOption.call(this, flag);
       return;
     }
-    this.error(`error: unknown option '${flag}'\n(Did you mean ${hint}?)`, { code: 'commander.unknownOption' });
+    this.error(`error: unknown option '${flag}'\n${hint}`, { code: 'commander.unknownOption' });
   }
 }
