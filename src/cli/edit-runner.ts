@@ -33,7 +33,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** The help line of the `[paths...]` argument of the commands that read the YAML. */
-export const PATHS_ARGUMENT_HELP = 'files or directories of agent YAML (default: agents/)';
+const PATHS_ARGUMENT_HELP = 'files or directories of agent YAML (default: agents/)';
 
 /**
  * `[paths...]` as validate, diff and apply take them, for every command that

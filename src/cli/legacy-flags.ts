@@ -17,7 +17,7 @@ interface KnownSpelling {
 const hasOutput = (command: Command): boolean => command.options.some((option) => option.long === '--output');
 const takesPaths = (command: Command): boolean => command.registeredArguments.some((argument) => argument.name() === 'paths');
 
-export const KNOWN_SPELLINGS: readonly KnownSpelling[] = [
+const KNOWN_SPELLINGS: readonly KnownSpelling[] = [
   { flags: ['--format', '-f', '--output-format'], applies: hasOutput, suggest: (value) => ({ instead: `--output ${value ?? '<format>'}`, note: 'Every command takes -o, --output <format>' }) },
   { flags: ['--yaml'], applies: hasOutput, suggest: () => ({ instead: '--output yaml' }) },
   { flags: ['--pretty'], applies: hasOutput, suggest: () => ({ instead: '--output pretty' }) },
@@ -35,7 +35,7 @@ function commandPath(command: Command): string {
 }
 
 /** The hint line for `flag` (as typed, `--format=json` included) among `args`, or undefined when the table has none for this command. */
-export function knownSpellingHint(command: Command, flag: string, args: readonly string[]): string | undefined {
+function knownSpellingHint(command: Command, flag: string, args: readonly string[]): string | undefined {
   const equals = flag.indexOf('=');
   const name = equals === -1 ? flag : flag.slice(0, equals);
   const spelling = KNOWN_SPELLINGS.find((entry) => entry.flags.includes(name) && entry.applies(command));

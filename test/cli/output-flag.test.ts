@@ -64,6 +64,14 @@ describe('-o, --output on every command', () => {
     expect((await agentctl(repo, 'completion', '--help')).stdout).toContain('No -o/--output here: the output is the script itself.');
     expect((await agentctl(repo, 'worker', '--help')).stdout.replace(/\s+/g, ' ')).toContain('No -o/--output: the worker is a long-running process, not a report.');
   });
+
+  it('gives chat and worker the store options every store command has', async () => {
+    for (const command of ['chat', 'worker']) {
+      const help = (await agentctl(repo, command, '--help')).stdout;
+      expect(help).toContain('--store <uri>');
+      expect(help).toContain('--database <name>');
+    }
+  });
 });
 
 describe('agentctl with -o / --json (embedded store)', () => {
