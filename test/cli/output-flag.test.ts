@@ -60,6 +60,25 @@ describe('-o, --output on every command', () => {
     expect(withJson(program).length).toBe(Object.values(formats).filter((value) => value !== null).length);
   });
 
+  it('is documented in the README table, command by command, with the same formats', async () => {
+    const readme = await readFile(join(repo, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| Command | Formats |'));
+    const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+    const documented: Record<string, string[]> = {};
+    for (const row of rows) {
+      const [commands = '', formats = ''] = row.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+      for (const chunk of commands.match(/`[^`]+`/g) ?? []) {
+        const name = (chunk.slice(1, -1).replace(/\\\|/g, '|').split(' <')[0] ?? '').trim();
+        const [head = '', ...rest] = name.split(' ');
+        const names = rest.length === 0 ? head.split('|') : rest.join(' ').split('|').map((sub) => `${head} ${sub}`);
+        for (const command of names) documented[command] = formats.split(', ');
+      }
+    }
+    const formats = outputFormats(await buildProgram());
+    const printed = Object.fromEntries(Object.entries(formats).filter(([command, value]) => value !== null && command !== 'export' && command !== 'rollback'));
+    expect(documented).toEqual(printed);
+  });
+
   it('says in the help of completion and worker why they have none', async () => {
     expect((await agentctl(repo, 'completion', '--help')).stdout).toContain('No -o/--output here: the output is the script itself.');
     expect((await agentctl(repo, 'worker', '--help')).stdout.replace(/\s+/g, ' ')).toContain('No -o/--output: the worker is a long-running process, not a report.');
