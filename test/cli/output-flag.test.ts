@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { agentctl, repo, type Run } from './run-agentctl.js';
+import { agentctl, agentctlWithEnv, repo, type Run } from './run-agentctl.js';
 
 /** Every command that runs an action, by its path, and the formats its -o takes (none: no -o). */
 function outputFormats(command: Command, path: string[] = []): Record<string, readonly string[] | null> {
@@ -90,6 +90,14 @@ describe('-o, --output on every command', () => {
       expect(help).toContain('--store <uri>');
       expect(help).toContain('--database <name>');
     }
+  });
+
+  it('chat and worker open the database --database names (the store line names it)', async () => {
+    const store = 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200';
+    const env = { LIVEKIT_URL: 'ws://127.0.0.1:9', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret' };
+    const line = 'agentctl: cannot reach store mongodb://127.0.0.1:1/tenant_eu: connect ECONNREFUSED 127.0.0.1:1\n';
+    expect(await agentctlWithEnv(repo, env, 'worker', 'dev', '--store', store, '--database', 'tenant_eu')).toMatchObject({ code: 1, stderr: line });
+    expect(await agentctl(repo, 'chat', 'sales-agent-v1', '--say', 'hi', '--store', store, '--database', 'tenant_eu')).toMatchObject({ code: 1, stderr: line });
   });
 });
 
