@@ -65,8 +65,11 @@ export function generateAgents(examplesDir: string, outDir: string, count: numbe
     document.set('agent_id', `${baseId}-${String(index).padStart(5, '0')}`);
     document.set('version', `${1 + (index % 3)}.${index % 10}.${index % 7}`);
     document.set('enabled', index % 9 !== 0);
-    document.setIn(['llm_config', 'model'], MODELS[index % MODELS.length]);
-    document.setIn(['llm_config', 'temperature'], (index % 11) / 10);
+    const model = MODELS[index % MODELS.length] ?? 'gpt-4o-mini';
+    document.setIn(['llm_config', 'model'], model);
+    // gpt-5 drops the temperature (validate's no-effect warning): the generated tree stays clean.
+    if (model.startsWith('gpt-5')) document.deleteIn(['llm_config', 'temperature']);
+    else document.setIn(['llm_config', 'temperature'], (index % 11) / 10);
     const addition = PROMPT_ADDITIONS[index % PROMPT_ADDITIONS.length];
     if (addition) document.setIn(['prompt_config', 'instructions'], `${String(document.getIn(['prompt_config', 'instructions']))}\n${addition}`);
     if (document.hasIn(['tts_config', 'voice'])) document.setIn(['tts_config', 'voice'], VOICES[index % VOICES.length]);

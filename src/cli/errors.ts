@@ -8,15 +8,18 @@
  *   environment's: one line too, naming the path.
  * - Anything else is a bug in agentctl and is said to be one, with the stack
  *   under --debug.
+ * - When the command was asked for JSON, stdout also gets one object,
+ *   {ok: false, error: {kind, message, problems?}} (describeFailureJson).
  *
  * Every line names files, agents and stores, and what they hold: never a
  * URL's password, never a raw control character.
  */
 import { ProblemsError } from '../definition/problems-error.js';
 import { UserError } from '../errors/user-error.js';
-import { escapeControlCharacters } from '../text/terminal-text.js';
-import { redactUrls } from '../text/url-credentials.js';
+import { escapeControlCharacters, stringifyJsonForTerminal } from '../text/terminal-text.js';
+import { redactUrls, redactUrlsInJson } from '../text/url-credentials.js';
 import type { Colors } from './formatters/colors.js';
+import { problemJson } from './formatters/json.js';
 import { formatPretty } from './formatters/pretty.js';
 
 /** Exit codes: 0 ok, 1 invalid input or failed operation, 2 pending changes (diff --exit-code). */
@@ -45,6 +48,21 @@ export function describeFailure(error: unknown, { debug, colors }: FailureOption
 
 function errorLine(message: string): string {
   return `agentctl: ${redactUrls(escapeControlCharacters(message))}\n`;
+}
+
+/**
+ * What stdout gets, besides the stderr lines, when a command asked for JSON
+ * (`-o json`, `--json`) fails: still one object, so that a pipe into jq reads
+ * `ok` rather than nothing. `kind` says whose it is to fix: `user` (input, a
+ * refusal, the store), `system` (the machine: permissions, disk), `internal`
+ * (a bug). A refusal carries its problems, as validate's JSON shows them.
+ */
+export function describeFailureJson(error: unknown): string {
+  const kind = error instanceof UserError ? 'user' : isSystemError(error) ? 'system' : 'internal';
+  const message = kind === 'internal' ? `internal error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` : (error as Error).message;
+  const problems = error instanceof ProblemsError ? { problems: error.problems.map(problemJson) } : {};
+  // On one line: it also ends the JSON Lines of chat.
+  return `${stringifyJsonForTerminal(redactUrlsInJson({ ok: false, error: { kind, message, ...problems } }), 0)}\n`;
 }
 
 /**

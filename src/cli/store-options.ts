@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors/user-error.js';
 import { openStore } from '../store/open.js';
 import type { ConfigStore } from '../store/types.js';
-import { resolveStoreUri } from '../store/uri.js';
+import { parseStoreUri, resolveStoreUri } from '../store/uri.js';
 
 /**
  * `--store` / `--database` for every command that talks to the store, and
@@ -29,6 +29,18 @@ export function addStoreOptions(command: Command): Command {
  */
 export async function openChosenStore(flags: StoreFlags, options: { readOnly?: boolean } = {}): Promise<ConfigStore> {
   return openStore(resolveStoreUri(flags.store, process.env), { ...(flags.database === undefined ? {} : { database: flags.database }), readOnly: options.readOnly === true });
+}
+
+/**
+ * The chosen store as one URI, --database folded into a MongoDB URI's path:
+ * for processes that find the store in $AGENTCTL_STORE (the worker's jobs).
+ */
+export function chosenStoreUri(flags: StoreFlags): string {
+  const uri = resolveStoreUri(flags.store, process.env);
+  if (flags.database === undefined || parseStoreUri(uri).kind !== 'mongodb') return uri;
+  const authority = /^mongodb(?:\+srv)?:\/\/[^/?#]*/.exec(uri)?.[0] ?? uri;
+  const rest = uri.slice(authority.length).replace(/^\/[^?#]*/, '');
+  return `${authority}/${encodeURIComponent(flags.database)}${rest}`;
 }
 
 /** Opens the chosen store (see openChosenStore), runs `action`, and closes it. */

@@ -7,15 +7,15 @@
 import type { IncomingMessage } from 'node:http';
 import { redactUrls } from '../text/url-credentials.js';
 import { UserError } from '../errors/user-error.js';
-import { withStore } from './store-options.js';
+import { withStore, type StoreFlags } from './store-options.js';
 
 /** How long the LiveKit server has to answer an HTTP request. */
 const LIVEKIT_ANSWER_TIMEOUT_MS = 3_000;
 
 /** The store parses, answers and holds agents; read-only, so that a store that is not there is not created. */
-export async function checkWorkerStore(storeFlag: string | undefined): Promise<void> {
+export async function checkWorkerStore(flags: StoreFlags): Promise<void> {
   await withStore(
-    { ...(storeFlag === undefined ? {} : { store: storeFlag }) },
+    flags,
     async (store) => {
       if ((await store.listStates()).length === 0) throw new UserError(`no agents in ${store.displayName}: run agentctl apply first`);
     },

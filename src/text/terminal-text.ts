@@ -57,9 +57,10 @@ export function escapeControlCharacters(text: string): string {
  * `JSON.stringify(value, null, 2)`, but with DEL, C1 controls and bidi
  * overrides written as `\u` escapes too: the same JSON value, safe on a
  * terminal. (These characters can only occur inside JSON strings.)
+ * `indent: 0` writes it on one line (JSON Lines).
  */
-export function stringifyJsonForTerminal(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNPRINTABLE_IN_JSON, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+export function stringifyJsonForTerminal(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(UNPRINTABLE_IN_JSON, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
 }
 
 /** Index of the first character a definition's string may not hold (see CONTROL_CHARACTER), or -1. */

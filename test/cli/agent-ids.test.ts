@@ -62,7 +62,7 @@ describe('help examples of schema list, schema show and tracing status', () => {
   it.each([
     [['schema', 'list'], '  $ agentctl schema list sales-agent-v1\n'],
     [['schema', 'show'], '  $ agentctl schema show sales-agent-v1 --strict'],
-    [['tracing', 'status'], '  $ agentctl tracing status --json | jq'],
+    [['tracing', 'status'], '  $ agentctl tracing status -o json | jq'],
   ])('%j --help has an Examples section', async (command, example) => {
     const help = await agentctl(repo, ...command, '--help');
     expect(help.code).toBe(0);

@@ -56,12 +56,18 @@ describe('bash', () => {
     const flags = validate === undefined ? [] : validate.createHelp().visibleOptions(validate).flatMap((option) => [option.short, option.long].filter((flag) => flag !== undefined));
     expect(bashComplete('validate', '-')).toEqual(flags);
     expect(flags).toContain('--max-warnings');
-    expect(bashComplete('validate', '--f')).toEqual(['--format']);
+    expect(bashComplete('validate', '--o')).toEqual(['--output']);
+    expect(bashComplete('validate', '-o', '')).toEqual(['pretty', 'json', 'github', 'junit']);
+    expect(bashComplete('validate', '--output', '=', 'gi')).toEqual(['github']);
+    expect(bashComplete('get', '-o', '')).toEqual(['pretty', 'json', 'yaml']);
+    expect(bashComplete('apply', '--output', '')).toEqual(['pretty', 'json']);
+    // The old spellings are not offered, but their values still complete, and the walk skips them.
+    expect(bashComplete('validate', '--f')).toEqual([]);
     expect(bashComplete('validate', '--format', '')).toEqual(['pretty', 'json', 'github', 'junit']);
     expect(bashComplete('validate', '-f', 'j')).toEqual(['json', 'junit']);
-    expect(bashComplete('validate', '--format', '=', 'gi')).toEqual(['github']);
+    expect(bashComplete('schema', 'list', '--path', 'agents', '')).toEqual(['interview-agent-strict-v1', 'pte-interview-agent-v1', 'sales-agent-v1']);
     // `schema list` has its own flags, not those of the top-level `list`.
-    expect(bashComplete('schema', 'list', '--')).toEqual(['--json', '--path', '--help']);
+    expect(bashComplete('schema', 'list', '--')).toEqual(['--output', '--json', '--help']);
     expect(bashComplete('completion', '')).toEqual(['bash', 'zsh', 'fish']);
   });
 
@@ -144,8 +150,8 @@ describe.skipIf(!installed('fish') && process.env.CI !== 'true')('fish (installe
     expect(spawnSync('fish', ['-n', scripts.fish as string]).status).toBe(0);
     expect(fishComplete('agentctl sch')).toEqual(['schema']);
     expect(fishComplete('agentctl schema ')).toEqual(['add-field', 'help', 'list', 'remove-field', 'show', 'update-field']);
-    expect(fishComplete('agentctl validate --format ')).toEqual(['github', 'json', 'junit', 'pretty']);
-    expect(fishComplete('agentctl schema list --')).toEqual(['--help', '--json', '--path']);
+    expect(fishComplete('agentctl validate --output ')).toEqual(['github', 'json', 'junit', 'pretty']);
+    expect(fishComplete('agentctl schema list --')).toEqual(['--help', '--json', '--output']);
     expect(fishComplete('agentctl get sa')).toEqual(['sales-agent-v1']);
   });
 });

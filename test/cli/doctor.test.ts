@@ -316,8 +316,8 @@ describe('agentctl doctor against a real livekit-server', () => {
 describe('agentctl doctor --help', () => {
   it('lists the checks, the JSON shape and the exit status', async () => {
     const help = (await agentctl(repo, 'doctor', '--help')).stdout;
-    expect(help).toContain('--json');
-    expect(help.replace(/\s+/g, ' ')).toContain('--json one JSON object: {ok, checks: [{check, status, agent_id?, message, fix?}]}');
+    expect(help.replace(/\s+/g, ' ')).toContain('-o, --output <format> output format: pretty, json, yaml');
+    expect(help.replace(/\s+/g, ' ')).toContain('--json same as --output json: {ok, checks: [{check, status, agent_id?, message, fix?}]}');
     expect(help).toContain('Exit status: 1 when any check fails');
   });
 });

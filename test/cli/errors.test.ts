@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeFailure } from '../../src/cli/errors.js';
+import { describeFailure, describeFailureJson } from '../../src/cli/errors.js';
+import { chosenStoreUri } from '../../src/cli/store-options.js';
 import { plainColors } from '../../src/cli/formatters/colors.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { ProblemsError } from '../../src/definition/problems-error.js';
@@ -85,6 +86,58 @@ describe('describeFailure: the one mapping of errors to what stderr shows', () =
       expect(shown).not.toContain('\u001b');
     }
     expect(describeFailure(error, quiet)).toBe('agentctl: cannot reach store mongodb://***@db:27017 \\x1b[2J\n');
+  });
+});
+
+describe('describeFailureJson: the object stdout gets when a command asked for JSON fails', () => {
+  it('is one line {ok: false, error: {kind, message}}, kind telling user, system and internal apart', () => {
+    expect(describeFailureJson(new UserError('nothing to change'))).toBe('{"ok":false,"error":{"kind":"user","message":"nothing to change"}}\n');
+    const denied = Object.assign(new Error("EACCES: permission denied, open 'agents/a.yaml'"), { code: 'EACCES' });
+    expect(describeFailureJson(denied)).toBe(`{"ok":false,"error":{"kind":"system","message":"EACCES: permission denied, open 'agents/a.yaml'"}}\n`);
+    expect(describeFailureJson(new TypeError('x is undefined'))).toBe('{"ok":false,"error":{"kind":"internal","message":"internal error: TypeError: x is undefined"}}\n');
+    expect(describeFailureJson('thrown string')).toBe('{"ok":false,"error":{"kind":"internal","message":"internal error: thrown string"}}\n');
+  });
+
+  it('never shows a URL password, and escapes what could drive a terminal', () => {
+    const shown = describeFailureJson(new StoreUnavailableError('mongodb://deployer:hunter2@db:27017/agents', 'connection refused \u202e\u009b'));
+    expect(shown).not.toContain('hunter2');
+    expect(shown).toContain('\\u202e');
+    expect(shown).toContain('\\u009b');
+    expect(JSON.parse(shown)).toMatchObject({ ok: false, error: { kind: 'user' } });
+  });
+
+  it('carries the problems of a ProblemsError in validate\'s problem shape', () => {
+    const problem: Problem = { file: 'agents/a.yaml', line: 2, column: 13, endLine: 2, endColumn: 16, severity: 'error', code: 'invalid-value', message: 'bad', agent_id: 'a', path: '/llm_config/provider' };
+    expect(JSON.parse(describeFailureJson(new ProblemsError('refused', [problem])))).toEqual({
+      ok: false,
+      error: { kind: 'user', message: 'refused', problems: [{ file: 'agents/a.yaml', line: 2, column: 13, severity: 'error', code: 'invalid-value', message: 'bad', agent_id: 'a', path: '/llm_config/provider' }] },
+    });
+  });
+});
+
+describe('chosenStoreUri: --database folded into the URI the worker hands its jobs', () => {
+  const withEnv = (env: NodeJS.ProcessEnv, run: () => void): void => {
+    const saved = { AGENTCTL_STORE: process.env.AGENTCTL_STORE, MONGO_URI: process.env.MONGO_URI };
+    delete process.env.AGENTCTL_STORE;
+    delete process.env.MONGO_URI;
+    Object.assign(process.env, env);
+    try {
+      run();
+    } finally {
+      for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key]; else process.env[key] = value;
+    }
+  };
+
+  it('replaces or adds the path of a MongoDB URI, keeping credentials and options; leaves SQLite and a missing flag alone', () => {
+    withEnv({}, () => {
+      expect(chosenStoreUri({ store: 'mongodb://u:p@db:27017/old?authSource=admin', database: 'agents_eu' })).toBe('mongodb://u:p@db:27017/agents_eu?authSource=admin');
+      expect(chosenStoreUri({ store: 'mongodb+srv://cluster.example', database: 'a b' })).toBe('mongodb+srv://cluster.example/a%20b');
+      expect(chosenStoreUri({ store: 'mongodb://db/keep' })).toBe('mongodb://db/keep');
+      expect(chosenStoreUri({ store: 'sqlite:x.db', database: 'ignored' })).toBe('sqlite:x.db');
+    });
+    withEnv({ AGENTCTL_STORE: 'mongodb://from-env:27017' }, () => {
+      expect(chosenStoreUri({ database: 'd' })).toBe('mongodb://from-env:27017/d');
+    });
   });
 });
 

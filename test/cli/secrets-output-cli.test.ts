@@ -35,11 +35,11 @@ describe('agentctl: secrets and control characters never reach the terminal', ()
     expect(result.code).toBe(1);
     expect(result.stdout).not.toContain('hunter2');
     expect(result.stdout.split('\n')[0]).toBe(
-      'agents/sales-agent-v1.yaml:102:30  error    llm_config.base_url holds what looks like a password in a URL (*******); secrets must not be written in definitions  literal-secret',
+      'agents/sales-agent-v1.yaml:101:30  error    llm_config.base_url holds what looks like a password in a URL (*******); secrets must not be written in definitions  literal-secret',
     );
-    expect(result.stdout).toContain('  > 102 |   base_url: https://deployer:*******@llm.internal/v1\n');
+    expect(result.stdout).toContain('  > 101 |   base_url: https://deployer:*******@llm.internal/v1\n');
     const json = JSON.parse((await run('validate', '--format', 'json', 'agents/sales-agent-v1.yaml')).stdout) as { problems: Array<Record<string, unknown>> };
-    expect(json.problems.map(({ code, line, column }) => ({ code, line, column }))).toEqual([{ code: 'literal-secret', line: 102, column: 30 }]);
+    expect(json.problems.map(({ code, line, column }) => ({ code, line, column }))).toEqual([{ code: 'literal-secret', line: 101, column: 30 }]);
   });
 
   it('validate: a bidi override and a lone surrogate in the prompt are control-character and invalid-string at the character', async () => {

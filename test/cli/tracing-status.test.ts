@@ -21,9 +21,9 @@ describe('agentctl tracing status chooses the store as every command does', () =
     'store: sqlite:synced.db',
     '',
     'AGENT                      TRACING  SAMPLE_RATE  STORE  STORE_SAMPLE_RATE  FILE                                      DIFFERS',
-    'interview-agent-strict-v1  on       -            on     -                  agents/interview-agent-strict-v1.yaml:45',
+    'interview-agent-strict-v1  on       -            on     -                  agents/interview-agent-strict-v1.yaml:49',
     'pte-interview-agent-v1     on       1            on     1                  agents/pte-interview-agent-v1.yaml:113',
-    'sales-agent-v1             off      0.25         on     0.25               agents/sales-agent-v1.yaml:118            ≠ store differs from the YAML',
+    'sales-agent-v1             off      0.25         on     0.25               agents/sales-agent-v1.yaml:117            ≠ store differs from the YAML',
     '',
   ].join('\n');
 
@@ -42,13 +42,13 @@ describe('agentctl tracing status chooses the store as every command does', () =
 
   it('colors the difference on a color terminal, as a real escape (not an escaped one)', async () => {
     const run = await agentctlWithEnv(dir, { AGENTCTL_STORE: 'sqlite:synced.db', NO_COLOR: '', FORCE_COLOR: '1' }, 'tracing', 'status', 'sales-agent-v1');
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('sales-agent-v1  off      0.25         on     0.25               agents/sales-agent-v1.yaml:118  \u001b[33m≠ store differs from the YAML\u001b[39m');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('sales-agent-v1  off      0.25         on     0.25               agents/sales-agent-v1.yaml:117  \u001b[33m≠ store differs from the YAML\u001b[39m');
   });
 
   it('--json carries the store side for each agent', async () => {
     const run = await agentctlWithEnv(dir, { AGENTCTL_STORE: 'sqlite:synced.db' }, 'tracing', 'status', 'sales-agent-v1', '--json');
     expect(JSON.parse(run.stdout)).toEqual([
-      { agent_id: 'sales-agent-v1', file: 'agents/sales-agent-v1.yaml:118', enabled: false, sample_rate: 0.25, store: { enabled: true, sample_rate: 0.25, revision: 1 }, differs: true },
+      { agent_id: 'sales-agent-v1', file: 'agents/sales-agent-v1.yaml:117', enabled: false, sample_rate: 0.25, store: { enabled: true, sample_rate: 0.25, revision: 1 }, differs: true },
     ]);
   });
 
@@ -60,7 +60,7 @@ describe('agentctl tracing status chooses the store as every command does', () =
         'store: sqlite:.agentctl/agentctl.db',
         '',
         'AGENT           TRACING  SAMPLE_RATE  STORE       STORE_SAMPLE_RATE  FILE                            DIFFERS',
-        'sales-agent-v1  off      0.25         not stored  -                  agents/sales-agent-v1.yaml:118',
+        'sales-agent-v1  off      0.25         not stored  -                  agents/sales-agent-v1.yaml:117',
         '',
       ].join('\n'),
     );

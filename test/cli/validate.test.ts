@@ -234,8 +234,10 @@ describe('agentctl validate', () => {
     const result = agentctl(workDir, ['validate', '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Examples:');
-    expect(result.stdout).toContain('$ agentctl validate --format github');
-    expect(result.stdout).toContain('$ agentctl validate --format junit');
-    expect(result.stdout).toContain('--format <format>');
+    expect(result.stdout).toContain('$ agentctl validate -o github');
+    expect(result.stdout).toContain('$ agentctl validate -o junit');
+    expect(result.stdout).toContain('-o, --output <format>  output format: pretty, json, github, junit');
+    // --format still works (scripts, the GitHub Action) but is no longer taught.
+    expect(result.stdout).not.toContain('--format');
   });
 });

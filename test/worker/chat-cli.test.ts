@@ -166,6 +166,21 @@ describe('agentctl chat', () => {
     expect(openai.requests).toHaveLength(0);
   });
 
+  it('under -o json, a refusal is one {ok: false, error} line after the turns (none here), besides the stderr line', async () => {
+    await sync(interviewAgent({ enabled: false }));
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '-o', 'json']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('{"ok":false,"error":{"kind":"user","message":"agent \\"visa-officer\\" is disabled"}}\n');
+    expect(run.stderr).toBe('agentctl: agent "visa-officer" is disabled\n');
+  });
+
+  it('takes --database like every store command, and -o json as --json', async () => {
+    await sync(interviewAgent());
+    const run = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '-o', 'json', '--database', 'agent_configs', '--user-details', '{"name":"Ada"}']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ user: 'Hello', text: REPLY.system_response, errors: [] });
+  });
+
   it('takes one turn per stdin line and keeps the conversation history', async () => {
     await sync(interviewAgent());
     const run = await agentctl(['chat', 'visa-officer', '--json'], { stdin: 'Hello\n\nHere is my passport\n' });

@@ -4,6 +4,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
 import { createColors, isInteractive, terminalWidth } from '../output.js';
+import { addOutputOption, REPORT_FORMATS, type OutputFlags } from '../output-format.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { addProjectOptions, PROJECT_RESOLUTION, type ProjectFlags } from '../project-options.js';
 import { loadValidDesired } from '../sync-input.js';
@@ -14,7 +15,7 @@ Examples:
   $ agentctl apply --dry-run                    # the plan only (same as diff); nothing written
   $ agentctl apply --prune                      # also delete stored agents the files no longer define
   $ agentctl apply --force                      # overwrite documents changed outside agentctl (drift)
-  $ agentctl apply --store mongodb://db.internal:27017 --database agent_configs --json
+  $ agentctl apply --store mongodb://db.internal:27017 --database agent_configs -o json
 
 Every write is conditional on the revision it was planned against: if someone
 else changed an agent meanwhile it is reported as a conflict, never
@@ -23,11 +24,10 @@ definitions, conflicts or refused drift.
 ${STORE_RESOLUTION}
 ${PROJECT_RESOLUTION}`;
 
-interface ApplyCommandOptions extends StoreFlags, ProjectFlags {
+interface ApplyCommandOptions extends StoreFlags, ProjectFlags, OutputFlags {
   prune?: boolean;
   dryRun?: boolean;
   force?: boolean;
-  json?: boolean;
 }
 
 /** Writes this many or more: worth a spinner on a terminal. */
@@ -56,14 +56,14 @@ export function register(program: Command): void {
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .option('--prune', 'delete stored agents (managed by agentctl) that the files no longer define')
     .option('--dry-run', 'show the plan; write nothing')
-    .option('--force', 'overwrite (or prune) documents changed outside agentctl since the last apply')
-    .option('--json', 'print one JSON object: {ok, dry_run, changes: [{agent_id, action, revision, paths}], summary}');
+    .option('--force', 'overwrite (or prune) documents changed outside agentctl since the last apply');
+  addOutputOption(command, { formats: REPORT_FORMATS, json: '{ok, dry_run, changes: [{agent_id, action, revision, paths}], summary}' });
   addProjectOptions(addStoreOptions(command))
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: ApplyCommandOptions) => {
       const desired = await loadValidDesired(paths, options.dryRun ? 'compared' : 'written', options);
       const { applyDesired } = await import('../../sync/sync.js');
-      const progress = await progressReporter(options.json === true);
+      const progress = await progressReporter(options.output === 'json');
       let applied: ApplyResult;
       try {
         applied = await withStore(
@@ -74,7 +74,7 @@ export function register(program: Command): void {
       } finally {
         progress.stop();
       }
-      process.stdout.write(options.json ? formatPlanJson(applied) : formatPlanPretty(applied, { applied: !applied.dry_run, colors: createColors(process.stdout), width: terminalWidth(process.stdout) }));
+      process.stdout.write(options.output === 'json' ? formatPlanJson(applied) : formatPlanPretty(applied, { applied: !applied.dry_run, colors: createColors(process.stdout), width: terminalWidth(process.stdout) }));
       process.exitCode = applySucceeded(applied) ? EXIT_OK : EXIT_FAILURE;
     });
 }

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import type { RoomMessage } from '../../worker/room-messages.js';
 import { UserError } from '../../errors/user-error.js';
 import { isRecord } from '../../json/guards.js';
+import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import { EXIT_FAILURE } from '../errors.js';
 import { CONFIG_FLAG_HELP, loadChosenProject, NO_CONFIG_FLAG_HELP, type ProjectFlags } from '../project-options.js';
-import { unknownAgentError } from '../store-options.js';
+import { addOutputOption, REPORT_FORMATS, type OutputFlags } from '../output-format.js';
+import { addStoreOptions, openChosenStore, STORE_RESOLUTION, unknownAgentError, type StoreFlags } from '../store-options.js';
 
-interface ChatOptions extends ProjectFlags {
+interface ChatOptions extends StoreFlags, ProjectFlags, OutputFlags {
   say?: string;
-  store?: string;
-  json?: boolean;
   override: string[];
   userId?: string;
   tenantId?: string;
@@ -41,8 +41,6 @@ function parseUserDetails(text: string | undefined): Record<string, unknown> | u
 async function chat(agentId: string, options: ChatOptions): Promise<void> {
   (await import('../worker-stack.js')).requireWorkerStack('chat');
   // Heavy modules (store drivers, @livekit/agents) load only when chat runs.
-  const { resolveStoreUri } = await import('../../store/uri.js');
-  const { openStore } = await import('../../store/open.js');
   const { ConfigResolver } = await import('../../worker/config-resolver.js');
   const { startJob } = await import('../../worker/job.js');
   const { TEXT_ROLES } = await import('../../worker/credentials.js');
@@ -58,12 +56,12 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
     throw new UserError((error as Error).message, { cause: error });
   }
   const userDetails = parseUserDetails(options.userDetails);
-  const json = options.json === true;
+  const json = options.output === 'json';
   const log = lineLog((line) => process.stderr.write(`agentctl: ${line}`), 'warn');
   // The project file's tools, validators, nodes and agent types run here as in a room; a broken one stops chat before the store is opened.
   const project = await loadChosenProject(options);
 
-  const store = await openStore(resolveStoreUri(options.store, process.env));
+  const store = await openChosenStore(options);
   const resolver = new ConfigResolver(store, log);
   resolver.watch();
   // The terminal stands in for the room: what the worker would publish is printed here.
@@ -123,7 +121,7 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
         if (errors.length > 0) failed = true;
         if (json) {
           const structured = message?.type === 'structured_response' ? message.data : null;
-          process.stdout.write(`${JSON.stringify({ user: userText, text: spoken.join(''), structured, errors })}\n`);
+          process.stdout.write(`${stringifyJsonForTerminal({ user: userText, text: spoken.join(''), structured, errors }, 0)}\n`);
         } else {
           if (spoken.length > 0) process.stdout.write('\n');
           if (requestError !== null) process.stderr.write(`agentctl: ${requestError}\n`);
@@ -144,30 +142,31 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('chat')
     .description('Talk to a synced agent in the terminal (text only, no LiveKit server): spoken text streams, then the structured object')
     .argument('<agent_id>', 'the agent to talk to, as synced to the store')
     .option('--say <text>', 'send one message and exit (otherwise each stdin line is a turn)')
-    .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
-    .option('--json', 'print one JSON object per turn: {user, text, structured, errors}')
     .option('--override <path=value>', 'session override, e.g. llm_config.temperature=0.2 (repeatable; only paths the agent allows)', collect, [])
     .option('--user-id <id>', 'user_id for the session')
     .option('--tenant-id <id>', 'tenant_id for the session (quota)')
     .option('--user-details <json>', 'user_details object for the session, as JSON')
     .option('--config <path>', CONFIG_FLAG_HELP)
-    .option('--no-config', NO_CONFIG_FLAG_HELP)
+    .option('--no-config', NO_CONFIG_FLAG_HELP);
+  addOutputOption(command, { formats: REPORT_FORMATS, json: 'one JSON object per turn (a line each): {user, text, structured, errors}' });
+  addStoreOptions(command)
     .addHelpText(
       'after',
       `
 The LLM is the one in the agent's llm_config; OPENAI_BASE_URL points it at any
 OpenAI-compatible server, and the key comes from llm_config.api_key_env or OPENAI_API_KEY.
 Exit status 1 when a turn fails: the LLM request failed (HTTP status or no connection;
-chat stops there) or a reply failed its schema (--json: whenever "errors" is not empty).
+chat stops there) or a reply failed its schema (-o json: whenever "errors" is not empty).
+${STORE_RESOLUTION}
 
 Examples:
   $ agentctl chat interview-agent --say "Hello, I am here for my visa interview"
-  $ echo "Hi" | agentctl chat interview-agent --json --override llm_config.temperature=0.2`,
+  $ echo "Hi" | agentctl chat interview-agent -o json --override llm_config.temperature=0.2`,
     )
     .action(async (agentId: string, options: ChatOptions) => chat(agentId, options));
 }

@@ -11,16 +11,19 @@ Examples:
   $ agentctl completion fish > ~/.config/fish/completions/agentctl.fish
 
 Completes commands, subcommands, flags, flag values with a fixed set
-(--format), and agent ids: those defined under agents/ in the current
-directory, read when you press Tab. Write the script again after an upgrade.`;
+(-o/--output), and agent ids: those defined under agents/ in the current
+directory, read when you press Tab. Write the script again after an upgrade.
+No -o/--output here: the output is the script itself.`;
 
 /** What a positional argument completes to. */
 type ArgumentKind = { kind: 'agents' } | { kind: 'files' } | { kind: 'choices'; choices: readonly string[] } | { kind: 'none' };
 
 interface OptionSpec {
-  /** `-f`, `--format`. */
+  /** `-o`, `--output`. */
   flags: string[];
   takesValue: boolean;
+  /** Old spellings kept working (validate --format): never offered, but their values are completed and skipped like any other. */
+  hidden: boolean;
   choices: readonly string[];
   description: string;
 }
@@ -49,7 +52,7 @@ function argumentKind(argument: Argument, siblings: readonly string[]): Argument
   return { kind: 'none' };
 }
 
-/** The command tree as commander holds it (what help lists: hidden commands and options left out). `siblings`: the names beside `command`. */
+/** The command tree as commander holds it (what help lists: hidden commands left out, hidden options marked). `siblings`: the names beside `command`. */
 function describeTree(command: Command, path: string[] = [], siblings: readonly string[] = []): CommandSpec[] {
   const help = command.createHelp();
   const subcommands = help.visibleCommands(command);
@@ -57,9 +60,10 @@ function describeTree(command: Command, path: string[] = [], siblings: readonly 
   const spec: CommandSpec = {
     path: path.join(' '),
     subcommands: subcommands.map((subcommand) => ({ name: subcommand.name(), description: subcommand.summary() || subcommand.description() })),
-    options: help.visibleOptions(command).map((option) => ({
+    options: [...help.visibleOptions(command), ...command.options.filter((option) => option.hidden)].map((option) => ({
       flags: [option.short, option.long].filter((flag): flag is string => flag !== undefined),
       takesValue: option.required || option.optional,
+      hidden: option.hidden,
       choices: option.argChoices ?? [],
       description: option.description,
     })),
@@ -91,7 +95,7 @@ function caseFunctions(specs: readonly CommandSpec[], options: { described: bool
   const subcommands = specs
     .filter((spec) => spec.subcommands.length > 0)
     .map((spec) => arm(shQuote(spec.path), list(spec.subcommands.map((subcommand) => described(subcommand.name, subcommand.description)))));
-  const flags = specs.map((spec) => arm(shQuote(spec.path), list(spec.options.flatMap((option) => option.flags.map((flag) => described(flag, option.description))))));
+  const flags = specs.map((spec) => arm(shQuote(spec.path), list(spec.options.filter((option) => !option.hidden).flatMap((option) => option.flags.map((flag) => described(flag, option.description))))));
   const valueFlags = specs.flatMap((spec) => spec.options.filter((option) => option.takesValue).flatMap((option) => option.flags.map((flag) => `${spec.path} ${flag}`)));
   const choices = specs.flatMap((spec) =>
     spec.options.filter((option) => option.choices.length > 0).map((option) => arm(option.flags.map((flag) => shQuote(`${spec.path} ${flag}`)).join('|'), `echo ${shQuote(option.choices.join(' '))}`)),
@@ -99,8 +103,9 @@ function caseFunctions(specs: readonly CommandSpec[], options: { described: bool
   const argumentArms = specs.flatMap((spec) =>
     spec.arguments.flatMap((argument, index) => {
       const kind = argument.kind === 'choices' ? `choices:${argument.choices.join(' ')}` : argument.kind;
-      if (kind === 'none') return [];
       const last = index === spec.arguments.length - 1 && spec.variadic;
+      // Before a variadic last argument (whose arm matches every position), the earlier ones need arms of their own.
+      if (kind === 'none' && !spec.variadic) return [];
       return [arm(last ? `${shQuote(`${spec.path} `)}*` : shQuote(`${spec.path} ${index}`), `echo ${shQuote(kind)}`)];
     }),
   );
@@ -320,7 +325,7 @@ function fishScript(specs: readonly CommandSpec[]): string {
   for (const spec of specs) {
     const at = `-n ${fishQuote(`__agentctl_at ${shQuote(spec.path)}`)}`;
     for (const subcommand of spec.subcommands) lines.push(`complete -c agentctl ${at} -a ${fishQuote(subcommand.name)} -d ${fishQuote(oneLine(subcommand.description))}`);
-    for (const option of spec.options) {
+    for (const option of spec.options.filter((item) => !item.hidden)) {
       const names = option.flags.map((flag) => (flag.startsWith('--') ? `-l ${fishQuote(flag.slice(2))}` : `-s ${fishQuote(flag.slice(1))}`));
       const value = !option.takesValue ? '' : option.choices.length > 0 ? ` -x -a ${fishQuote(option.choices.join(' '))}` : ' -r -F';
       lines.push(`complete -c agentctl ${at} ${names.join(' ')}${value} -d ${fishQuote(oneLine(option.description))}`);

@@ -4,20 +4,20 @@ import type { Problem } from '../../definition/problem.js';
 import { StoreError, type ConfigStore } from '../../store/types.js';
 import { resolveStoreChoice } from '../../store/uri.js';
 import type { DesiredAgent, PlanAction, SyncPlan } from '../../sync/plan.js';
-import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
-import { redactUrls, redactUrlsInJson } from '../../text/url-credentials.js';
+import { redactUrls } from '../../text/url-credentials.js';
 import { UserError } from '../../errors/user-error.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatTable } from '../formatters/table.js';
 import { plural } from '../formatters/report.js';
 import { createColors } from '../output.js';
 import { addProjectOptions, loadChosenProject, PROJECT_RESOLUTION, projectOptionsOf, type ProjectFlags } from '../project-options.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { addStoreOptions, openChosenStore, STORE_RESOLUTION, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl doctor                         # every check, a table with the fix for each ✖
-  $ agentctl doctor --json | jq '.checks[] | select(.status == "fail")'
+  $ agentctl doctor -o json | jq '.checks[] | select(.status == "fail")'
   $ agentctl doctor --store mongodb://db.internal:27017 more-agents/
 
 Checks, in order: the store is reachable; the definitions validate; the
@@ -44,9 +44,7 @@ interface CheckResult {
   fix?: string;
 }
 
-interface DoctorOptions extends StoreFlags, ProjectFlags {
-  json?: boolean;
-}
+type DoctorOptions = StoreFlags & ProjectFlags & OutputFlags<DataFormat>;
 
 /** How long LIVEKIT_URL gets to answer each request. */
 const LIVEKIT_TIMEOUT_MS = 3_000;
@@ -316,14 +314,14 @@ export function register(program: Command): void {
     .command('doctor')
     .summary('check the setup: store, definitions, sync, keys, LiveKit')
     .description('Answer "why doesn\'t it work?": check that the store is reachable, the project file loads, the definitions validate, the store is in sync with them, every key the agents need is set, and the LiveKit server answers and accepts the key pair. Prints the fix for each failed check.')
-    .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
-    .option('--json', 'one JSON object: {ok, checks: [{check, status, agent_id?, message, fix?}]}');
+    .argument('[paths...]', 'files or directories of agent YAML', ['agents/']);
+  addOutputOption(command, { formats: DATA_FORMATS, json: '{ok, checks: [{check, status, agent_id?, message, fix?}]}' });
   addProjectOptions(addStoreOptions(command))
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: DoctorOptions) => {
       const results = await runChecks(paths, options);
       const ok = !results.some((result) => result.status === 'fail');
-      process.stdout.write(options.json ? `${stringifyJsonForTerminal(redactUrlsInJson({ ok, checks: results }))}\n` : renderTable(results));
+      process.stdout.write(options.output === 'pretty' ? renderTable(results) : await renderData({ ok, checks: results }, options.output));
       process.exitCode = ok ? EXIT_OK : EXIT_FAILURE;
     });
 }

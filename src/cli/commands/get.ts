@@ -1,20 +1,19 @@
 import type { Command } from 'commander';
 import type { StoredAgent } from '../../store/types.js';
-import { escapeControlCharacters, stringifyJsonForTerminal } from '../../text/terminal-text.js';
+import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl get sales-agent-v1                 # the stored definition as YAML, revision and source on top
-  $ agentctl get sales-agent-v1 --json | jq .definition.llm_config
+  $ agentctl get sales-agent-v1 -o json | jq .definition.llm_config
+  $ agentctl get sales-agent-v1 -o yaml         # the same object as JSON, in YAML
   $ agentctl get sales-agent-v1 --store mongodb://db.internal:27017
 ${STORE_RESOLUTION}`;
 
-interface GetOptions extends StoreFlags {
-  json?: boolean;
-  yaml?: boolean;
-}
+type GetOptions = StoreFlags & OutputFlags<DataFormat>;
 
 export function storedAgentJson(agent: StoredAgent): Record<string, unknown> {
   const { meta } = agent;
@@ -42,9 +41,9 @@ export function register(program: Command): void {
     .command('get')
     .summary('print one stored agent definition')
     .description('Print the definition the store holds for an agent (what the worker serves), with its revision, timestamps and source.')
-    .argument('<agent_id>', 'the agent to show')
-    .option('--json', 'one JSON object: {agent_id, revision, content_hash, created_at, updated_at, managed_by, source, definition}')
-    .option('--yaml', 'YAML (the default), in the key order of the definition files');
+    .argument('<agent_id>', 'the agent to show');
+  // pretty: the definition as YAML in the key order of the files, its revision and source in a comment on top.
+  addOutputOption(command, { formats: DATA_FORMATS, json: '{agent_id, revision, content_hash, created_at, updated_at, managed_by, source, definition}', hiddenAliases: ['yaml'] });
   addStoreOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: GetOptions) => {
@@ -53,7 +52,7 @@ export function register(program: Command): void {
         if (stored === null) throw await unknownAgentError(store, agentId);
         // A stored body may hold what validate refuses (written before, or outside agentctl): never print a URL's password or raw control characters.
         const agent = { ...stored, definition: redactUrlsInJson(stored.definition) };
-        if (options.json) return `${stringifyJsonForTerminal(storedAgentJson(agent))}\n`;
+        if (options.output !== 'pretty') return renderData(storedAgentJson(agent), options.output);
         const { renderDefinitionYaml } = await import('../../sync/export.js');
         const { meta } = agent;
         const comment = `${agentId} in ${store.displayName}: revision ${meta.revision}, updated ${meta.updated_at.toISOString()}, source ${sourceText(meta.source)}`;

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { HistoryEntry } from '../../store/types.js';
 import { diffDefinitions } from '../../definition/keyed-lists.js';
-import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
-import { redactUrlsInJson } from '../../text/url-credentials.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { formatTable } from '../formatters/table.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 import { sourceText } from './get.js';
@@ -10,15 +9,13 @@ import { sourceText } from './get.js';
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl history sales-agent-v1             # every revision: time, hash, source, what changed
-  $ agentctl history sales-agent-v1 --json | jq '.[-1].paths'
+  $ agentctl history sales-agent-v1 -o json | jq '.[-1].paths'
   $ agentctl rollback sales-agent-v1 --to 2     # then bring a revision back
 ${STORE_RESOLUTION}`;
 
-interface HistoryOptions extends StoreFlags {
-  json?: boolean;
-}
+type HistoryOptions = StoreFlags & OutputFlags<DataFormat>;
 
-/** Shown paths per revision in the table; --json has them all. */
+/** Shown paths per revision in the table; -o json has them all. */
 const MAX_PATHS_SHOWN = 4;
 
 /** JSON pointers that differ from the previous revision; empty for a creation or a deletion. */
@@ -50,8 +47,8 @@ export function register(program: Command): void {
     .command('history')
     .summary("list an agent's revisions")
     .description('List every revision of an agent the store kept: when, its content hash, the file and commit it came from, and which JSON paths changed from the revision before.')
-    .argument('<agent_id>', 'the agent whose revisions to list')
-    .option('--json', 'a JSON array of {revision, created_at, action, content_hash, source, note, paths}');
+    .argument('<agent_id>', 'the agent whose revisions to list');
+  addOutputOption(command, { formats: DATA_FORMATS, json: 'an array of {revision, created_at, action, content_hash, source, note, paths}' });
   addStoreOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (agentId: string, options: HistoryOptions) => {
@@ -61,7 +58,7 @@ export function register(program: Command): void {
         return found;
       }, { readOnly: true });
       const rows = entries.map((entry, index) => ({ entry, paths: changedPaths(entry, entries[index - 1]) }));
-      if (options.json) {
+      if (options.output !== 'pretty') {
         const json = rows.map(({ entry, paths }) => ({
           revision: entry.revision,
           created_at: entry.created_at.toISOString(),
@@ -71,7 +68,7 @@ export function register(program: Command): void {
           note: entry.note ?? null,
           paths,
         }));
-        process.stdout.write(`${stringifyJsonForTerminal(redactUrlsInJson(json))}\n`);
+        process.stdout.write(await renderData(json, options.output));
         return;
       }
       process.stdout.write(

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { compareNatural } from '../../text/natural-order.js';
-import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
-import { redactUrlsInJson } from '../../text/url-credentials.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 import { formatTable } from '../formatters/table.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { sourceText } from './get.js';
@@ -9,26 +8,24 @@ import { sourceText } from './get.js';
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl list                               # agent_id (agent-2 before agent-10), type, version, enabled, revision, updated, source
-  $ agentctl list --json | jq -r '.[] | select(.enabled == false) | .agent_id'
+  $ agentctl list -o json | jq -r '.[] | select(.enabled == false) | .agent_id'
   $ agentctl list --store mongodb://db.internal:27017 --database agent_configs
 ${STORE_RESOLUTION}`;
 
-interface ListOptions extends StoreFlags {
-  json?: boolean;
-}
+type ListOptions = StoreFlags & OutputFlags<DataFormat>;
 
 export function register(program: Command): void {
   const command = program
     .command('list')
     .summary('list the agents in the store')
-    .description('List every agent the store holds, with its type, version, enabled flag, revision, last update and the file (and commit) it was applied from.')
-    .option('--json', 'a JSON array of {agent_id, agent_type, version, enabled, revision, updated_at, managed_by, source}');
+    .description('List every agent the store holds, with its type, version, enabled flag, revision, last update and the file (and commit) it was applied from.');
+  addOutputOption(command, { formats: DATA_FORMATS, json: 'an array of {agent_id, agent_type, version, enabled, revision, updated_at, managed_by, source}' });
   addStoreOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (options: ListOptions) => {
       const { agents, where } = await withStore(options, async (store) => ({ agents: await store.listAgents(), where: store.displayName }), { readOnly: true });
       agents.sort((left, right) => compareNatural(left.agent_id, right.agent_id));
-      if (options.json) {
+      if (options.output !== 'pretty') {
         const rows = agents.map(({ definition, meta }) => ({
           agent_id: definition.agent_id,
           agent_type: definition.agent_type,
@@ -39,7 +36,7 @@ export function register(program: Command): void {
           managed_by: meta.managed_by ?? null,
           source: meta.source ?? null,
         }));
-        process.stdout.write(`${stringifyJsonForTerminal(redactUrlsInJson(rows))}\n`);
+        process.stdout.write(await renderData(rows, options.output));
         return;
       }
       if (agents.length === 0) {

@@ -3,12 +3,14 @@ import type { FieldChanges } from '../../edit/agent-edits.js';
 import { ProblemsError } from '../../definition/problems-error.js';
 import type { FieldConstraints, FieldDefinition, JsonValue } from '../../definition/types.js';
 import { UserError } from '../../errors/user-error.js';
-import { addEditOptions, addPathOption, loadAgent, runEdits, type EditCommandOptions } from '../edit-runner.js';
+import { addEditOptions, addPathsArgument, definitionPaths, loadAgent, runEdits, type EditCommandOptions } from '../edit-runner.js';
 import { formatTable } from '../formatters/table.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl schema list pte-interview-agent-v1
+  $ agentctl schema list pte-interview-agent-v1 more-agents/ -o json
   $ agentctl schema show pte-interview-agent-v1 --strict     # what the LLM gets (OpenAI strict mode)
   $ agentctl schema add-field pte-interview-agent-v1 --name pronunciation_score --type int \\
       --description "Pronunciation quality (0-100)" --default 0 --ge 0 --le 100
@@ -89,7 +91,7 @@ function describeConstraints(constraints: unknown): string {
     .join(' ');
 }
 
-/** Long Literal types would push the other columns off the screen; --json has them whole. */
+/** Long Literal types would push the other columns off the screen; -o json has them whole. */
 const TYPE_WIDTH = 40;
 
 function clip(text: string, width: number): string {
@@ -107,8 +109,12 @@ interface ListedField {
   description: string;
 }
 
-async function listFields(agentId: string, options: { path?: string[]; json?: boolean }): Promise<void> {
-  const { document } = await loadAgent(agentId, options);
+interface ReadOptions extends OutputFlags<DataFormat> {
+  path?: string[];
+}
+
+async function listFields(agentId: string, paths: string[], options: ReadOptions): Promise<void> {
+  const { document } = await loadAgent(agentId, definitionPaths(paths, options));
   const definition = document.value as { schema_config?: { fields?: unknown; response_field?: unknown }; tts_config?: { instruction_field?: unknown } };
   const rawFields = Array.isArray(definition.schema_config?.fields) ? (definition.schema_config.fields as Array<Partial<FieldDefinition>>) : [];
   const fields: ListedField[] = rawFields.map((field) => ({
@@ -123,9 +129,9 @@ async function listFields(agentId: string, options: { path?: string[]; json?: bo
   }));
   const responseField = typeof definition.schema_config?.response_field === 'string' ? definition.schema_config.response_field : 'system_response';
   const instructionField = typeof definition.tts_config?.instruction_field === 'string' ? definition.tts_config.instruction_field : null;
-  if (options.json) {
+  if (options.output !== 'pretty') {
     const report = { agent_id: agentId, file: document.file, response_field: responseField, instruction_field: instructionField, fields };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(await renderData(report, options.output));
     return;
   }
   const yes = (flag: boolean): string => (flag ? 'yes' : '');
@@ -146,8 +152,8 @@ async function listFields(agentId: string, options: { path?: string[]; json?: bo
   );
 }
 
-async function showSchema(agentId: string, options: { path?: string[]; strict?: boolean }): Promise<void> {
-  const { document } = await loadAgent(agentId, options);
+async function showSchema(agentId: string, paths: string[], options: ReadOptions & { strict?: boolean }): Promise<void> {
+  const { document } = await loadAgent(agentId, definitionPaths(paths, options));
   const [{ validateDefinitions }, { compileOutputSchema }] = await Promise.all([import('../../definition/validate.js'), import('../../fieldtypes/index.js')]);
   const errors = validateDefinitions([document]).filter((problem) => problem.severity === 'error');
   if (errors.length > 0) throw new ProblemsError(`${agentId} is not valid; fix it before compiling its schema`, errors, new Map([[document.file, document.source]]));
@@ -160,7 +166,8 @@ async function showSchema(agentId: string, options: { path?: string[]; strict?: 
     if (error instanceof UserError) throw new UserError(`${agentId}: ${error.message}`, { cause: error });
     throw error;
   }
-  process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+  // The schema is a JSON document: pretty and json print it as it is, yaml in YAML.
+  process.stdout.write(await renderData(schema, options.output === 'yaml' ? 'yaml' : 'json'));
 }
 
 function fieldChanges(options: FieldOptions & { rename?: string }): FieldChanges {
@@ -185,41 +192,39 @@ export function register(program: Command): void {
     .description("List, show and edit the structured-output fields of an agent (schema_config.fields), in its YAML file.")
     .addHelpText('after', HELP_EXAMPLES);
 
-  addPathOption(
-    schema
-      .command('list')
-      .description('the fields of an agent: name, type, required, default, constraints, tts, hidden')
-      .argument('<agent_id>', 'the agent')
-      .option('--json', 'print JSON instead of a table')
-      .addHelpText(
-        'after',
-        `
+  const list = addPathsArgument(
+    schema.command('list').description('the fields of an agent: name, type, required, default, constraints, tts, hidden').argument('<agent_id>', 'the agent'),
+  );
+  addOutputOption(list, { formats: DATA_FORMATS, json: '{agent_id, file, response_field, instruction_field, fields: [{name, type, required, default?, constraints, use_in_tts, hidden, description}]}' })
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ agentctl schema list sales-agent-v1
-  $ agentctl schema list sales-agent-v1 --json | jq -r '.fields[] | select(.required) | .name'
-  $ agentctl schema list sales-agent-v1 --path more-agents/`,
-      ),
-  ).action(listFields);
+  $ agentctl schema list sales-agent-v1 -o json | jq -r '.fields[] | select(.required) | .name'
+  $ agentctl schema list sales-agent-v1 more-agents/        # agents defined elsewhere than agents/`,
+    )
+    .action(listFields);
 
-  addPathOption(
+  const show = addPathsArgument(
     schema
       .command('show')
       .description('the compiled JSON Schema of the structured output (what frontends and the LLM receive)')
       .argument('<agent_id>', 'the agent')
-      .option('--strict', 'the OpenAI strict-mode dialect (all properties required, optional ones nullable)')
-      .addHelpText(
-        'after',
-        `
+      .option('--strict', 'the OpenAI strict-mode dialect (all properties required, optional ones nullable)'),
+  );
+  addOutputOption(show, { formats: DATA_FORMATS, json: 'the JSON Schema itself (as pretty does)' })
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ agentctl schema show sales-agent-v1 > sales-reply.schema.json   # for the frontend's validator
-  $ agentctl schema show sales-agent-v1 --strict                    # what the LLM is sent`,
-      ),
-  ).action(showSchema);
+  $ agentctl schema show sales-agent-v1 --strict                    # what the LLM is sent
+  $ agentctl schema show sales-agent-v1 -o yaml                     # the same schema in YAML`,
+    )
+    .action(showSchema);
 
-  const add = schema
-    .command('add-field')
-    .description('add a field to schema_config.fields')
-    .argument('<agent_id>', 'the agent')
+  const add = addPathsArgument(schema.command('add-field').description('add a field to schema_config.fields').argument('<agent_id>', 'the agent'))
     .requiredOption('--name <field_name>', 'field name (snake_case)')
     .requiredOption('--type <field_type>', "str, int, float, bool, dict, list[T] or Literal['a', 'b']")
     .requiredOption('--description <text>', 'what the field holds (the LLM reads it)')
@@ -229,7 +234,7 @@ Examples:
     .option('--tts', 'metadata.use_in_tts: the field is spoken')
     .option('--hidden', 'metadata.hidden: not sent to the frontend')
     .addHelpText('after', '\nExample:\n  $ agentctl schema add-field my-agent --name score --type int --description "0-10" --ge 0 --le 10 --default 0');
-  addEditOptions(add).action(async (agentId: string, options: FieldOptions & { name: string } & EditCommandOptions) => {
+  addEditOptions(add).action(async (agentId: string, paths: string[], options: FieldOptions & { name: string } & EditCommandOptions) => {
     const constraints = constraintsFrom(options);
     const field: FieldDefinition = {
       field_name: options.name,
@@ -240,14 +245,12 @@ Examples:
       ...(Object.keys(constraints).length > 0 ? { constraints } : {}),
       ...(options.tts || options.hidden ? { metadata: { ...(options.tts ? { use_in_tts: true } : {}), ...(options.hidden ? { hidden: true } : {}) } } : {}),
     };
-    await runEdits([{ agentId, edit: { kind: 'add-field', field } }], options, () => `added field "${options.name}"`);
+    await runEdits([{ agentId, edit: { kind: 'add-field', field } }], definitionPaths(paths, options), options, () => `added field "${options.name}"`);
   });
 
-  const update = schema
-    .command('update-field')
-    .description('change a field of schema_config.fields; only the options given change')
-    .argument('<agent_id>', 'the agent')
-    .argument('<field>', 'the field_name to change')
+  const update = addPathsArgument(
+    schema.command('update-field').description('change a field of schema_config.fields; only the options given change').argument('<agent_id>', 'the agent').argument('<field>', 'the field_name to change'),
+  )
     .option('--rename <new_name>', 'new field_name')
     .option('--type <field_type>', 'new field_type')
     .option('--description <text>', 'new description')
@@ -260,19 +263,16 @@ Examples:
     .addOption(new Option('--hidden', 'set metadata.hidden'))
     .addOption(new Option('--no-hidden', 'clear metadata.hidden'))
     .addHelpText('after', '\nExample:\n  $ agentctl schema update-field my-agent score --le 100 --no-required --rename overall_score');
-  addEditOptions(update).action(async (agentId: string, fieldName: string, options: FieldOptions & { rename?: string } & EditCommandOptions) => {
+  addEditOptions(update).action(async (agentId: string, fieldName: string, paths: string[], options: FieldOptions & { rename?: string } & EditCommandOptions) => {
     const changes = fieldChanges(options);
     if (Object.keys(changes).length === 0) throw new UserError('nothing to change: give at least one option (see agentctl schema update-field --help)');
-    await runEdits([{ agentId, edit: { kind: 'update-field', fieldName, changes } }], options, () => `updated field "${fieldName}"`);
+    await runEdits([{ agentId, edit: { kind: 'update-field', fieldName, changes } }], definitionPaths(paths, options), options, () => `updated field "${fieldName}"`);
   });
 
-  const remove = schema
-    .command('remove-field')
-    .description('remove a field from schema_config.fields')
-    .argument('<agent_id>', 'the agent')
-    .argument('<field>', 'the field_name to remove')
-    .addHelpText('after', '\nExample:\n  $ agentctl schema remove-field my-agent score --apply');
-  addEditOptions(remove).action(async (agentId: string, fieldName: string, options: EditCommandOptions) => {
-    await runEdits([{ agentId, edit: { kind: 'remove-field', fieldName } }], options, () => `removed field "${fieldName}"`);
+  const remove = addPathsArgument(
+    schema.command('remove-field').description('remove a field from schema_config.fields').argument('<agent_id>', 'the agent').argument('<field>', 'the field_name to remove'),
+  ).addHelpText('after', '\nExample:\n  $ agentctl schema remove-field my-agent score --apply');
+  addEditOptions(remove).action(async (agentId: string, fieldName: string, paths: string[], options: EditCommandOptions) => {
+    await runEdits([{ agentId, edit: { kind: 'remove-field', fieldName } }], definitionPaths(paths, options), options, () => `removed field "${fieldName}"`);
   });
 }

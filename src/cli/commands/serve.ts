@@ -12,6 +12,8 @@ Examples:
 
 Writes are recorded with source.api (the token's name): agentctl diff shows
 them as drift until agentctl export brings them into git.
+No -o/--output: serve is a long-running process; with logging on, each request
+is one JSON line on stdout.
 ${STORE_RESOLUTION}`;
 
 interface ServeOptions extends StoreFlags {

@@ -1,15 +1,17 @@
 import { Option, type Command } from 'commander';
 import type { AgentDefinition } from '../../definition/types.js';
-import { addEditOptions, addPathOption, definitionPaths, runEdits, type EditCommandOptions } from '../edit-runner.js';
+import { addEditOptions, addOldPathOption, definitionPaths, runEdits, splitAgentIdsAndPaths, type EditCommandOptions } from '../edit-runner.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore } from '../store-options.js';
 import { UserError } from '../../errors/user-error.js';
 import { formatTable } from '../formatters/table.js';
 import { createColors } from '../output.js';
+import { addOutputOption, DATA_FORMATS, renderData, type DataFormat, type OutputFlags } from '../output-format.js';
 
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl tracing status                          # each agent's tracing_config in the YAML and in the store
-  $ agentctl tracing status sales-agent-v1 --json
+  $ agentctl tracing status sales-agent-v1 -o json
+  $ agentctl tracing status teams/sales/          # the agents defined there (a word with / or . is a path)
   $ agentctl tracing status --store mongodb://db:27017  # against another store
   $ agentctl tracing on sales-agent-v1 --sample-rate 0.25
   $ agentctl tracing off pte-interview-agent-v1 --apply  # edit the YAML, then sync that agent
@@ -45,20 +47,25 @@ function parseSampleRate(text: string | undefined): number | undefined {
   return value;
 }
 
-async function switchTracing(agentIds: string[], enabled: boolean, options: TracingOptions): Promise<void> {
+async function switchTracing(words: string[], enabled: boolean, options: TracingOptions): Promise<void> {
   if (options.live && options.dryRun) throw new UserError('--live writes to the store; it cannot be combined with --dry-run');
+  const { agentIds, paths } = splitAgentIdsAndPaths(words);
+  if (agentIds.length === 0) throw new UserError(`name the agents to switch (the arguments ${words.join(' ')} are paths: a word with / or . in it)`);
   const sampleRate = parseSampleRate(options.sampleRate);
   const edit = { kind: 'set-tracing' as const, enabled, ...(sampleRate === undefined ? {} : { sampleRate }) };
   const label = `tracing ${enabled ? 'on' : 'off'}${sampleRate === undefined ? '' : `, sample_rate ${sampleRate}`}`;
-  const plan = await runEdits(
+  await runEdits(
     agentIds.map((agentId) => ({ agentId, edit })),
+    definitionPaths(paths, options),
     options,
     () => label,
+    options.live
+      ? async (plan) => {
+          const fileOf = new Map(agentIds.map((agentId) => [agentId, plan.agents.get(agentId)?.file ?? '']));
+          return { live: await switchInStore(agentIds, edit, fileOf, options) };
+        }
+      : undefined,
   );
-  if (options.live) {
-    const fileOf = new Map(agentIds.map((agentId) => [agentId, plan.agents.get(agentId)?.file ?? '']));
-    await switchInStore(agentIds, edit, fileOf, options);
-  }
 }
 
 /** --live: the stored definitions get the same tracing switch, as a new revision, without a sync of the rest of the YAML. */
@@ -67,10 +74,11 @@ async function switchInStore(
   edit: { kind: 'set-tracing'; enabled: boolean; sampleRate?: number },
   fileOf: Map<string, string>,
   options: TracingOptions,
-): Promise<void> {
+): Promise<Array<{ agent_id: string; revision: number }>> {
   const [{ applyAgentEdit }, { writeLiveEdits, AgentsNotStoredError }] = await Promise.all([import('../../edit/agent-edits.js'), import('../../sync/live-edit.js')]);
   const colors = createColors(process.stdout);
-  await withStore(options, async (store) => {
+  const json = options.output === 'json';
+  return withStore(options, async (store) => {
     const edits = agentIds.map((agentId) => ({
       agentId,
       change: (stored: AgentDefinition) => applyAgentEdit(stored, edit) as unknown as AgentDefinition,
@@ -85,21 +93,26 @@ async function switchInStore(
       throw error;
     }
     const conflicts = changes.filter((change) => change.action === 'conflict');
-    for (const change of changes.filter((item) => item.action !== 'conflict')) {
+    const written = changes.filter((item) => item.action !== 'conflict');
+    for (const change of json ? [] : written) {
       process.stdout.write(`${colors.green('✔')} live: ${colors.bold(change.agent_id)} tracing ${edit.enabled ? 'on' : 'off'} in ${store.displayName} (revision ${change.revision})\n`);
     }
     if (conflicts.length > 0) {
       throw new UserError(`the store changed meanwhile for ${conflicts.map((change) => change.agent_id).join(', ')}; nothing overwritten there, run the command again`);
     }
-    process.stdout.write(
-      colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
-    );
+    if (!json) {
+      process.stdout.write(
+        colors.yellow(`⚠ the store now differs from git until this change is merged: commit ${[...new Set(fileOf.values())].join(', ')} and open a PR (agentctl diff shows the difference)\n`),
+      );
+    }
+    return written.map((change) => ({ agent_id: change.agent_id, revision: change.revision }));
   });
 }
 
-async function tracingStatus(agentIds: string[], options: { path?: string[]; store?: string; database?: string; json?: boolean }): Promise<void> {
+async function tracingStatus(words: string[], options: OutputFlags<DataFormat> & { path?: string[]; store?: string; database?: string }): Promise<void> {
+  const { agentIds, paths } = splitAgentIdsAndPaths(words);
   const { loadDefinitions } = await import('../../files/load.js');
-  const loaded = await loadDefinitions(definitionPaths(options), { cwd: process.cwd() });
+  const loaded = await loadDefinitions(definitionPaths(paths, options), { cwd: process.cwd() });
   const documents = loaded.documents.filter((document) => document.agentId !== null && (agentIds.length === 0 || agentIds.includes(document.agentId)));
   const found = new Set(documents.map((document) => document.agentId));
   const missing = agentIds.filter((agentId) => !found.has(agentId));
@@ -129,7 +142,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
     return { agentId, file: `${document.file}:${document.keyPositionOf('/tracing_config').line}`, yaml, live, differs, revision: inStore?.meta.revision };
   });
 
-  if (options.json) {
+  if (options.output !== 'pretty') {
     const report = rows.map((row) => ({
       agent_id: row.agentId,
       file: row.file,
@@ -138,7 +151,7 @@ async function tracingStatus(agentIds: string[], options: { path?: string[]; sto
       store: row.live === undefined ? null : { enabled: row.live.enabled, sample_rate: row.live.sampleRate ?? null, revision: row.revision },
       differs: row.differs,
     }));
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(await renderData(report, options.output));
     return;
   }
 
@@ -177,32 +190,33 @@ export function register(program: Command): void {
     const command = tracing
       .command(enabled ? 'on' : 'off')
       .description(`set tracing_config.enabled: ${enabled} (the section is created when missing)`)
-      .argument('<agent_id...>', 'the agents')
+      .argument('<agent_ids...>', 'the agents, and the files or directories that define them (default: agents/; a word with / or . is a path)')
       .option('--sample-rate <rate>', 'also set tracing_config.sample_rate (0 to 1)');
+    addOldPathOption(command);
     addEditOptions(command)
       .addOption(new Option('--live', 'also switch it in the store now, as a new revision (emergency switch; no PR needed)').conflicts(['apply', 'dryRun']))
       .addHelpText('after', `\nExample:\n  $ agentctl tracing ${enabled ? 'on' : 'off'} my-agent${enabled ? ' --sample-rate 0.1 --apply' : ' --live'}`)
       .action((agentIds: string[], options: TracingOptions) => switchTracing(agentIds, enabled, options));
   }
 
-  addStoreOptions(
-    addPathOption(
-      tracing
-        .command('status')
-        .description('tracing per agent: the YAML\'s value, the store\'s, and where they differ')
-        .argument('[agent_id...]', 'the agents (default: all)')
-        .option('--json', 'a JSON array of {agent_id, file, enabled, sample_rate, store: {enabled, sample_rate, revision} | null, differs}')
-        .addHelpText(
-          'after',
-          `
+  const status = tracing
+    .command('status')
+    .description('tracing per agent: the YAML\'s value, the store\'s, and where they differ')
+    .argument('[agent_ids...]', 'the agents (default: all), and the files or directories that define them (default: agents/; a word with / or . is a path)');
+  addOldPathOption(status);
+  addOutputOption(status, { formats: DATA_FORMATS, json: 'an array of {agent_id, file, enabled, sample_rate, store: {enabled, sample_rate, revision} | null, differs}' });
+  addStoreOptions(status)
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ agentctl tracing status                                   # every agent, YAML against the store
   $ agentctl tracing status sales-agent-v1 pte-interview-agent-v1
-  $ agentctl tracing status --json | jq -r '.[] | select(.differs) | .agent_id'
+  $ agentctl tracing status -o json | jq -r '.[] | select(.differs) | .agent_id'
+  $ agentctl tracing status teams/sales/ -o yaml              # the agents defined under teams/sales/
   $ agentctl tracing status --store mongodb://db.internal:27017
 
 ${STORE_RESOLUTION}`,
-        ),
-    ),
-  ).action(tracingStatus);
+    )
+    .action(tracingStatus);
 }

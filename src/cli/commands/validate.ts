@@ -1,17 +1,18 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
 import { reportFails, type CheckedDocument, type ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
 import { addProjectOptions, PROJECT_RESOLUTION, projectOptionsOf, type ProjectFlags } from '../project-options.js';
+import { addOutputOption } from '../output-format.js';
 
 const HELP_EXAMPLES = `
 Examples:
   $ agentctl validate                                   # agents/, with code frames and did-you-mean hints
   $ agentctl validate agents/support.yaml more-agents/  # particular files and directories
-  $ agentctl validate --format json | jq -r '.problems[].code'
-  $ agentctl validate --format github                   # in GitHub Actions: annotations on the PR's lines
-  $ agentctl validate --format junit > validate.xml     # a test report for CI dashboards
+  $ agentctl validate --json | jq -r '.problems[].code'  # or -o json
+  $ agentctl validate -o github                         # in GitHub Actions: annotations on the PR's lines
+  $ agentctl validate -o junit > validate.xml           # a test report for CI dashboards
   $ agentctl validate --max-warnings 0                  # in CI: warnings fail the run too
 
 Exit status: 0 when there are no errors (warnings allowed, up to
@@ -52,14 +53,15 @@ export function register(program: Command): void {
       'Check agent definitions (YAML) against schemas/agent.schema.json and the semantic rules (field types, response and instruction fields, unique agent_ids), reporting every problem at its file:line:column.',
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(VALIDATE_FORMATS).default('pretty'))
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings);
+  // --format: the flag of earlier releases (and of scripts and the GitHub Action written for them).
+  addOutputOption(command, { formats: VALIDATE_FORMATS, json: '{ok, files, agents, problems: [{file, line, column, severity, code, message, agent_id, path}]}', hiddenAliases: ['format'] });
   addProjectOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: ProjectFlags & { format: ValidateFormat; maxWarnings?: number }) => {
+    .action(async (paths: string[], options: ProjectFlags & { output: ValidateFormat; maxWarnings?: number }) => {
       const checked = await buildValidationReport(paths, process.cwd(), options);
       const report: ValidationReport = options.maxWarnings === undefined ? checked : { ...checked, maxWarnings: options.maxWarnings };
-      process.stdout.write(FORMATTERS[options.format](report, { colors: createColors(process.stdout) }));
+      process.stdout.write(FORMATTERS[options.output](report, { colors: createColors(process.stdout) }));
       process.exitCode = reportFails(report) ? EXIT_FAILURE : EXIT_OK;
     });
 }

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors/user-error.js';
 import { CONFIG_FLAG_HELP, loadChosenProject, NO_CONFIG_FLAG_HELP, type ProjectFlags } from '../project-options.js';
+import { addStoreOptions, chosenStoreUri, STORE_RESOLUTION, type StoreFlags } from '../store-options.js';
 
 const MODES = ['dev', 'start', 'connect'] as const;
 
@@ -12,8 +13,7 @@ const MODES = ['dev', 'start', 'connect'] as const;
  */
 const RECONNECT_ATTEMPTS = 5;
 
-interface WorkerCommandOptions extends ProjectFlags {
-  store?: string;
+interface WorkerCommandOptions extends StoreFlags, ProjectFlags {
   maxJobs?: string;
   httpHost?: string;
   httpPort?: string;
@@ -57,12 +57,11 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
   const { PROJECT_CONFIG_ENV, projectConfigEnvironmentValue } = await import('../../project/load.js');
   process.env[PROJECT_CONFIG_ENV] = projectConfigEnvironmentValue(await loadChosenProject(options));
   const { checkLiveKitAnswers, checkWorkerStore } = await import('../worker-preflight.js');
-  await checkWorkerStore(options.store);
+  await checkWorkerStore(options);
   await checkLiveKitAnswers(url, urlFlag === undefined ? 'LIVEKIT_URL' : '--url');
 
-  const { resolveStoreUri } = await import('../../store/uri.js');
   // Job processes are forked by the agents framework and inherit the environment: that is how they find the store.
-  process.env.AGENTCTL_STORE = resolveStoreUri(options.store, process.env);
+  process.env.AGENTCTL_STORE = chosenStoreUri(options);
   const { cli, ServerOptions } = await import('@livekit/agents');
   const agent = fileURLToPath(new URL('../../worker/entry.js', import.meta.url));
   // The agents CLI parses process.argv itself: hand it `<mode> [its options]`.
@@ -73,12 +72,11 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('worker')
     .description('Run the LiveKit worker that serves every room with the agent its metadata names')
     .argument('<mode>', `dev (local development), start (production) or connect (join one room: --room NAME)`)
     .argument('[options...]', 'passed to the LiveKit agents CLI (e.g. --log-level debug, --room NAME)')
-    .option('--store <uri>', 'store URI (default: $AGENTCTL_STORE, $MONGO_URI, or sqlite:.agentctl/agentctl.db)')
     .addOption(
       new Option('--max-jobs <n>', 'report load as running jobs / n instead of host CPU, and take at most n jobs').env('AGENTCTL_WORKER_MAX_JOBS'),
     )
@@ -86,12 +84,18 @@ export function register(program: Command): void {
     .option('--http-port <port>', "the health-check server's port (its default: 8081 under start, a free one under dev)")
     .option('--config <path>', CONFIG_FLAG_HELP)
     .option('--no-config', NO_CONFIG_FLAG_HELP)
-    .allowUnknownOption()
+    .allowUnknownOption();
+  addStoreOptions(command)
     .addHelpText(
       'after',
       `
 Environment: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (LiveKit Cloud or self-hosted),
 OPENAI_API_KEY / DEEPGRAM_API_KEY for the models, LANGFUSE_* for tracing.
+${STORE_RESOLUTION}
+
+No -o/--output: the worker is a long-running process, not a report. It logs
+agents-js's lines to stderr (--log-level debug passes through); agentctl doctor
+checks the same setup with -o json.
 
 Examples:
   $ agentctl worker dev

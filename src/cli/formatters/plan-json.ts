@@ -18,7 +18,7 @@ export interface ChangesToPrint {
  * revision that history keeps (the action stays `create`). An `orphan` (a
  * stored agent no file defines, without --prune) is counted in `summary.orphan`.
  */
-function planToJson(plan: ChangesToPrint): {
+export function planToJson(plan: ChangesToPrint): {
   ok: boolean;
   dry_run: boolean;
   changes: Array<{ agent_id: string; action: string; revision: number; paths: string[]; removed_paths?: string[]; recreated_after?: number }>;
