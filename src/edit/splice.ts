@@ -125,7 +125,7 @@ class Splicer {
     const items = seq.items as unknown[];
     const itemPeers = (index: number): Node[] => [...items.filter((_, other) => other !== index), ...peerItems(peers)] as Node[];
     const entries = items.map((item) => itemEntry(item));
-    if (before.length === after.length) {
+    if (before.length === after.length && before.every((item, index) => sameEntry(item, after[index]) || (entryName(item) === undefined && entryName(after[index]) === undefined))) {
       items.forEach((item, index) => {
         const column = columnOf(this.source, entries[index]?.start ?? 0);
         this.diff(item, before[index], after[index] as JsonValue, itemPeers(index), inFlow, column, childPointer(pointer, index), (value) =>
@@ -134,10 +134,18 @@ class Splicer {
       });
       return;
     }
-    const matches = longestCommonSubsequence(before, after, jsonEqual);
+    const matches = longestCommonSubsequence(before, after, sameEntry);
     if (matches.length === 0) {
       replace(after);
       return;
+    }
+    // A field kept by name but changed inside is edited in place (its comments stay), not removed and added again.
+    for (const [beforeIndex, afterIndex] of matches) {
+      const item = items[beforeIndex];
+      const column = columnOf(this.source, entries[beforeIndex]?.start ?? 0);
+      this.diff(item, before[beforeIndex], after[afterIndex] as JsonValue, itemPeers(beforeIndex), inFlow, column, childPointer(pointer, beforeIndex), (value) =>
+        this.replaceItem(item, value, inFlow, itemPeers(beforeIndex)),
+      );
     }
     const matchedBefore = new Set(matches.map(([index]) => index));
     before.forEach((_, index) => {
@@ -307,6 +315,17 @@ class Splicer {
     const after = entries[afterIndex] as Entry;
     this.edits.push({ start: after.contentEnd, end: after.contentEnd, text: this.flowSeparator(entries) + text });
   }
+}
+
+/** A schema field's name (`schema_config.fields[]`), which identifies it in a list whatever else changes. */
+function entryName(item: unknown): string | undefined {
+  return isRecord(item) && typeof item.field_name === 'string' ? item.field_name : undefined;
+}
+
+/** Two list items are the same entry: named fields by their name, anything else by value. */
+function sameEntry(a: unknown, b: unknown): boolean {
+  const name = entryName(a);
+  return name !== undefined || entryName(b) !== undefined ? name === entryName(b) : jsonEqual(a, b);
 }
 
 function pairEntry(pair: Pair<Scalar, unknown>): Entry {
