@@ -125,7 +125,7 @@ class Splicer {
     const items = seq.items as unknown[];
     const itemPeers = (index: number): Node[] => [...items.filter((_, other) => other !== index), ...peerItems(peers)] as Node[];
     const entries = items.map((item) => itemEntry(item));
-    if (before.length === after.length && before.every((item, index) => sameEntry(item, after[index]) || (entryName(item) === undefined && entryName(after[index]) === undefined))) {
+    if (before.length === after.length && !movesNamedEntry(before, after)) {
       items.forEach((item, index) => {
         const column = columnOf(this.source, entries[index]?.start ?? 0);
         this.diff(item, before[index], after[index] as JsonValue, itemPeers(index), inFlow, column, childPointer(pointer, index), (value) =>
@@ -320,6 +320,20 @@ class Splicer {
 /** A schema field's name (`schema_config.fields[]`), which identifies it in a list whatever else changes. */
 function entryName(item: unknown): string | undefined {
   return isRecord(item) && typeof item.field_name === 'string' ? item.field_name : undefined;
+}
+
+/** A named field that sits at another index in `after` (moved, or others removed or added around it): items cannot be paired by index. */
+function movesNamedEntry(before: readonly unknown[], after: readonly unknown[]): boolean {
+  const indexInAfter = new Map<string, number>();
+  after.forEach((item, index) => {
+    const name = entryName(item);
+    if (name !== undefined && !indexInAfter.has(name)) indexInAfter.set(name, index);
+  });
+  return before.some((item, index) => {
+    const name = entryName(item);
+    const at = name === undefined ? undefined : indexInAfter.get(name);
+    return at !== undefined && at !== index;
+  });
 }
 
 /** Two list items are the same entry: named fields by their name, anything else by value. */
