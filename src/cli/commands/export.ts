@@ -66,13 +66,10 @@ export function prettyExport(result: ExportResult, colors: Colors): string {
     for (const pointer of agent.paths) lines.push(`    ${pointer}`);
   }
   const count = (action: 'created' | 'updated' | 'unchanged'): number => result.files.filter((file) => file.action === action).length;
-  const parts = [
-    ...(count('updated') > 0 ? [`${count('updated')} ${verb.updated}`] : []),
-    ...(count('created') > 0 ? [`${count('created')} ${verb.created}`] : []),
-    ...(count('unchanged') > 0 ? [`${count('unchanged')} unchanged`] : []),
-  ];
-  const files = result.files.length === 1 ? 'file' : 'files';
-  lines.push(result.agents.length === 0 ? 'no agents in the store; nothing written' : `${colors.green('✔')} ${files}: ${parts.join(', ')}`);
+  const parts = (['updated', 'created', 'unchanged'] as const).filter((action) => count(action) > 0).map((action) => `${count(action)} ${verb[action]}`);
+  const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
+  const summary = parts.length === 1 ? `${files(result.files.length)} ${(parts[0] as string).replace(/^\d+ /, '')}` : `${files(result.files.length)}: ${parts.join(', ')}`;
+  lines.push(result.agents.length === 0 ? 'no agents in the store; nothing written' : `${colors.green('✔')} ${summary}`);
   return escapeControlCharacters(`${lines.join('\n')}\n`);
 }
 

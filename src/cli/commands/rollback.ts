@@ -78,12 +78,12 @@ async function nextStep(result: RollbackResult, agentId: string, options: Rollba
 }
 
 function prettyNext(next: NextStep, agentId: string): string {
-  if (next.problem !== undefined) return `The YAML was not changed, and no file can be matched to the store yet: ${next.problem}\nOnce fixed, write the store's version with:\n  ${next.command}\n`;
+  if (next.problem !== undefined) return `The YAML cannot take the store's version yet: ${next.problem}\nOnce that is fixed, run:\n  ${next.command}\n`;
   if (next.action === 'unchanged') return `${next.file} already holds this version; nothing to write.\n`;
-  if (next.action === 'created') return `No file defines ${agentId}. Write the store's version to ${next.file} with:\n  ${next.command}\n`;
+  if (next.action === 'created') return `No file defines ${agentId}. To write the store's version to ${next.file}, run:\n  ${next.command}\n`;
   return [
-    `${next.file} still holds the version before the rollback: \`agentctl diff\` shows it, and applying it unchanged would undo the rollback.`,
-    `Write the store's version into it (only the changed values; comments stay) with:`,
+    `${next.file} now differs from the store (\`agentctl diff\` shows how); applying it unchanged would undo the rollback.`,
+    `To write the store's version into it (only the values that differ; comments stay), run:`,
     `  ${next.command}`,
     '',
   ].join('\n');
