@@ -52,6 +52,9 @@ describe('export into the file an agent comes from', () => {
     expect(result?.status).toBe('written');
   }
 
+  /** The parts of a definition these tests change, loosely typed so that they can write what the types forbid. */
+  type Loose = { prompt_config: Record<string, unknown>; tts_config: Record<string, unknown>; schema_config: { fields: Array<Record<string, unknown>> } };
+
   function valueOf(text: string, agentId: string): AgentDefinition {
     const documents = parseDefinitionSource(text, 'x.yaml').documents;
     return documents.find((document) => document.agentId === agentId)?.value as AgentDefinition;
@@ -97,10 +100,10 @@ describe('export into the file an agent comes from', () => {
   });
 
   it('splices only what differs: a key added, a key removed, a field changed by field_name, a field added; every other byte stays', async () => {
-    const stored = valueOf(support, STRICT) as unknown as Record<string, any>;
+    const stored = valueOf(support, STRICT) as unknown as Loose;
     delete stored.prompt_config.template_id;
     stored.tts_config.voice = 'aura-asteria-en';
-    const fields = stored.schema_config.fields as Array<Record<string, unknown>>;
+    const fields = stored.schema_config.fields;
     fields[1]!.description = 'How to voice the reply';
     fields.push({ field_name: 'score', field_type: 'int', description: 'Answer quality: 1 to 10', required: false });
     await storeVersion(stored as unknown as AgentDefinition);
@@ -277,9 +280,9 @@ describe('export into the file an agent comes from', () => {
   });
 
   it('YAML-breaking text in stored values (": #", line breaks, "---") round-trips through the splice', async () => {
-    const hostile = valueOf(support, STRICT) as unknown as Record<string, any>;
+    const hostile = valueOf(support, STRICT) as unknown as Loose;
     hostile.prompt_config.instructions = 'Say: # not a comment\n---\nkey: value\n... and "quotes" \'too\'';
-    hostile.schema_config.fields[0].description = 'a: #b';
+    hostile.schema_config.fields[0]!.description = 'a: #b';
     hostile.prompt_config.dynamic_vars = { document_marker: '--- not a document', list_marker: '- not: a list', comment_marker: 'value # not a comment' };
     await storeVersion(hostile as unknown as AgentDefinition);
     await exportAgents(store, { cwd: dir, agentIds: [STRICT] });
@@ -292,7 +295,7 @@ describe('export into the file an agent comes from', () => {
   });
 
   it('a stored key "__proto__" is refused with the loader\'s problem, and nothing is written', async () => {
-    const hostile = JSON.parse(JSON.stringify(valueOf(support, STRICT))) as Record<string, any>;
+    const hostile = JSON.parse(JSON.stringify(valueOf(support, STRICT))) as Loose;
     hostile.prompt_config.dynamic_vars = JSON.parse('{"__proto__": {"polluted": true}}');
     const before = await snapshot();
     const error = (await writeAgentDefinitions([{ definition: hostile as unknown as AgentDefinition, revision: 9 }], { cwd: dir }).catch((caught: unknown) => caught)) as ExportRefusedError;

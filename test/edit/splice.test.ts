@@ -42,7 +42,7 @@ describe('spliceDocument', () => {
       '    required: true',
       '',
     ].join('\n');
-    const target = { fields: [{ field_name: 'b', description: 'B, changed', required: true }, { field_name: 'c', description: 'C' }] };
+    const target: JsonValue = { fields: [{ field_name: 'b', description: 'B, changed', required: true }, { field_name: 'c', description: 'C' }] };
     expect(splice(source, target)).toBe(
       ['fields:', '  # scored by the model', '  - field_name: b   # keep me', '    description: B, changed', '    required: true', '  - field_name: c', '    description: C', ''].join('\n'),
     );
