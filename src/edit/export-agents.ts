@@ -34,7 +34,7 @@ export interface ExportOptions {
   cwd?: string;
   /** Only these agents; all stored agents when empty or absent. */
   agentIds?: readonly string[];
-  /** The definition files or directories where agents are looked for; `agents/` by default. `outDir` is always searched too. */
+  /** The definition files or directories where agents are looked for (each must exist); `agents/` (when it exists) by default. `outDir` is always searched too. */
   paths?: readonly string[];
   /** Directory for the agents that no file defines; `agents` by default, created when missing. */
   outDir?: string;
@@ -112,9 +112,9 @@ interface NewFile {
 export async function writeAgentDefinitions(agents: readonly AgentToExport[], options: ExportOptions = {}): Promise<ExportResult> {
   const cwd = options.cwd ?? process.cwd();
   const outDir = options.outDir ?? 'agents';
-  const searchPaths = [...new Set([...(options.paths ?? DEFAULT_DEFINITION_PATHS), outDir, ...agents.flatMap((agent) => projectFile(agent.sourceFile, cwd))])].filter((given) =>
-    existsSync(path.resolve(cwd, given)),
-  );
+  // Paths the caller named must exist (a typo must not send every agent to a new file); the default, outDir and recorded sources may not.
+  const implied = [...(options.paths === undefined ? DEFAULT_DEFINITION_PATHS : []), outDir, ...agents.flatMap((agent) => projectFile(agent.sourceFile, cwd))];
+  const searchPaths = [...new Set([...(options.paths ?? []), ...implied.filter((given) => existsSync(path.resolve(cwd, given)))])];
   const loaded = searchPaths.length === 0 ? { documents: [], problems: [] } : await loadDefinitions(searchPaths, { cwd });
   refuseUnloadable(loaded.problems, loaded.documents);
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkDefinitions } from '../../src/check/check-files.js';
 import type { AgentDefinition } from '../../src/definition/types.js';
 import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
-import { exportAgents, rollbackAndWrite, writeAgentDefinitions } from '../../src/edit/export-agents.js';
+import { exportAgents, rollbackAndWrite, RollbackNotWrittenError, writeAgentDefinitions } from '../../src/edit/export-agents.js';
 import { AmbiguousAgentError } from '../../src/edit/plan-edits.js';
 import { lockFiles } from '../../src/files/file-lock.js';
 import { writeFileAtomic } from '../../src/files/atomic-write.js';
@@ -263,6 +263,44 @@ describe('export into the file an agent comes from', () => {
     expect(lstatSync(supportFile).isSymbolicLink()).toBe(true);
     expect(await readlink(supportFile)).toBe(path.join('shared', 'support.yaml'));
     expect(await readFile(target, 'utf8')).toBe(support.replace('enabled: true\n', 'enabled: false\n'));
+  });
+
+  it('rollback --write whose file stays locked by another edit: the store is rolled back, and the error names the command that finishes it', async () => {
+    await writeFile(supportFile, support.replace('  temperature: 0.5\n', '  temperature: 0.4\n'));
+    await sync({ store, cwd: dir });
+    const locks = await lockFiles([supportFile], 10_000);
+    try {
+      const error = await rollbackAndWrite(store, STRICT, { cwd: dir, lockWaitMs: 300 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RollbackNotWrittenError);
+      expect((error as Error).message).toBe(
+        `${STRICT} was rolled back in the store (revision 3), but its file was not written: agents/support.yaml is locked by another edit (waited 0.3 s); retry (nothing was written); run agentctl export ${STRICT} once that is fixed`,
+      );
+      expect(await readFile(supportFile, 'utf8')).toBe(support.replace('  temperature: 0.5\n', '  temperature: 0.4\n'));
+      expect((await store.getAgent(STRICT))?.meta.revision).toBe(3);
+    } finally {
+      await locks.release();
+    }
+  });
+
+  it('a new file that would replace one defining other agents is refused even with force', async () => {
+    const sales = await readFile(path.join(dir, 'agents', `${SALES}.yaml`), 'utf8');
+    await rename(path.join(dir, 'agents', `${SALES}.yaml`), path.join(dir, 'agents', 'from-api-v1.yaml'));
+    await storeVersion({ ...valueOf(support, STRICT), agent_id: 'from-api-v1' }, 'api');
+    const before = await snapshot();
+    await expect(exportAgents(store, { cwd: dir, agentIds: ['from-api-v1'], force: true })).rejects.toThrow(
+      new ExportRefusedError(`agents/from-api-v1.yaml already exists and defines ${SALES}; nothing was written`),
+    );
+    expect(await snapshot()).toEqual(before);
+    expect(before['agents/from-api-v1.yaml']).toBe(sales);
+  });
+
+  it('a definition path given that does not exist is refused (a typo must not send the agent to a new file)', async () => {
+    await storeVersion({ ...valueOf(support, STRICT), enabled: false });
+    const before = await snapshot();
+    const error = (await exportAgents(store, { cwd: dir, agentIds: [STRICT], paths: ['agnets'] }).catch((caught: unknown) => caught)) as ExportRefusedError;
+    expect(error).toBeInstanceOf(ExportRefusedError);
+    expect(error.problems.map((problem) => [problem.file, problem.code, problem.message])).toEqual([['agnets', 'path-not-found', 'agnets does not exist']]);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('an export that changes nothing writes nothing and says unchanged', async () => {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ExportResult } from '../../edit/export-agents.js';
 import { escapeControlCharacters, stringifyJsonForTerminal } from '../../text/terminal-text.js';
-import { addPathOption, definitionPaths } from '../edit-runner.js';
+import { addPathOption } from '../edit-runner.js';
 import type { Colors } from '../formatters/colors.js';
 import { createColors } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
@@ -94,7 +94,7 @@ export function register(program: Command): void {
         options,
         async (store) => {
           try {
-            return await exportAgents(store, { cwd, agentIds, outDir: options.out, paths: definitionPaths(options), force: options.force === true, dryRun: options.dryRun === true });
+            return await exportAgents(store, { cwd, agentIds, outDir: options.out, ...(options.path === undefined ? {} : { paths: options.path }), force: options.force === true, dryRun: options.dryRun === true });
           } catch (error) {
             if (error instanceof ExportAgentsMissingError) throw await unknownAgentError(store, error.agentIds);
             throw error;

@@ -5,7 +5,7 @@ import type { ConfigStore } from '../../store/types.js';
 import type { RollbackResult } from '../../sync/rollback.js';
 import { escapeControlCharacters } from '../../text/terminal-text.js';
 import { redactUrls } from '../../text/url-credentials.js';
-import { addPathOption, definitionPaths } from '../edit-runner.js';
+import { addPathOption } from '../edit-runner.js';
 import { createColors } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, unknownAgentError, withStore, type StoreFlags } from '../store-options.js';
 import { addOutputOptions, chosenOutput, prettyExport, structuredOutput, type OutputFormat } from './export.js';
@@ -106,7 +106,7 @@ export function register(program: Command): void {
       const output = chosenOutput(options);
       const to = options.to === undefined ? undefined : Number(options.to);
       if (to !== undefined && (!Number.isInteger(to) || to < 1)) throw new UserError(`--to takes a revision number (1, 2, ...), not "${options.to}"`);
-      const exportOptions: ExportOptions = { cwd: process.cwd(), paths: definitionPaths(options), outDir: options.out };
+      const exportOptions: ExportOptions = { cwd: process.cwd(), ...(options.path === undefined ? {} : { paths: options.path }), outDir: options.out };
       const [{ rollbackAgent, AgentNotInStoreError }, { rollbackAndWrite }] = await Promise.all([import('../../sync/rollback.js'), import('../../edit/export-agents.js')]);
       const { result, written, next } = await withStore(options, async (store: ConfigStore) => {
         let outcome: { rollback: RollbackResult; written: ExportResult | null };
