@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DefinitionDocument } from '../definition/document.js';
@@ -139,14 +139,17 @@ export async function writeAgentDefinitions(agents: readonly AgentToExport[], op
   return describeExport(agents, plan, newFiles, before, dryRun);
 }
 
-/** A recorded source file worth looking in: a YAML file inside the project that exists (the store's record is not trusted to point anywhere else). */
+/** A recorded source file worth looking in: a YAML file inside the project, also through symlinks, that exists (the store's record is not trusted to point anywhere else). */
 function projectFile(file: string | undefined, cwd: string): string[] {
   if (file === undefined || !/\.ya?ml$/.test(file)) return [];
   const absolute = path.resolve(cwd, file);
-  const relative = path.relative(cwd, absolute);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return [];
   try {
-    return statSync(absolute).isFile() ? [relative] : [];
+    const inside = (target: string, root: string): boolean => {
+      const relative = path.relative(root, target);
+      return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+    };
+    if (!inside(absolute, cwd) || !inside(realpathSync(absolute), realpathSync(cwd))) return [];
+    return statSync(absolute).isFile() ? [path.relative(cwd, absolute)] : [];
   } catch {
     return [];
   }

@@ -214,6 +214,13 @@ describe('export into the file an agent comes from', () => {
       const result = await exportAgents(store, { cwd: dir, agentIds: [SALES] });
       expect(result.files).toEqual([{ file: `agents/${SALES}.yaml`, action: 'created', agent_ids: [SALES] }]);
       expect(await readFile(path.join(outside, 'sales.yaml'), 'utf8')).toBe(text);
+      // Nor through a symlink in the project that leads out of it.
+      await rm(path.join(dir, 'agents', `${SALES}.yaml`));
+      await symlink(path.join(outside, 'sales.yaml'), path.join(dir, 'linked.yaml'));
+      await storeVersion({ ...valueOf(text, SALES), enabled: true, version: '9.9.9' }, 'linked.yaml');
+      const again = await exportAgents(store, { cwd: dir, agentIds: [SALES] });
+      expect(again.files).toEqual([{ file: `agents/${SALES}.yaml`, action: 'created', agent_ids: [SALES] }]);
+      expect(await readFile(path.join(outside, 'sales.yaml'), 'utf8')).toBe(text);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
