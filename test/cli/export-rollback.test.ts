@@ -116,6 +116,14 @@ describe('agentctl rollback → export into the file the agent came from', () =>
     });
   });
 
+  it('the hint repeats the --path and --store the rollback was given, so the command finds the same file and store', async () => {
+    const rolled = await run('rollback', STRICT, '--path', 'agents', '--store', 'sqlite:.agentctl/agentctl.db', '--json');
+    expect(JSON.parse(rolled.stdout).next).toEqual({ file: 'agents/support.yaml', action: 'updated', command: `agentctl export ${STRICT} --path agents --store sqlite:.agentctl/agentctl.db` });
+    const exported = await run(...(JSON.parse(rolled.stdout).next.command as string).split(' ').slice(1));
+    expect(exported.code).toBe(0);
+    expect(await readFile(supportFile(), 'utf8')).toBe(support);
+  });
+
   it('an id defined in two files: export exits 1 with one line naming both, and writes nothing', async () => {
     await run('rollback', STRICT);
     const copy = support.split('\n---\n')[0] as string;
