@@ -2,6 +2,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DefinitionDocument } from '../definition/document.js';
+import { diffDefinitions } from '../definition/keyed-lists.js';
 import { PROBLEM_CODES } from '../definition/problem-codes.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
@@ -10,7 +11,6 @@ import { validateDefinitions } from '../definition/validate.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { displayPathOf } from '../files/discover.js';
 import { DEFAULT_DEFINITION_PATHS, loadDefinitions } from '../files/load.js';
-import { diffJson } from '../json/diff.js';
 import { UserError } from '../errors/user-error.js';
 import type { AgentStore, ConfigStore } from '../store/types.js';
 import { rollbackAgent, type RollbackOptions, type RollbackResult } from '../sync/rollback.js';
@@ -217,7 +217,7 @@ function describeExport(agents: readonly AgentToExport[], plan: EditPlan | null,
     const file = plan?.agents.get(agentId)?.file as string;
     const action = changed.has(agentId) ? 'updated' : 'unchanged';
     addFile(file, action, agentId);
-    return { agent_id: agentId, revision: agent.revision, file, action, paths: diffJson(before.get(agentId), agent.definition).map((change) => change.path) };
+    return { agent_id: agentId, revision: agent.revision, file, action, paths: diffDefinitions(before.get(agentId), agent.definition).map((change) => change.path) };
   });
   return { dry_run: dryRun, files: [...files.values()], agents: result };
 }

@@ -1,7 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { keyedListAt } from '../definition/keyed-lists.js';
 import type { JsonValue } from '../definition/types.js';
 import { UserError } from '../errors/user-error.js';
 import { jsonEqual } from '../json/diff.js';
+import type { ItemKey } from '../json/keyed-list.js';
 import { isRecord } from '../json/guards.js';
 import { longestCommonSubsequence } from '../json/lcs.js';
 import { childPointer } from '../json/pointer.js';
@@ -125,7 +127,9 @@ class Splicer {
     const items = seq.items as unknown[];
     const itemPeers = (index: number): Node[] => [...items.filter((_, other) => other !== index), ...peerItems(peers)] as Node[];
     const entries = items.map((item) => itemEntry(item));
-    if (before.length === after.length && !movesNamedEntry(before, after)) {
+    // Items of a keyed list (schema fields by field_name, lists of names) are matched by key, as diff and apply compare them.
+    const keyOf = keyedListAt(pointer)?.key ?? noKey;
+    if (before.length === after.length && !movesKeyedItem(before, after, keyOf)) {
       items.forEach((item, index) => {
         const column = columnOf(this.source, entries[index]?.start ?? 0);
         this.diff(item, before[index], after[index] as JsonValue, itemPeers(index), inFlow, column, childPointer(pointer, index), (value) =>
@@ -134,12 +138,12 @@ class Splicer {
       });
       return;
     }
-    const matches = longestCommonSubsequence(before, after, sameEntry);
+    const matches = longestCommonSubsequence(before, after, (a, b) => sameItem(a, b, keyOf));
     if (matches.length === 0) {
       replace(after);
       return;
     }
-    // A field kept by name but changed inside is edited in place (its comments stay), not removed and added again.
+    // An item kept by key but changed inside is edited in place (its comments stay), not removed and added again.
     for (const [beforeIndex, afterIndex] of matches) {
       const item = items[beforeIndex];
       const column = columnOf(this.source, entries[beforeIndex]?.start ?? 0);
@@ -317,29 +321,26 @@ class Splicer {
   }
 }
 
-/** A schema field's name (`schema_config.fields[]`), which identifies it in a list whatever else changes. */
-function entryName(item: unknown): string | undefined {
-  return isRecord(item) && typeof item.field_name === 'string' ? item.field_name : undefined;
-}
+const noKey: ItemKey = () => undefined;
 
-/** A named field that sits at another index in `after` (moved, or others removed or added around it): items cannot be paired by index. */
-function movesNamedEntry(before: readonly unknown[], after: readonly unknown[]): boolean {
+/** A keyed item that sits at another index in `after` (moved, or others removed or added around it): items cannot be paired by index. */
+function movesKeyedItem(before: readonly unknown[], after: readonly unknown[], keyOf: ItemKey): boolean {
   const indexInAfter = new Map<string, number>();
   after.forEach((item, index) => {
-    const name = entryName(item);
-    if (name !== undefined && !indexInAfter.has(name)) indexInAfter.set(name, index);
+    const key = keyOf(item);
+    if (key !== undefined && !indexInAfter.has(key)) indexInAfter.set(key, index);
   });
   return before.some((item, index) => {
-    const name = entryName(item);
-    const at = name === undefined ? undefined : indexInAfter.get(name);
+    const key = keyOf(item);
+    const at = key === undefined ? undefined : indexInAfter.get(key);
     return at !== undefined && at !== index;
   });
 }
 
-/** Two list items are the same entry: named fields by their name, anything else by value. */
-function sameEntry(a: unknown, b: unknown): boolean {
-  const name = entryName(a);
-  return name !== undefined || entryName(b) !== undefined ? name === entryName(b) : jsonEqual(a, b);
+/** Two list items are the same entry: keyed items by their key, anything else by value. */
+function sameItem(a: unknown, b: unknown, keyOf: ItemKey): boolean {
+  const key = keyOf(a);
+  return key !== undefined || keyOf(b) !== undefined ? key === keyOf(b) : jsonEqual(a, b);
 }
 
 function pairEntry(pair: Pair<Scalar, unknown>): Entry {

@@ -44,7 +44,8 @@ export class ExportAgentsMissingError extends ExportRefusedError {
 /** The comment a new file gets: where its content came from. */
 export function exportComment(storeName: string, agent: StoredAgent): string {
   const { source, revision } = agent.meta;
-  const from = source === undefined ? 'the store' : `${source.file}${source.commit ? ` @ ${source.commit.slice(0, 12)}` : ''}${source.dirty === true ? ' (dirty)' : ''}`;
+  if (source?.api !== undefined) return `Exported from ${storeName}, revision ${revision} (written through the admin API by token "${source.api}").`;
+  const from = source === undefined || source.file === '' ? 'the store' : `${source.file}${source.commit ? ` @ ${source.commit.slice(0, 12)}` : ''}${source.dirty === true ? ' (dirty)' : ''}`;
   return `Exported from ${storeName}, revision ${revision} (applied from ${from}).`;
 }
 

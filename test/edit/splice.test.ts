@@ -32,26 +32,32 @@ describe('spliceDocument', () => {
 
   it('matches schema fields by field_name: one removed and the next changed keeps the comments of the one kept', () => {
     const source = [
-      'fields:',
-      '  # spoken',
-      '  - field_name: a',
-      '    description: A',
-      '  # scored by the model',
-      '  - field_name: b   # keep me',
-      '    description: B',
-      '    required: true',
+      'schema_config:',
+      '  fields:',
+      '    # spoken',
+      '    - field_name: a',
+      '      description: A',
+      '    # scored by the model',
+      '    - field_name: b   # keep me',
+      '      description: B',
+      '      required: true',
       '',
     ].join('\n');
-    const target: JsonValue = { fields: [{ field_name: 'b', description: 'B, changed', required: true }, { field_name: 'c', description: 'C' }] };
+    const target: JsonValue = { schema_config: { fields: [{ field_name: 'b', description: 'B, changed', required: true }, { field_name: 'c', description: 'C' }] } };
     expect(splice(source, target)).toBe(
-      ['fields:', '  # scored by the model', '  - field_name: b   # keep me', '    description: B, changed', '    required: true', '  - field_name: c', '    description: C', ''].join('\n'),
+      ['schema_config:', '  fields:', '    # scored by the model', '    - field_name: b   # keep me', '      description: B, changed', '      required: true', '    - field_name: c', '      description: C', ''].join('\n'),
     );
   });
 
   it('two fields swapped: one keeps its lines and comment, the other is written anew after it (never one field\'s comment on the other)', () => {
-    const source = 'fields:\n  - field_name: a   # first\n    x: 1\n  - field_name: b   # second\n    x: 2\n';
-    const target = { fields: [{ field_name: 'b', x: 2 }, { field_name: 'a', x: 1 }] };
-    expect(splice(source, target)).toBe('fields:\n  - field_name: b   # second\n    x: 2\n  - field_name: a\n    x: 1\n');
+    const source = 'schema_config:\n  fields:\n    - field_name: a   # first\n      x: 1\n    - field_name: b   # second\n      x: 2\n';
+    const target: JsonValue = { schema_config: { fields: [{ field_name: 'b', x: 2 }, { field_name: 'a', x: 1 }] } };
+    expect(splice(source, target)).toBe('schema_config:\n  fields:\n    - field_name: b   # second\n      x: 2\n    - field_name: a\n      x: 1\n');
+  });
+
+  it('a list that is not keyed is still paired by index: the same pair of items swapped are two changed values', () => {
+    const source = 'fields:\n  - field_name: a   # first\n  - field_name: b   # second\n';
+    expect(splice(source, { fields: [{ field_name: 'b' }, { field_name: 'a' }] })).toBe('fields:\n  - field_name: b   # first\n  - field_name: a   # second\n');
   });
 
   it('fills an empty value (`key:`) with a space after the colon', () => {
