@@ -97,7 +97,7 @@ export function register(program: Command): void {
     .argument('<agent_id>', 'the agent to roll back')
     .option('--to <revision>', 'the revision to restore (default: the one before the current revision)')
     .option('--write', "also write the restored version into the agent's YAML file (as agentctl export does)")
-    .option('--out <dir>', 'with --write: directory for a new <agent_id>.yaml when no file defines the agent', 'agents');
+    .option('--out <dir>', 'directory for a new <agent_id>.yaml when no file defines the agent (for --write, and in the command it suggests)', 'agents');
   addPathOption(command);
   addOutputOptions(command);
   addStoreOptions(command)
