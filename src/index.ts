@@ -56,5 +56,6 @@ export type { RollbackOptions, RollbackResult } from './sync/rollback.js';
 export { AgentNotInStoreError, NoRollbackTargetError, rollbackAgent } from './sync/rollback.js';
 export type { LiveEdit, LiveEditOptions } from './sync/live-edit.js';
 export { AgentsNotStoredError, LiveEditRefusedError, writeLiveEdits } from './sync/live-edit.js';
-export type { ExportOptions, ExportedFile } from './sync/export.js';
-export { ExportRefusedError, exportAgents, renderDefinitionYaml } from './sync/export.js';
+export { ExportRefusedError, renderDefinitionYaml } from './sync/export.js';
+export type { AgentToExport, ExportAction, ExportedAgent, ExportedFile, ExportOptions, ExportResult, RollbackWriteResult } from './edit/export-agents.js';
+export { exportAgents, rollbackAndWrite, RollbackNotWrittenError } from './edit/export-agents.js';

@@ -44,6 +44,11 @@ export function addPathsArgument(command: Command): Command {
   return addOldPathOption(command.argument('[paths...]', PATHS_ARGUMENT_HELP));
 }
 
+/** `--path <path>` (repeatable), shown: for export and rollback, whose arguments are agent ids. */
+export function addPathOption(command: Command): Command {
+  return command.option('--path <path>', 'a file or directory holding the agent definitions (repeatable; default: agents/)', collect, undefined);
+}
+
 /** `--path <path>` (repeatable), hidden: the flag of earlier releases, where paths are now arguments. */
 export function addOldPathOption(command: Command): Command {
   return command.addOption(new Option('--path <path>', 'old spelling of a path argument (repeatable)').argParser(collect).hideHelp());

@@ -32,7 +32,9 @@ export type AgentEdit =
   | { kind: 'add-field'; field: FieldDefinition }
   | { kind: 'update-field'; fieldName: string; changes: FieldChanges }
   | { kind: 'remove-field'; fieldName: string }
-  | { kind: 'set-tracing'; enabled: boolean; sampleRate?: number };
+  | { kind: 'set-tracing'; enabled: boolean; sampleRate?: number }
+  /** The whole definition, as the store holds it (export): the splice writes only the values that differ. */
+  | { kind: 'replace-definition'; definition: JsonObject };
 
 /** The edit does not apply to this agent (unknown field, field already there, not a mapping). */
 export class EditNotApplicableError extends UserError {
@@ -42,7 +44,7 @@ export class EditNotApplicableError extends UserError {
   }
 }
 
-type JsonObject = { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
 
 /**
  * `object` with `key` set to `value`. An existing key keeps its place; a new
@@ -169,5 +171,8 @@ export function applyAgentEdit(value: unknown, edit: AgentEdit): JsonObject {
       if (edit.sampleRate !== undefined) tracing = withKey(tracing, 'sample_rate', edit.sampleRate, TRACING_KEYS);
       return withKey(definition, 'tracing_config', tracing, DEFINITION_KEYS);
     }
+    case 'replace-definition':
+      if (edit.definition.agent_id !== definition.agent_id) throw new EditNotApplicableError(`the definition for ${agentId} names agent_id ${JSON.stringify(edit.definition.agent_id)}`);
+      return edit.definition;
   }
 }

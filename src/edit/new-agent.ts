@@ -30,14 +30,16 @@ export interface NewAgentOptions {
 const AGENT_SCHEMA_FILE = fileURLToPath(new URL('../../schemas/agent.schema.json', import.meta.url));
 
 /**
- * The `$schema` path an editor needs from a file in `directory`: to this
+ * The `$schema` path an editor needs from a file in `directory`: the
+ * project's own `schemas/agent.schema.json` when it has one, else this
  * package's schema when it sits inside the project (node_modules, or this
- * repository), else to where `npm install -D agentctl` puts it; never a path
+ * repository), else where `npm install -D agentctl` puts it; never a path
  * outside the project, which would only work on this machine.
  */
 export function schemaPathFrom(directory: string, projectRoot: string): string {
+  const projectSchema = path.join(projectRoot, 'schemas', 'agent.schema.json');
   const insideProject = !path.relative(projectRoot, AGENT_SCHEMA_FILE).startsWith('..');
-  const schema = insideProject ? AGENT_SCHEMA_FILE : path.join(projectRoot, 'node_modules', 'agentctl', 'schemas', 'agent.schema.json');
+  const schema = existsSync(projectSchema) ? projectSchema : insideProject ? AGENT_SCHEMA_FILE : path.join(projectRoot, 'node_modules', 'agentctl', 'schemas', 'agent.schema.json');
   return path.relative(directory, schema).split(path.sep).join('/');
 }
 

@@ -1,7 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { keyedListAt } from '../definition/keyed-lists.js';
 import type { JsonValue } from '../definition/types.js';
 import { UserError } from '../errors/user-error.js';
 import { jsonEqual } from '../json/diff.js';
+import type { ItemKey } from '../json/keyed-list.js';
 import { isRecord } from '../json/guards.js';
 import { longestCommonSubsequence } from '../json/lcs.js';
 import { childPointer } from '../json/pointer.js';
@@ -125,7 +127,9 @@ class Splicer {
     const items = seq.items as unknown[];
     const itemPeers = (index: number): Node[] => [...items.filter((_, other) => other !== index), ...peerItems(peers)] as Node[];
     const entries = items.map((item) => itemEntry(item));
-    if (before.length === after.length) {
+    // Items of a keyed list (schema fields by field_name, lists of names) are matched by key, as diff and apply compare them.
+    const keyOf = keyedListAt(pointer)?.key ?? noKey;
+    if (before.length === after.length && !movesKeyedItem(before, after, keyOf)) {
       items.forEach((item, index) => {
         const column = columnOf(this.source, entries[index]?.start ?? 0);
         this.diff(item, before[index], after[index] as JsonValue, itemPeers(index), inFlow, column, childPointer(pointer, index), (value) =>
@@ -134,10 +138,18 @@ class Splicer {
       });
       return;
     }
-    const matches = longestCommonSubsequence(before, after, jsonEqual);
+    const matches = longestCommonSubsequence(before, after, (a, b) => sameItem(a, b, keyOf));
     if (matches.length === 0) {
       replace(after);
       return;
+    }
+    // An item kept by key but changed inside is edited in place (its comments stay), not removed and added again.
+    for (const [beforeIndex, afterIndex] of matches) {
+      const item = items[beforeIndex];
+      const column = columnOf(this.source, entries[beforeIndex]?.start ?? 0);
+      this.diff(item, before[beforeIndex], after[afterIndex] as JsonValue, itemPeers(beforeIndex), inFlow, column, childPointer(pointer, beforeIndex), (value) =>
+        this.replaceItem(item, value, inFlow, itemPeers(beforeIndex)),
+      );
     }
     const matchedBefore = new Set(matches.map(([index]) => index));
     before.forEach((_, index) => {
@@ -307,6 +319,28 @@ class Splicer {
     const after = entries[afterIndex] as Entry;
     this.edits.push({ start: after.contentEnd, end: after.contentEnd, text: this.flowSeparator(entries) + text });
   }
+}
+
+const noKey: ItemKey = () => undefined;
+
+/** A keyed item that sits at another index in `after` (moved, or others removed or added around it): items cannot be paired by index. */
+function movesKeyedItem(before: readonly unknown[], after: readonly unknown[], keyOf: ItemKey): boolean {
+  const indexInAfter = new Map<string, number>();
+  after.forEach((item, index) => {
+    const key = keyOf(item);
+    if (key !== undefined && !indexInAfter.has(key)) indexInAfter.set(key, index);
+  });
+  return before.some((item, index) => {
+    const key = keyOf(item);
+    const at = key === undefined ? undefined : indexInAfter.get(key);
+    return at !== undefined && at !== index;
+  });
+}
+
+/** Two list items are the same entry: keyed items by their key, anything else by value. */
+function sameItem(a: unknown, b: unknown, keyOf: ItemKey): boolean {
+  const key = keyOf(a);
+  return key !== undefined || keyOf(b) !== undefined ? key === keyOf(b) : jsonEqual(a, b);
 }
 
 function pairEntry(pair: Pair<Scalar, unknown>): Entry {

@@ -41,6 +41,8 @@ export interface RollbackOptions extends WriteOptions {
   source?: SourceInfo;
   /** The revision the caller saw; a store that moved past it is a conflict and nothing is written. Default the current one. */
   expectedRevision?: number;
+  /** Called with the revision about to be restored, before anything is written; what it throws stops the rollback (`rollback --write` checks the file edit first). */
+  beforeWrite?: (restored: HistoryEntry & { definition: AgentDefinition }) => Promise<void>;
 }
 
 type RestorableEntry = HistoryEntry & { definition: AgentDefinition };
@@ -88,6 +90,7 @@ export async function rollbackAgent(store: ConfigStore, agentId: string, options
   const plan = planSync([desired], current === null ? [] : [storedView(current)], { prune: false, lastRevisions: new Map([[agentId, lastRevision]]) });
   const change: AppliedChange = { ...plan.changes[0]! };
   if (options.expectedRevision !== undefined) change.stored_revision = options.expectedRevision;
+  if (change.action !== 'unchanged') await options.beforeWrite?.(restored);
   const { holder, now, lockTtlMs } = options;
   await writeChanges(store, [change], { holder, now, lockTtlMs, force: true, history: { note: `rollback to ${restored.revision}`, action: 'rollback' } });
   return { change, restored, replaced: current };

@@ -28,9 +28,6 @@ describe('-o, --output on every command', () => {
   it('is on every command that prints a result, with the formats that fit it; --json beside it', async () => {
     const program = await buildProgram();
     const formats = outputFormats(program);
-    // export and rollback get theirs on their own branch (issue #11, adoption into git).
-    delete formats.export;
-    delete formats.rollback;
     expect(formats).toEqual({
       validate: ['pretty', 'json', 'github', 'junit'],
       diff: REPORT,
@@ -50,6 +47,8 @@ describe('-o, --output on every command', () => {
       new: REPORT,
       chat: REPORT,
       doctor: DATA,
+      export: DATA,
+      rollback: DATA,
       'token create': REPORT,
       'token list': DATA,
       'token revoke': REPORT,

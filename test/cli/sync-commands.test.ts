@@ -60,18 +60,17 @@ describe('agentctl diff / apply / get / list / history / rollback / export (embe
     const rollback = await run('rollback', 'sales-agent-v1');
     expect(rollback.code).toBe(0);
     expect(rollback.stdout).toContain('sales-agent-v1 rolled back to revision 1 (stored as revision 3)');
-    expect(rollback.stdout).toContain('agentctl export --out agents --force sales-agent-v1');
+    expect(rollback.stdout).toContain('agents/sales-agent-v1.yaml now differs from the store');
+    expect(rollback.stdout).toContain('\n  agentctl export sales-agent-v1\n');
     expect((await run('history', 'sales-agent-v1', '--json')).stdout).toContain('"note": "rollback to 1"');
     const get = JSON.parse((await run('get', 'sales-agent-v1', '--json')).stdout) as { revision: number; definition: { llm_config: { temperature: number } } };
     expect(get).toMatchObject({ revision: 3, definition: { llm_config: { temperature: 0.6 } } });
     expect((await run('diff')).stdout).toContain('/llm_config/temperature: 0.6 → 0.4');
 
-    expect((await run('export', '--out', 'agents', 'sales-agent-v1')).code).toBe(1);
-    const exported = await run('export', '--out', 'agents', '--force', 'sales-agent-v1');
+    const exported = await run('export', 'sales-agent-v1');
     expect(exported).toMatchObject({ code: 0, stdout: expect.stringContaining('agents/sales-agent-v1.yaml') });
-    const text = await readFile(salesFile(), 'utf8');
-    expect(text.startsWith('# yaml-language-server: $schema=')).toBe(true);
-    expect(text).toContain('temperature: 0.6');
+    // The file the agent came from gets the store's values back, comments and all.
+    expect(await readFile(salesFile(), 'utf8')).toBe(original);
     expect((await run('validate')).code).toBe(0);
     expect(await run('apply')).toMatchObject({ code: 0, stdout: '✔ 3 unchanged\n' });
 

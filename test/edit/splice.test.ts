@@ -30,6 +30,36 @@ describe('spliceDocument', () => {
     expect(splice(source, { a: "it's", b: 'two' })).toBe("a: 'it''s'   # first\nb: \"two\"\n");
   });
 
+  it('matches schema fields by field_name: one removed and the next changed keeps the comments of the one kept', () => {
+    const source = [
+      'schema_config:',
+      '  fields:',
+      '    # spoken',
+      '    - field_name: a',
+      '      description: A',
+      '    # scored by the model',
+      '    - field_name: b   # keep me',
+      '      description: B',
+      '      required: true',
+      '',
+    ].join('\n');
+    const target: JsonValue = { schema_config: { fields: [{ field_name: 'b', description: 'B, changed', required: true }, { field_name: 'c', description: 'C' }] } };
+    expect(splice(source, target)).toBe(
+      ['schema_config:', '  fields:', '    # scored by the model', '    - field_name: b   # keep me', '      description: B, changed', '      required: true', '    - field_name: c', '      description: C', ''].join('\n'),
+    );
+  });
+
+  it('two fields swapped: one keeps its lines and comment, the other is written anew after it (never one field\'s comment on the other)', () => {
+    const source = 'schema_config:\n  fields:\n    - field_name: a   # first\n      x: 1\n    - field_name: b   # second\n      x: 2\n';
+    const target: JsonValue = { schema_config: { fields: [{ field_name: 'b', x: 2 }, { field_name: 'a', x: 1 }] } };
+    expect(splice(source, target)).toBe('schema_config:\n  fields:\n    - field_name: b   # second\n      x: 2\n    - field_name: a\n      x: 1\n');
+  });
+
+  it('a list that is not keyed is still paired by index: the same pair of items swapped are two changed values', () => {
+    const source = 'fields:\n  - field_name: a   # first\n  - field_name: b   # second\n';
+    expect(splice(source, { fields: [{ field_name: 'b' }, { field_name: 'a' }] })).toBe('fields:\n  - field_name: b   # first\n  - field_name: a   # second\n');
+  });
+
   it('fills an empty value (`key:`) with a space after the colon', () => {
     expect(splice('a:\nb: 1\n', { a: 5, b: 1 })).toBe('a: 5\nb: 1\n');
   });

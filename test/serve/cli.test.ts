@@ -180,13 +180,12 @@ describe('an API write and git', () => {
     const historyTable = await agentctl(project, 'history', 'sales-agent-v1');
     expect(historyTable.stdout).toMatch(/\n2 +\S+ +[0-9a-f]{12} +api: support-lead \(agents\/sales-agent-v1\.yaml\) +\/version \(api update by support-lead\)\n/);
 
-    // export brings the store's version into git: export today writes <out>/<agent_id>.yaml (replacing it with --force).
+    // export brings the store's version into git: the one value the API changed, spliced into the file git has (comments stay).
     const before = await readFile(join(project, 'agents', 'sales-agent-v1.yaml'), 'utf8');
     expect(before).toContain('version: 1.2.0');
-    const exported = await agentctl(project, 'export', '--out', 'agents', '--force', 'sales-agent-v1');
+    const exported = await agentctl(project, 'export', 'sales-agent-v1');
     expect(exported.code).toBe(0);
-    const after = await readFile(join(project, 'agents', 'sales-agent-v1.yaml'), 'utf8');
-    expect(after).toContain('version: 1.3.0');
+    expect(await readFile(join(project, 'agents', 'sales-agent-v1.yaml'), 'utf8')).toBe(before.replace('version: 1.2.0\n', 'version: 1.3.0\n'));
     const clean = await agentctl(project, 'diff', 'agents', '--exit-code');
     expect(clean.code, clean.stdout).toBe(0);
     expect(clean.stdout).toContain('3 unchanged');

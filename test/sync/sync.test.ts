@@ -6,7 +6,8 @@ import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { ConfigStore } from '../../src/store/types.js';
-import { exportAgents, renderDefinitionYaml } from '../../src/sync/export.js';
+import { exportAgents } from '../../src/edit/export-agents.js';
+import { renderDefinitionYaml } from '../../src/sync/export.js';
 import { contentHash } from '../../src/sync/hash.js';
 import { summarizeApply } from '../../src/sync/apply.js';
 import { sync } from '../../src/sync/sync.js';
@@ -97,7 +98,11 @@ describe.each(storeCases())('export on %s', (_name, makeCase) => {
   it('writes agents created through an API as files that validate and re-apply as a no-op', async () => {
     await storeCase.insertOutOfBand(agentDefinition('from-api'));
     const exported = await exportAgents(store, { outDir: 'imported', cwd: dir, agentIds: [], force: false, schemaPath: '../schemas/agent.schema.json' });
-    expect(exported).toEqual([{ agent_id: 'from-api', file: join('imported', 'from-api.yaml'), revision: 0 }]);
+    expect(exported).toEqual({
+      dry_run: false,
+      files: [{ file: 'imported/from-api.yaml', action: 'created', agent_ids: ['from-api'] }],
+      agents: [{ agent_id: 'from-api', revision: 0, file: 'imported/from-api.yaml', action: 'created', paths: [] }],
+    });
     const text = await readFile(join(dir, 'imported', 'from-api.yaml'), 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../schemas/agent.schema.json');
     expect(text.indexOf('agent_id:')).toBeLessThan(text.indexOf('agent_type:'));
@@ -112,7 +117,8 @@ describe.each(storeCases())('export on %s', (_name, makeCase) => {
   it('refuses to replace existing files without force, writing none', async () => {
     await store.writeAgents(['one', 'two'].map((agentId) => ({ definition: agentDefinition(agentId), content_hash: contentHash(agentDefinition(agentId)), expected_revision: null, source: { file: 'x' }, at: new Date() })));
     await mkdir(join(dir, 'out'));
-    await writeFile(join(dir, 'out', 'two.yaml'), 'mine\n');
+    // A YAML file that defines no agent (notes, another tool's config) may be replaced, with force only.
+    await writeFile(join(dir, 'out', 'two.yaml'), 'notes: mine\n');
     await expect(exportAgents(store, { outDir: 'out', cwd: dir, agentIds: [], force: false })).rejects.toThrow(/out\/two\.yaml already exists; nothing was written/);
     expect(await readdir(join(dir, 'out'))).toEqual(['two.yaml']);
     await exportAgents(store, { outDir: 'out', cwd: dir, agentIds: ['two'], force: true });
