@@ -78,13 +78,14 @@ describe('-o, --output on every command', () => {
       }
     }
     const formats = outputFormats(await buildProgram());
-    const printed = Object.fromEntries(Object.entries(formats).filter(([command, value]) => value !== null && command !== 'export' && command !== 'rollback'));
+    const printed = Object.fromEntries(Object.entries(formats).filter(([, value]) => value !== null));
     expect(documented).toEqual(printed);
   });
 
-  it('says in the help of completion and worker why they have none', async () => {
+  it('says in the help of completion, worker and serve why they have none', async () => {
     expect((await agentctl(repo, 'completion', '--help')).stdout).toContain('No -o/--output here: the output is the script itself.');
     expect((await agentctl(repo, 'worker', '--help')).stdout.replace(/\s+/g, ' ')).toContain('No -o/--output: the worker is a long-running process, not a report.');
+    expect((await agentctl(repo, 'serve', '--help')).stdout.replace(/\s+/g, ' ')).toContain('No -o/--output: serve is a long-running process;');
   });
 
   it('gives chat and worker the store options every store command has', async () => {
