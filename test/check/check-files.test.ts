@@ -122,7 +122,7 @@ describe('diff and apply over a large tree run the same check', () => {
   it('diff and apply (on threads) see every agent; the library, checking on one thread, then finds them all unchanged', async () => {
     const diff = await agentctl(workDir, 'diff', '--json');
     expect(diff.code).toBe(0);
-    expect((JSON.parse(diff.stdout) as { summary: unknown }).summary).toEqual({ create: FILES, update: 0, delete: 0, unchanged: 0, drift: 0 });
+    expect((JSON.parse(diff.stdout) as { summary: unknown }).summary).toEqual({ create: FILES, update: 0, delete: 0, unchanged: 0, drift: 0, orphan: 0 });
     const apply = await agentctl(workDir, 'apply', '--json');
     expect(apply.code).toBe(0);
 

@@ -53,7 +53,7 @@ describe('schema list / schema show / tracing status', () => {
     const run = runCli(project.dir, ['tracing', 'status']);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(
-      'store: sqlite:.agentctl/agentctl.db\n\nAGENT           TRACING  SAMPLE_RATE  STORE       STORE_SAMPLE_RATE  FILE                            DIFFERS\nsales-agent-v1  on       0.25         not stored  -                  agents/sales-agent-v1.yaml:118\n',
+      'store: sqlite:.agentctl/agentctl.db\n\nAGENT           TRACING  SAMPLE_RATE  STORE       STORE_SAMPLE_RATE  FILE                            DIFFERS\nsales-agent-v1  on       0.25         not stored  -                  agents/sales-agent-v1.yaml:117\n',
     );
   });
 });
