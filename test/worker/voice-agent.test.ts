@@ -5,7 +5,7 @@
  */
 import { initializeLogger, voice } from '@livekit/agents';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfiguredAgent, createVoiceModels } from '../../src/worker/agent-factory.js';
+import { VoiceAgent, createVoiceModels } from '../../src/worker/agent-factory.js';
 import { ConfigResolver } from '../../src/worker/config-resolver.js';
 import { startJob, type RoomJob } from '../../src/worker/job.js';
 import { recordingLog } from '../../src/worker/log.js';
@@ -38,7 +38,7 @@ afterEach(async () => {
   await testStore.cleanup();
 });
 
-describe('ConfiguredAgent in an AgentSession', () => {
+describe('VoiceAgent in an AgentSession', () => {
   it('speaks only the response field, keeps it as the assistant message, and publishes the visible object', async () => {
     await testStore.put(interviewAgent());
     const log = recordingLog();
@@ -50,7 +50,7 @@ describe('ConfiguredAgent in an AgentSession', () => {
     job = started.job;
 
     const models = createVoiceModels(job.definition, env, undefined);
-    const agent = new ConfiguredAgent(job, models, env, log);
+    const agent = new VoiceAgent({ job, models, env, log });
     const agentSession = new voice.AgentSession({});
     await agentSession.start({ agent });
     try {

@@ -48,6 +48,7 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
   const { lineLog } = await import('../../worker/log.js');
   const { combineOverrides, parseOverrideAssignment } = await import('../../worker/overrides.js');
   const { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } = await import('../../worker/room-messages.js');
+  const { loadProjectConfig } = await import('../../project/load.js');
 
   let overrides: Record<string, unknown>;
   try {
@@ -75,6 +76,8 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
       }
     },
   };
+  // The project file's tools, validators, nodes and agent types run here as in a room.
+  const project = await loadProjectConfig({ cwd: process.cwd() });
   try {
     const started = await startJob(
       {
@@ -85,50 +88,63 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
         overrides,
       },
       // Text only: the session needs the LLM's key (and tracing's), not STT's or TTS's.
-      { store, resolver, room, log, env: process.env, providerRoles: TEXT_ROLES },
+      { store, resolver, room, log, env: process.env, providerRoles: TEXT_ROLES, ...(project ? { project: project.config } : {}) },
     );
     if (!started.ok) throw started.reason === 'agent_not_found' ? await unknownAgentError(store, agentId) : new UserError(started.message);
     const job = started.job;
     let failed = false;
     try {
       const { AgentConfigError, LlmRequestError, TextConversation } = await import('../../worker/agent-factory.js');
-      let conversation;
-      try {
-        conversation = new TextConversation(job, process.env, log);
-      } catch (error) {
-        // A setting the worker needs (an API key) is missing; anything else is a bug.
-        if (!(error instanceof AgentConfigError)) throw error;
-        throw new UserError(error.message, { cause: error });
-      }
-      const turns = options.say !== undefined ? [options.say] : stdinLines();
-      for await (const userText of turns) {
-        published.length = 0;
+      // What the agent says, as it streams; then what the room would have been sent for it.
+      let userText: string | null = null;
+      const speak = async (pieces: AsyncIterable<string>): Promise<void> => {
         const spoken: string[] = [];
-        let requestError: string | null = null;
-        try {
-          for await (const text of conversation.reply(userText)) {
-            if (!json && spoken.length === 0) process.stdout.write('agent: ');
-            spoken.push(text);
-            if (!json) process.stdout.write(text);
-          }
-        } catch (error) {
-          if (!(error instanceof LlmRequestError)) throw error;
-          requestError = error.message;
+        for await (const text of pieces) {
+          if (!json && spoken.length === 0) process.stdout.write('agent: ');
+          spoken.push(text);
+          if (!json) process.stdout.write(text);
         }
         const message = published.find((item) => item.type === 'structured_response' || item.type === 'structured_response_invalid');
-        const errors = requestError !== null ? [requestError] : message?.type === 'structured_response_invalid' ? message.errors : [];
+        published.length = 0;
+        const errors = message?.type === 'structured_response_invalid' ? message.errors : [];
         if (errors.length > 0) failed = true;
         if (json) {
           const structured = message?.type === 'structured_response' ? message.data : null;
           process.stdout.write(`${JSON.stringify({ user: userText, text: spoken.join(''), structured, errors })}\n`);
         } else {
           if (spoken.length > 0) process.stdout.write('\n');
-          if (requestError !== null) process.stderr.write(`agentctl: ${requestError}\n`);
-          else if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
-          else if (message?.type === 'structured_response_invalid') process.stderr.write(`agentctl: the reply failed its schema: ${message.errors.join('; ')}\n`);
+          if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
+          else if (message?.type === 'structured_response_invalid') process.stderr.write(`agentctl: the reply failed its schema or a validator: ${message.errors.join('; ')}\n`);
         }
-        // The next turn would fail the same way.
-        if (requestError !== null) break;
+      };
+      let conversation;
+      try {
+        conversation = new TextConversation({ job, env: process.env, log, speak });
+      } catch (error) {
+        // A setting the worker needs (an API key) is missing; anything else is a bug.
+        if (!(error instanceof AgentConfigError)) throw error;
+        throw new UserError(error.message, { cause: error });
+      }
+      const reportRequestError = (error: unknown): boolean => {
+        if (!(error instanceof LlmRequestError)) throw error;
+        failed = true;
+        if (json) process.stdout.write(`${JSON.stringify({ user: userText, text: '', structured: null, errors: [error.message] })}\n`);
+        else process.stderr.write(`agentctl: ${error.message}\n`);
+        return true;
+      };
+      // The greeting (or the agent type's onEnter) comes first, before any input is read.
+      let stopped = await conversation.start().then(() => false, reportRequestError);
+      try {
+        const turns = options.say !== undefined ? [options.say] : stdinLines();
+        for await (const line of stopped ? [] : turns) {
+          if (conversation.ended) break;
+          userText = line;
+          // The next turn would fail the same way.
+          stopped = await conversation.reply(line).then(() => false, reportRequestError);
+          if (stopped || conversation.ended) break;
+        }
+      } finally {
+        await conversation.end();
       }
     } finally {
       await job.end();
@@ -158,7 +174,10 @@ export function register(program: Command): void {
 The LLM is the one in the agent's llm_config; OPENAI_BASE_URL points it at any
 OpenAI-compatible server, and the key comes from llm_config.api_key_env or OPENAI_API_KEY.
 Exit status 1 when a turn fails: the LLM request failed (HTTP status or no connection;
-chat stops there) or a reply failed its schema (--json: whenever "errors" is not empty).
+chat stops there) or a reply failed its schema or a custom validator (--json: whenever
+"errors" is not empty). The agent's greeting (prompt_config.greeting, or its agent type's
+onEnter) is printed before the first message is read; tools, validators and nodes come
+from the project file (agentctl.config.ts), as in the worker.
 
 Examples:
   $ agentctl chat interview-agent --say "Hello, I am here for my visa interview"
