@@ -14,3 +14,5 @@ export type { PromptContext, RenderedPrompt } from '../worker/prompt.js';
 export { renderPrompt } from '../worker/prompt.js';
 export type { StructuredOutcome, StructuredStreamOptions } from '../worker/structured-stream.js';
 export { StructuredStreamExtractor } from '../worker/structured-stream.js';
+export type { AgentTypeHooks, AgentTypeOptions, SessionContext, SessionControl, SessionGreeting } from '../project/config.js';
+export { ConfiguredAgent, sessionControl } from '../worker/configured-agent.js';
