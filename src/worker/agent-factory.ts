@@ -384,7 +384,8 @@ export function sessionOptions(definition: AgentDefinition, models: VoiceModels)
     stt: models.stt,
     tts: models.tts,
     vad: models.vad ?? null,
-    maxToolSteps: MAX_TOOL_ROUNDS,
+    // agents-js runs the tools of maxToolSteps + 1 rounds before it sends tool_choice none.
+    maxToolSteps: MAX_TOOL_ROUNDS - 1,
     turnHandling: {
       turnDetection: turnDetectionFor(definition.pipeline_config, models.vad !== undefined),
       interruption: { mode: 'vad' },
