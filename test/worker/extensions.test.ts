@@ -427,4 +427,21 @@ describe('names the worker lacks', () => {
     const none = await startJob({ agent_id: 'visa-officer' }, environment(undefined));
     expect(none.ok ? '' : none.message).toBe(`agent "visa-officer" names what this worker's project config lacks: tool "lookup_order", tool "end_call", validator "score_check", node "redact"`);
   });
+
+  it('a running session keeps its config when a change names code the worker lacks, and tells the room to reconnect', async () => {
+    const project = defineConfig({ tools: { end_call: endCallTool() } });
+    await testStore.put(withTools(['end_call']));
+    resolver.watch();
+    const started = await startJob({ agent_id: 'visa-officer' }, environment(project));
+    if (!started.ok) throw new Error(started.message);
+    jobs.push(started.job);
+    await testStore.put(withTools(['end_call', 'lookup_order']));
+    const deadline = Date.now() + 5_000;
+    while (room.on('config-update').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await started.job.settled();
+    expect(room.on('config-update')).toEqual([expect.objectContaining({ type: 'config_changed', revision: 2, applied: [], reconnect_required: true })]);
+    expect(started.job.revision).toBe(1);
+    expect(started.job.definition.llm_config.tools).toEqual(['end_call']);
+    expect(log.records.map((record) => record.message)).toContain(`changed config names what this worker's project config lacks (tool "lookup_order"); keeping the running config`);
+  });
 });
