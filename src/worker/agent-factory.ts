@@ -255,8 +255,8 @@ function guardedTool(name: string, tool: AgentTool, job: RoomJob, log: WorkerLog
   return {
     ...tool,
     execute: async (args, options) => {
-      checkJsonSchemaArguments(name, tool.parameters, args);
       try {
+        checkJsonSchemaArguments(name, tool.parameters, args);
         return await tool.execute(args, options);
       } catch (error) {
         log.warn(`tool ${name} failed: ${(error as Error).message}`, { agent_id: job.identity.agentId, session_id: job.identity.sessionId });

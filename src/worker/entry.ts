@@ -7,7 +7,9 @@
  * its config cache and watch (see process-configs.ts). The job reads
  * `agent_id`, `user_id`, `tenant_id`, `user_details` and `overrides` from the
  * dispatch metadata, else the room metadata; takes the agent from that cache;
- * and runs a voice session with the configured agent. A job that
+ * and runs a voice session with the configured agent, its agent type, tools,
+ * validators and nodes from the project file (AGENTCTL_CONFIG, loaded once
+ * per process; see src/project/load.ts). A job that
  * cannot start (no agent_id, unknown or disabled agent, another tenant, quota,
  * metadata too large or deep, bad overrides, missing API keys, store down)
  * logs one line, tells the room on `llm-structured-response`

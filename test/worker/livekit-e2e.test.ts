@@ -105,6 +105,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     const toolDefinition = await writeAgent(dir, TOOL_AGENT_ID, 'vad', toolOpenai, (document) => {
       document.setIn(['prompt_config', 'greeting'], TOOL_GREETING);
       document.setIn(['llm_config', 'tools'], ['lookup_visa']);
+      document.set('pipeline_config', { vad_enabled: true, transcription_enabled: true, turn_detection: 'vad', custom_nodes: ['mark_heard'] });
     });
     toolCase = { agentId: TOOL_AGENT_ID, turnDetection: 'vad', openai: toolOpenai, definition: toolDefinition };
     // The project file imports the framework by URL: the temporary directory has no node_modules.
@@ -120,6 +121,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
         "      execute: async ({ applicant }) => ({ applicant, status: 'approved', looked_up_by: process.pid }),",
         '    }),',
         '  },',
+        "  nodes: { mark_heard: { stage: 'user_transcript', transform: (text) => `${text} [heard]` } },",
         '};',
       ].join('\n'),
     );
@@ -277,7 +279,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     expect(gateway.calls).toEqual([]);
   }, 240_000);
 
-  it('greets first, runs the tool the model calls (the project file, in the job process), sends its result back and publishes the reply after it', async () => {
+  it('greets first, passes the transcript through a node, runs the tool the model calls (the project file, in the job process), sends its result back and publishes the reply after it', async () => {
     const { agentId, openai } = toolCase;
     const context = (): string => `--- worker ---\n${worker?.output().slice(-4000)}\n--- fake calls ---\n${JSON.stringify(openai.calls)}`;
     const callerIdentity = 'caller-tools';
@@ -316,6 +318,8 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     // The model calls the tool; the job process runs it and sends its result back in the next request.
     const [first, second] = await openai.waitFor(() => openai.requests, 2, STEP_MS, 'chat completion requests');
     expect((first?.tools as Array<{ function: { name: string } }>).map((tool) => tool.function.name)).toEqual(['lookup_visa']);
+    // The user_transcript node rewrote the caller's final transcript before the LLM saw it.
+    expect((first?.messages as Array<Record<string, unknown>>).at(-1)).toEqual({ role: 'user', content: `${TRANSCRIPT} [heard]` });
     const toolMessages = (second?.messages as Array<Record<string, unknown>>).filter((message) => message.role === 'tool');
     expect(toolMessages).toHaveLength(1);
     expect(toolMessages[0]?.tool_call_id).toBe('call_visa');

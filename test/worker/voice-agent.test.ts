@@ -7,6 +7,7 @@ import { initializeLogger, llm, voice } from '@livekit/agents';
 import { z } from 'zod';
 import { defineConfig } from '../../src/project/config.js';
 import { sessionControl } from '../../src/worker/configured-agent.js';
+import { endCallTool } from '../../src/worker/tools.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_TOOL_ROUNDS, VoiceAgent, createVoiceModels, sessionOptions } from '../../src/worker/agent-factory.js';
 import { ConfigResolver } from '../../src/worker/config-resolver.js';
@@ -152,5 +153,30 @@ describe('VoiceAgent in an AgentSession', () => {
       await agentSession.close();
     }
     expect({ ran, choices: openai.requests.map((body) => body.tool_choice) }).toEqual({ ran: MAX_TOOL_ROUNDS, choices: ['required', 'auto', 'auto', 'none'] });
+  });
+
+  it('endCallTool closes the AgentSession (the entry then leaves the room)', async () => {
+    const definition = interviewAgent();
+    definition.llm_config = { ...definition.llm_config, tools: ['end_call'] };
+    await testStore.put(definition);
+    const log = recordingLog();
+    resolver = new ConfigResolver(testStore.store, log);
+    const env = { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: openai.baseUrl, DEEPGRAM_API_KEY: 'test-key' };
+    const started = await startJob({ agent_id: 'visa-officer' }, { store: testStore.store, resolver, room: recordingRoom(), log, env, project: defineConfig({ tools: { end_call: endCallTool() } }) });
+    if (!started.ok) throw new Error(started.message);
+    job = started.job;
+    openai.script({ content: '', toolCalls: [{ name: 'end_call', arguments: '{}' }] });
+    const agent = new VoiceAgent({ job, models: createVoiceModels(job.definition, env, undefined), env, log });
+    const agentSession = new voice.AgentSession({ userData: agent.control });
+    const closed = new Promise<string>((resolve) => agentSession.on(voice.AgentSessionEventTypes.Close, (event) => resolve(String(event.reason))));
+    await agentSession.start({ agent });
+    try {
+      agentSession.run({ userInput: 'Goodbye' }).wait().catch(() => undefined);
+      expect(await closed).toBe('user_initiated');
+    } finally {
+      await agentSession.close();
+    }
+    expect(openai.requests).toHaveLength(1);
+    expect(log.records.map((record) => record.message)).toContain('session ends: end_call');
   });
 });
