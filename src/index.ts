@@ -25,6 +25,10 @@ export { validateDefinition, validateDefinitions, validateDefinitionValue, type 
 // The semantic rules validate runs, for a rule list of one's own (`validateDefinitions(documents, { rules })`).
 export { DEFAULT_RULES, type Rule, type RuleContext } from './definition/rules.js';
 
+// The project file (agentctl.config.ts): `export default defineConfig({ tools, validators, nodes, agentTypes })`.
+export type * from './project/config.js';
+export { defineConfig } from './project/config.js';
+
 // The errors a user can act on (bad input, a refusal, an unreachable store, a held lock) extend UserError.
 export { UserError } from './errors/user-error.js';
 

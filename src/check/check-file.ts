@@ -11,6 +11,7 @@
  * files cost more in garbage collection than parsing them.
  */
 import type { DocumentLocation } from '../definition/document.js';
+import type { ExtensionNames } from '../definition/extension-names.js';
 import type { Problem } from '../definition/problem.js';
 import { validateDefinition } from '../definition/validate.js';
 import type { ParseLimits } from '../definition/yaml/parse.js';
@@ -22,6 +23,8 @@ export interface FileCheckOptions {
   limits: ParseLimits;
   /** Keep each document's value, for callers that go on to use the definitions (diff, apply, `sync()`); validate does not. */
   keepValues: boolean;
+  /** The names the project file defines (plain data, so it crosses to the checking threads); names are not checked when absent. */
+  extensions?: ExtensionNames;
 }
 
 /** A checked document: where it is and, when the check kept values, what it holds. */
@@ -41,7 +44,7 @@ export function checkDefinitionFile(file: DiscoveredFile, options: FileCheckOpti
   const loaded = loadDefinitionFile(file, options.limits);
   const problems = [...loaded.problems];
   const documents = loaded.documents.map((document): CheckedFileDocument => {
-    problems.push(...validateDefinition(document));
+    problems.push(...validateDefinition(document, { extensions: options.extensions }));
     const { index, agentId, positionOf } = document;
     return options.keepValues ? { file: document.file, index, agentId, positionOf, value: document.value } : { file: document.file, index, agentId, positionOf };
   });

@@ -15,6 +15,7 @@ import type { ParseLimits } from '../definition/yaml/parse.js';
 import { discoverDefinitionFiles } from '../files/discover.js';
 import type { DiscoveredFile } from '../files/discover.js';
 import { DEFAULT_DEFINITION_PATHS, noDefinitionsProblem } from '../files/load.js';
+import { projectExtensionNames, type ProjectNames } from '../project/names.js';
 import { checkDefinitionFile } from './check-file.js';
 import type { CheckedFile, FileCheckOptions } from './check-file.js';
 
@@ -24,6 +25,12 @@ export interface CheckOptions {
   limits?: Partial<ParseLimits>;
   /** Keep each document's value (plain data) in the result, for a caller that goes on to use the definitions. */
   keepValues?: boolean;
+  /**
+   * Check the names the definitions use against the project file
+   * (agentctl.config.ts, looked up from `cwd` unless `configPath` says which;
+   * `noConfig` skips it). Without this option names are not checked.
+   */
+  project?: { configPath?: string; noConfig?: boolean };
 }
 
 /** A checked document, with its value: what a check that keeps values returns. */
@@ -59,10 +66,12 @@ export async function checkDefinitions(paths: readonly string[], options: CheckO
 export async function checkDefinitions(paths?: readonly string[], options?: CheckOptions): Promise<CheckResult>;
 export async function checkDefinitions(paths: readonly string[] = DEFAULT_DEFINITION_PATHS, options: CheckOptions = {}): Promise<CheckResult<DocumentLocation>> {
   const cwd = options.cwd ?? process.cwd();
+  const project: ProjectNames = options.project === undefined ? { extensions: undefined, problems: [] } : await projectExtensionNames({ cwd, ...options.project });
   const fileOptions: FileCheckOptions = { limits: { ...DEFAULT_PARSE_LIMITS, ...options.limits }, keepValues: options.keepValues ?? false };
+  if (project.extensions !== undefined) fileOptions.extensions = project.extensions;
   const discovery = await discoverDefinitionFiles(paths, cwd);
   const checked = await checkDefinitionFiles(discovery.files, fileOptions);
-  const problems = [...discovery.problems, ...checked.flatMap((file) => file.problems)];
+  const problems = [...project.problems, ...discovery.problems, ...checked.flatMap((file) => file.problems)];
   const documents = checked.flatMap((file) => file.documents);
   if (documents.length === 0 && !hasErrors(problems)) problems.push(noDefinitionsProblem(paths, cwd));
   problems.push(...checkDuplicateAgentIds(documents));

@@ -56,7 +56,11 @@ export const PROBLEM_CODES = {
   'literal-secret': { stage: 'rules', severity: 'error', summary: 'a secret written in the definition, such as a private key block (BEGIN to END) or the password of `https://user:password@host` (masked in messages and code frames)' },
   'control-character': { stage: 'rules', severity: 'error', summary: 'a NUL, C0 or C1 control character or a bidi override (U+202A–U+202E, U+2066–U+2069) in a string or key, at the character; tab, line feed and carriage return are fine' },
   'invalid-string': { stage: 'rules', severity: 'error', summary: 'a lone UTF-16 surrogate (`"\\ud800"`), half a character that MongoDB cannot store as written, at its escape' },
-  'override-not-allowed': { stage: 'rules', severity: 'error', summary: 'a `session_overrides.allow` entry naming an endpoint, a credential or a provider (`base_url`, `api_key_env`, `endpoints`, `provider`), or `tenant_config`, `schema_config`, `session_overrides`, or `*`; at the entry' },
+  'override-not-allowed': { stage: 'rules', severity: 'error', summary: 'a `session_overrides.allow` entry naming an endpoint, a credential or a provider (`base_url`, `api_key_env`, `endpoints`, `provider`), or `tenant_config`, `schema_config`, `session_overrides`, or `*`, or what chooses which project code runs (`llm_config.tools`, `schema_config.custom_validators`, `pipeline_config.custom_nodes`, `agent_type`); at the entry' },
+  'unknown-tool': { stage: 'rules', severity: 'error', summary: 'an `llm_config.tools` entry the project file (`agentctl.config.ts`) does not define, or any entry when there is no project file; at the entry, did-you-mean' },
+  'unknown-validator': { stage: 'rules', severity: 'error', summary: 'a `schema_config.custom_validators` entry the project file does not define (any, without one); at the entry, did-you-mean' },
+  'unknown-node': { stage: 'rules', severity: 'error', summary: 'a `pipeline_config.custom_nodes` entry the project file does not define (any, without one); at the entry, did-you-mean' },
+  'unknown-agent-type': { stage: 'rules', severity: 'error', summary: 'an `agent_type` with no class in the project file\'s `agentTypes`, only when it sets `strictAgentTypes: true`; did-you-mean' },
   // Finding, reading and parsing the files (src/files, parse.ts): at the file, or at the exact node.
   'yaml-syntax': { stage: 'loading', severity: 'error', summary: 'malformed YAML (every error in the file is reported); an unclosed quote or bracket at the character that opened it, saying where the parser gave up' },
   'duplicate-key': { stage: 'loading', severity: 'error', summary: "a key twice in one mapping, at the second; names the first's line" },
@@ -75,6 +79,7 @@ export const PROBLEM_CODES = {
   'path-not-found': { stage: 'loading', severity: 'error', summary: 'a path given that does not exist (or a symlink to a missing file)' },
   unreadable: { stage: 'loading', severity: 'error', summary: 'a path given that cannot be read' },
   'no-definitions': { stage: 'loading', severity: 'error', summary: 'no agent documents at all under the paths given' },
+  'config-load-failed': { stage: 'loading', severity: 'error', summary: 'the project file (`agentctl.config.ts`, `--config`) does not load: a syntax error, an error thrown while it runs, or a default export of the wrong shape; at the file (line and column when known), once; its names are then not checked' },
 } as const satisfies Record<string, ProblemCodeInfo>;
 
 /** A stable, kebab-case problem code: one of the keys of `PROBLEM_CODES`. */

@@ -8,6 +8,7 @@
  */
 import { fieldConstraints } from './rules/constraints.js';
 import { fieldDefaults } from './rules/defaults.js';
+import { extensionReferences } from './rules/extensions.js';
 import { fieldNames, fieldTypes, ttsFlag } from './rules/fields.js';
 import { literalSecrets } from './rules/literal-secrets.js';
 import { overrideAllowList } from './rules/overrides.js';
@@ -34,4 +35,5 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   stringCharacters,
   literalSecrets,
   overrideAllowList,
+  extensionReferences,
 ]);

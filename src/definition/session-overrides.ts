@@ -39,6 +39,18 @@ const CLOSED_SECTIONS: Readonly<Record<string, string>> = {
   session_overrides: 'what sessions may change',
 };
 
+/**
+ * Settings that choose which of the project file's code runs (agentctl.config.ts):
+ * what a tenant's sessions may use is the definition's choice, never a session's.
+ * Each covers everything below it (a list is one leaf, its items too).
+ */
+const CODE_CHOICES: ReadonlyArray<{ path: readonly string[]; chooses: string }> = [
+  { path: ['llm_config', 'tools'], chooses: 'which tools the model may call' },
+  { path: ['schema_config', 'custom_validators'], chooses: 'which validators judge the replies' },
+  { path: ['pipeline_config', 'custom_nodes'], chooses: 'which pipeline nodes run' },
+  { path: ['agent_type'], chooses: 'which agent class runs the session' },
+];
+
 /** Below these, keys are names the agent chose (prompt variables), not settings. */
 const NAMED_VALUE_MAPS: ReadonlyArray<readonly string[]> = [['prompt_config', 'dynamic_vars']];
 
@@ -56,6 +68,8 @@ export function forbiddenOverrideReason(segments: readonly string[]): string | n
   const section = segments[0];
   if (section === undefined) return null;
   if (section === WILDCARD) return `it covers every section, including ${Object.keys(CLOSED_SECTIONS).join(', ')}`;
+  const code = CODE_CHOICES.find((choice) => startsWith(segments, choice.path));
+  if (code !== undefined) return `${code.path.join('.')} chooses ${code.chooses}`;
   const closed = CLOSED_SECTIONS[section];
   if (closed !== undefined) return `${section} holds ${closed}`;
   const namedFrom = NAMED_VALUE_MAPS.find((prefix) => startsWith(segments, prefix))?.length ?? segments.length;

@@ -5,6 +5,7 @@
  * in memory (edits, export) and values (the worker's merged overrides).
  */
 import type { DefinitionDocument } from './document.js';
+import type { ExtensionNames } from './extension-names.js';
 import { checkAgainstSchema } from './agent-schema.js';
 import { compareProblems, type Problem } from './problem.js';
 import { checkDuplicateAgentIds, DEFAULT_RULES, runRules, type Rule } from './rules.js';
@@ -14,6 +15,8 @@ import { parseDefinitionSource } from './yaml/parse.js';
 export interface ValidateOptions {
   /** The semantic rules to run on each document; DEFAULT_RULES unless given. */
   rules?: readonly Rule[];
+  /** The names the project file defines, to check the ones the definition uses; unchecked when absent. */
+  extensions?: ExtensionNames;
 }
 
 export function validateDefinitions(documents: readonly DefinitionDocument[], options: ValidateOptions = {}): Problem[] {
@@ -24,7 +27,7 @@ export function validateDefinitions(documents: readonly DefinitionDocument[], op
 
 /** The checks of one document alone: the JSON Schema and the semantic rules (not sorted). */
 export function validateDefinition(document: DefinitionDocument, options: ValidateOptions = {}): Problem[] {
-  const ruleProblems = runRules(document, options.rules ?? DEFAULT_RULES);
+  const ruleProblems = runRules(document, options.rules ?? DEFAULT_RULES, options.extensions);
   const schemaProblems = checkAgainstSchema(document);
   if (schemaProblems.length > 0 && ruleProblems.some((problem) => problem.code === 'literal-secret')) {
     // A pasted key is one mistake: report the secret, not also the key or value it sits in.

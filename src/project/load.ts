@@ -36,7 +36,7 @@ import type { ExtensionNames } from '../definition/extension-names.js';
 import type { AgentctlConfig } from './config.js';
 
 /** The file names looked for, in the order they win within one directory. */
-export const PROJECT_CONFIG_FILE_NAMES = ['agentctl.config.ts', 'agentctl.config.mts', 'agentctl.config.mjs', 'agentctl.config.js'] as const;
+const PROJECT_CONFIG_FILE_NAMES = ['agentctl.config.ts', 'agentctl.config.mts', 'agentctl.config.mjs', 'agentctl.config.js'] as const;
 
 /** The environment variable `agentctl worker` sets for its job processes: an absolute path, or `none`. */
 export const PROJECT_CONFIG_ENV = 'AGENTCTL_CONFIG';
@@ -103,7 +103,7 @@ export async function loadProjectConfig(options: ProjectConfigOptions): Promise<
 }
 
 /** One project file, by absolute path: imported, then its default export checked for shape. */
-export async function loadProjectConfigFile(file: string): Promise<LoadedProjectConfig> {
+async function loadProjectConfigFile(file: string): Promise<LoadedProjectConfig> {
   const stats = statSync(file, { throwIfNoEntry: false });
   if (stats === undefined) throw new ProjectConfigError(file, 'no such file');
   if (!stats.isFile()) throw new ProjectConfigError(file, 'not a regular file');
@@ -151,8 +151,9 @@ async function importConfigModule(file: string, typescript: boolean): Promise<un
   try {
     if (typescript) {
       const { createJiti } = await import('jiti');
-      // No disk cache (nothing written into the user's tree) and no module cache: each load reads the file as it is now.
-      const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: false });
+      // jiti's disk cache (node_modules/.cache/jiti, else the temp dir; keyed by content) spares a warm run the
+      // transpiler, several hundred milliseconds; no module cache, so each load runs the file as it is now.
+      const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: false });
       return await jiti.import(file);
     }
     return await import(pathToFileURL(file).href);
@@ -186,6 +187,7 @@ async function syntaxErrorPosition(file: string): Promise<{ line: number; column
   try {
     const [{ createJiti }, { readFileSync }] = await Promise.all([import('jiti'), import('node:fs')]);
     const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false });
+    // transform() reports a parse error in the code it returns rather than throwing it.
     const code = jiti.transform({ source: readFileSync(file, 'utf8'), filename: file, ts: false });
     const reported = /__JITI_ERROR__ = (\{.*\})/.exec(code);
     if (reported === null) return undefined;

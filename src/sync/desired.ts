@@ -1,4 +1,4 @@
-import { checkDefinitions, type CheckResult, type CheckedDefinition } from '../check/check-files.js';
+import { checkDefinitions, type CheckOptions, type CheckResult, type CheckedDefinition } from '../check/check-files.js';
 import { hasErrors } from '../definition/problem.js';
 import type { AgentDefinition } from '../definition/types.js';
 import { gitSourcesFor } from '../files/git.js';
@@ -16,8 +16,8 @@ export interface LoadedDesired extends CheckResult<CheckedDefinition> {
  * source (file, and the git commit checked out there when it is a git
  * checkout, marked dirty when the file differs from that commit).
  */
-export async function loadDesired(paths: readonly string[], options: { cwd: string }): Promise<LoadedDesired> {
-  const checked = await checkDefinitions(paths, { cwd: options.cwd, keepValues: true });
+export async function loadDesired(paths: readonly string[], options: { cwd: string; project?: CheckOptions['project'] }): Promise<LoadedDesired> {
+  const checked = await checkDefinitions(paths, { cwd: options.cwd, keepValues: true, ...(options.project === undefined ? {} : { project: options.project }) });
   if (hasErrors(checked.problems)) return { ...checked, desired: [] };
   const gitSources = await gitSourcesFor(
     checked.documents.map((document) => document.file),

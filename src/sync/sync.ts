@@ -1,3 +1,4 @@
+import type { CheckOptions } from '../check/check-files.js';
 import { hasErrors, type Problem } from '../definition/problem.js';
 import { openStore } from '../store/open.js';
 import type { ConfigStore } from '../store/types.js';
@@ -30,6 +31,8 @@ export interface SyncOptions extends ApplyDesiredOptions {
   /** An open store, or a store URI (opened and closed here). */
   store: ConfigStore | string;
   cwd?: string;
+  /** Check the names the definitions use against the project file, as `agentctl apply` does (see CheckOptions). */
+  project?: CheckOptions['project'];
 }
 
 export interface SyncResult {
@@ -41,8 +44,8 @@ export interface SyncResult {
 
 /** Load → validate → plan → apply: what `agentctl apply` does, as a function. */
 export async function sync(options: SyncOptions): Promise<SyncResult> {
-  const { paths, store: storeOrUri, cwd, ...applyOptions } = options;
-  const loaded = await loadDesired(paths ?? ['agents'], { cwd: cwd ?? process.cwd() });
+  const { paths, store: storeOrUri, cwd, project, ...applyOptions } = options;
+  const loaded = await loadDesired(paths ?? ['agents'], { cwd: cwd ?? process.cwd(), ...(project === undefined ? {} : { project }) });
   if (hasErrors(loaded.problems)) {
     return { problems: loaded.problems, applied: null };
   }

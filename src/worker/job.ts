@@ -331,9 +331,6 @@ export class RoomJob {
   get extensions(): SessionExtensions {
     return this.currentExtensions;
   }
-  get project(): AgentctlConfig | undefined {
-    return this.environment.project;
-  }
   /** Who the session's code is working for: what validators, nodes and tools are told. */
   get context(): SessionContext {
     return { agentId: this.identity.agentId, tenantId: this.identity.tenantId, sessionId: this.identity.sessionId };

@@ -111,6 +111,7 @@ describe('agentctl doctor', () => {
         '✔  definitions   3 agents in 3 files are valid',
         '✔  sync          sqlite:store.db holds what the files define (3 agents)',
         '✔  env           every variable the 3 enabled agents need is set: OPENAI_API_KEY, DEEPGRAM_API_KEY, LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY',
+        '✔  config        no project file (agentctl.config.ts) here or above, up to the git root: no tools, validators or nodes',
         `✔  livekit       ${env.LIVEKIT_URL} answers (HTTP 200)`,
         '✔  livekit-keys  the server accepts the key pair of LIVEKIT_API_KEY',
         '',
@@ -127,7 +128,7 @@ describe('agentctl doctor', () => {
     const run = await doctor({ NO_COLOR: '', FORCE_COLOR: '1', LIVEKIT_API_SECRET: 'wrong' });
     const lines = run.stdout.split('\n');
     expect(lines[1]).toBe('\u001b[32m✔\u001b[39m  store         sqlite:store.db (from $AGENTCTL_STORE) is reachable: 3 agents');
-    expect(lines[6]).toBe('\u001b[31m✖\u001b[39m  livekit-keys  the server refuses the key pair (HTTP 401 listing rooms)');
+    expect(lines[7]).toBe('\u001b[31m✖\u001b[39m  livekit-keys  the server refuses the key pair (HTTP 401 listing rooms)');
     expect(run.stdout).not.toContain('\\x1b');
   });
 
@@ -135,7 +136,7 @@ describe('agentctl doctor', () => {
     const report = await doctorJson();
     expect(report.code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(statuses(report)).toEqual(['store: ok', 'definitions: ok', 'sync: ok', 'env: ok', 'livekit: ok', 'livekit-keys: ok']);
+    expect(statuses(report)).toEqual(['store: ok', 'definitions: ok', 'sync: ok', 'env: ok', 'config: ok', 'livekit: ok', 'livekit-keys: ok']);
     expect(report.checks[0]).toEqual({ check: 'store', status: 'ok', message: 'sqlite:store.db (from $AGENTCTL_STORE) is reachable: 3 agents' });
   });
 
@@ -150,7 +151,7 @@ describe('agentctl doctor', () => {
     expect(lines[2]).toBe('                 fix: start the server it names, or change $AGENTCTL_STORE');
     expect(lines[4]).toBe('!  sync          skipped: the store is not reachable');
     const report = await doctorJson({ AGENTCTL_STORE: `mongodb://127.0.0.1:${port}/agents?serverSelectionTimeoutMS=500` });
-    expect(statuses(report)).toEqual(['store: fail', 'definitions: ok', 'sync: skipped', 'env: ok', 'livekit: ok', 'livekit-keys: ok']);
+    expect(statuses(report)).toEqual(['store: fail', 'definitions: ok', 'sync: skipped', 'env: ok', 'config: ok', 'livekit: ok', 'livekit-keys: ok']);
     expect(report.ok).toBe(false);
   });
 
@@ -158,7 +159,7 @@ describe('agentctl doctor', () => {
     await writeFile(salesFile(), (await readFile(salesFile(), 'utf8')).replace('provider: openai', 'provider: opnai'));
     const report = await doctorJson();
     expect(report.code).toBe(1);
-    expect(statuses(report)).toEqual(['store: ok', 'definitions: fail', 'sync: skipped', 'env: skipped', 'livekit: ok', 'livekit-keys: ok']);
+    expect(statuses(report)).toEqual(['store: ok', 'definitions: fail', 'sync: skipped', 'env: skipped', 'config: ok', 'livekit: ok', 'livekit-keys: ok']);
     expect(report.checks[1]?.message).toMatch(/^1 error, first: agents\/sales-agent-v1\.yaml:\d+:\d+ .*opnai/);
     expect(report.checks[1]?.fix).toBe('agentctl validate shows each one, with its line');
   });
@@ -279,7 +280,7 @@ export async function resolve(specifier, context, next) {
   it('fails with every definition missing: no agents found', async () => {
     await rm(join(dir, 'agents'), { recursive: true });
     const report = await doctorJson();
-    expect(statuses(report)).toEqual(['store: ok', 'definitions: fail', 'sync: skipped', 'env: skipped', 'livekit: ok', 'livekit-keys: ok']);
+    expect(statuses(report)).toEqual(['store: ok', 'definitions: fail', 'sync: skipped', 'env: skipped', 'config: ok', 'livekit: ok', 'livekit-keys: ok']);
   });
 });
 

@@ -18,6 +18,7 @@ import { parseCleanDefinitionSource } from '../../src/definition/yaml/fast-parse
 import { composeDefinitionSource, DEFAULT_PARSE_LIMITS, parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { childPointer } from '../../src/json/pointer.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
+import type { ExtensionNames } from '../../src/definition/extension-names.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const FILE = 'agents/test.yaml';
@@ -438,6 +439,27 @@ describe('pattern problems: the same on the fast path and the composed path', ()
     expect(performance.now() - started).toBeLessThan(2000);
     expect(fast).toEqual(composed);
     expect(fast.map((problem) => [problem.code, problem.line, problem.column])).toEqual([[code, line, column]]);
+  });
+});
+
+describe('names of project code: the same problems on the fast path and the composed path', () => {
+  const extensions: ExtensionNames = { tools: ['lookup_order'], validators: ['polite'], nodes: ['upper'], agentTypes: ['interview'], strictAgentTypes: true, file: 'agentctl.config.ts' };
+  const source = agentWithPattern("'^[A-Z]+$'", 'AB')
+    .replace('agent_type: test', 'agent_type: "intervew"')
+    .replace('llm_config: {provider: openai, model: gpt-5-nano}', 'llm_config: {provider: openai, model: gpt-5-nano, tools: [lookup_order, "lookup_ordr"]}\npipeline_config:\n  custom_nodes:\n    - \'uper\'\n')
+    .replace('  schema_id: turn\n', "  schema_id: turn\n  custom_validators: [ polite , polit ]\n");
+
+  it('each unknown name, at the same place whichever parser read the file', () => {
+    expect(parseCleanDefinitionSource(source, FILE, DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, FILE))).toBeDefined();
+    const fast = validateDefinitions(parseDefinitionSource(source, FILE).documents, { extensions });
+    const composed = validateDefinitions(composeDefinitionSource(source, FILE).documents, { extensions });
+    expect(fast).toEqual(composed);
+    expect(fast.map((problem) => [problem.code, problem.line, problem.column])).toEqual([
+      ['unknown-agent-type', 2, 13],
+      ['unknown-validator', 7, 33],
+      ['unknown-tool', 19, 73],
+      ['unknown-node', 22, 7],
+    ]);
   });
 });
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DefinitionDocument } from '../../src/definition/document.js';
+import type { ExtensionNames } from '../../src/definition/extension-names.js';
 import { problemAtValue } from '../../src/definition/locate.js';
 import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { PROBLEM_CODES } from '../../src/definition/problem-codes.js';
 import { DEFAULT_RULES, runRules, type Rule } from '../../src/definition/rules.js';
 import { validateDefinition, validateDefinitions } from '../../src/definition/validate.js';
+
+/** What the project file defines, for the names EVERY_MISTAKE gets wrong (its agent_type too: strictAgentTypes). */
+const EXTENSIONS: ExtensionNames = { tools: ['lookup_order'], validators: [], nodes: [], agentTypes: ['interview'], strictAgentTypes: true, file: 'agentctl.config.ts' };
 
 /** Two definitions that, between them, break every semantic rule of a single document. */
 const EVERY_MISTAKE = `agent_id: mistakes-a
@@ -15,6 +19,7 @@ prompt_config:
 schema_config:
   schema_id: turn
   response_field: score
+  custom_validators: [polite]
   fields:
     - field_name: score
       field_type: int
@@ -45,6 +50,7 @@ llm_config:
   provider: openai
   model: gpt-5-nano
   api_key: sk-abcdefghijklmnopqrstuvwxyz012345
+  tools: [lookup_ordr]
 tts_config:
   provider: openai
   instruction_field: score
@@ -52,6 +58,7 @@ pipeline_config:
   turn_detection: vad
   vad_enabled: false
   noise_cancellation: true
+  custom_nodes: [upper]
 session_overrides:
   allow: [llm_config.base_url]
 ---
@@ -84,7 +91,7 @@ describe('the default rule set', () => {
   const documents = documentsOf(EVERY_MISTAKE);
 
   it.each(DEFAULT_RULES.map((rule) => [rule.name, rule] as const))('%s reports exactly the codes it declares, and nothing else', (_name, rule) => {
-    const reported = new Set(documents.flatMap((document) => runRules(document, [rule])).map((problem) => problem.code));
+    const reported = new Set(documents.flatMap((document) => runRules(document, [rule], EXTENSIONS)).map((problem) => problem.code));
     expect([...reported].sort()).toEqual([...rule.codes].sort());
   });
 

@@ -5,7 +5,8 @@
  * subpaths, and nothing else reachable.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,7 @@ describe('the package exports', () => {
       'applySucceeded',
       'checkDefinitions',
       'compareProblems',
+      'defineConfig',
       'exportAgents',
       'hasErrors',
       'hasPendingChanges',
@@ -176,6 +178,31 @@ describe('the package exports', () => {
     expect(agent.stderr).toBe('');
     // The very file the worker command hands to the agents framework (src/cli/commands/worker.ts).
     expect(JSON.parse(agent.stdout)).toEqual({ entry: 'function', prewarm: 'function', file: join(repo, 'dist/worker/entry.js') });
+  });
+
+  it("a project file imports defineConfig from 'agentctl' and loads through jiti where the package is installed, without the LiveKit stack", async () => {
+    const project = join(workDir, 'user-project');
+    await mkdir(join(project, 'node_modules'), { recursive: true });
+    await mkdir(join(project, 'agents'));
+    // What `npm install agentctl` leaves: the package under node_modules (here the built repo, linked).
+    await symlink(repo, join(project, 'node_modules', 'agentctl'), 'dir');
+    await writeFile(
+      join(project, 'agentctl.config.ts'),
+      [
+        "import { defineConfig, type AgentctlConfig, type ReplyValidator } from 'agentctl';",
+        "const polite: ReplyValidator = (reply) => (String(reply.system_response).includes('!') ? 'no shouting' : undefined);",
+        "const config: AgentctlConfig = defineConfig({ tools: { lookup_order: { description: 'Finds an order', execute: async () => 'shipped' } as never }, validators: { polite } });",
+        'export default config;',
+      ].join('\n'),
+    );
+    const agent = readFileSync(join(repo, 'agents', 'sales-agent-v1.yaml'), 'utf8').replace(/^llm_config:\n/m, 'llm_config:\n  tools: [lookup_ordr]\n');
+    await writeFile(join(project, 'agents', 'sales.yaml'), agent);
+    const run = spawnSync(process.execPath, ['--import', withoutLiveKit, join(repo, 'bin', 'agentctl'), 'validate', '--format', 'json'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as { problems: Array<{ code: string; message: string; suggestion?: string }> };
+    // Loaded: the names it defines are what the tool name is checked against.
+    expect(report.problems.map(({ code, message }) => [code, message])).toEqual([['unknown-tool', 'llm_config.tools names the tool "lookup_ordr", which agentctl.config.ts does not define']]);
+    expect(run.status).toBe(1);
   });
 
   it('require() reaches the root and linearRegExp (what standalone Ajv code calls); modules outside the map stay unreachable', () => {

@@ -95,9 +95,9 @@ describe("an agent's session_overrides.allow", () => {
   });
 
   it('x.* allows every leaf below x at any depth, but not x itself', () => {
-    const merged = mergeOverrides(withAllow(['pipeline_config.*']), { pipeline_config: { vad_enabled: false, custom_nodes: ['a', 'b'] } });
-    expect(merged.applied).toEqual(['pipeline_config.vad_enabled', 'pipeline_config.custom_nodes']);
-    expect(merged.definition.pipeline_config).toEqual({ vad_enabled: false, custom_nodes: ['a', 'b'] });
+    const merged = mergeOverrides(withAllow(['pipeline_config.*']), { pipeline_config: { vad_enabled: false, turn_detection: 'stt' } });
+    expect(merged.applied).toEqual(['pipeline_config.vad_enabled', 'pipeline_config.turn_detection']);
+    expect(merged.definition.pipeline_config).toEqual({ vad_enabled: false, turn_detection: 'stt' });
     expect(mergeOverrides(withAllow(['pipeline_config.*']), { pipeline_config: 'off' }).rejected).toEqual([{ path: 'pipeline_config', reason: OWN_LIST }]);
   });
 
@@ -123,6 +123,28 @@ describe("an agent's session_overrides.allow", () => {
     });
     expect(voice.applied).toEqual(['stt_config.language', 'tts_config.voice']);
     expect(voice.rejected.map((rejected) => rejected.path)).toEqual(['stt_config.base_url', 'stt_config.api_key_env', 'tts_config.base_url', 'tts_config.api_key_env']);
+  });
+
+  it('no list lets a session choose project code: tools, validators, nodes or the agent type', () => {
+    const base = withAllow(['llm_config.*', 'pipeline_config.*', 'agent_type', 'llm_config.tools', 'pipeline_config.custom_nodes'], {
+      llm_config: { provider: 'openai', model: 'gpt-4o-mini', tools: ['lookup_order'] },
+    });
+    const merged = mergeOverrides(base, {
+      llm_config: { temperature: 0.2, tools: ['refund_everything'] },
+      pipeline_config: { vad_enabled: false, custom_nodes: ['leak_transcript'] },
+      schema_config: { custom_validators: [] },
+      agent_type: 'admin',
+    });
+    expect(merged.applied).toEqual(['llm_config.temperature', 'pipeline_config.vad_enabled']);
+    expect(merged.rejected).toEqual([
+      { path: 'llm_config.tools', reason: 'llm_config.tools chooses which tools the model may call, which a session may never change' },
+      { path: 'pipeline_config.custom_nodes', reason: 'pipeline_config.custom_nodes chooses which pipeline nodes run, which a session may never change' },
+      { path: 'schema_config', reason: 'schema_config holds the structured output the room relies on, which a session may never change' },
+      { path: 'agent_type', reason: 'agent_type chooses which agent class runs the session, which a session may never change' },
+    ]);
+    expect(merged.definition.llm_config.tools).toEqual(['lookup_order']);
+    expect(merged.definition.agent_type).toBe(base.agent_type);
+    expect(merged.definition.pipeline_config?.custom_nodes).toBeUndefined();
   });
 
   it('a stored list tampered to name endpoints, credentials, closed sections or everything opens none of them', () => {

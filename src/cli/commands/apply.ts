@@ -5,6 +5,7 @@ import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
 import { createColors, isInteractive } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
+import { addProjectOptions, PROJECT_RESOLUTION, type ProjectFlags } from '../project-options.js';
 import { loadValidDesired } from '../sync-input.js';
 
 const HELP_EXAMPLES = `
@@ -19,9 +20,10 @@ Every write is conditional on the revision it was planned against: if someone
 else changed an agent meanwhile it is reported as a conflict, never
 overwritten. Re-running the same apply changes nothing. Exit 1 on invalid
 definitions, conflicts or refused drift.
-${STORE_RESOLUTION}`;
+${STORE_RESOLUTION}
+${PROJECT_RESOLUTION}`;
 
-interface ApplyCommandOptions extends StoreFlags {
+interface ApplyCommandOptions extends StoreFlags, ProjectFlags {
   prune?: boolean;
   dryRun?: boolean;
   force?: boolean;
@@ -56,10 +58,10 @@ export function register(program: Command): void {
     .option('--dry-run', 'show the plan; write nothing')
     .option('--force', 'overwrite (or prune) documents changed outside agentctl since the last apply')
     .option('--json', 'print one JSON object: {ok, dry_run, changes: [{agent_id, action, revision, paths}], summary}');
-  addStoreOptions(command)
+  addProjectOptions(addStoreOptions(command))
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: ApplyCommandOptions) => {
-      const desired = await loadValidDesired(paths, options.dryRun ? 'compared' : 'written');
+      const desired = await loadValidDesired(paths, options.dryRun ? 'compared' : 'written', options);
       const { applyDesired } = await import('../../sync/sync.js');
       const progress = await progressReporter(options.json === true);
       let applied: ApplyResult;

@@ -3,9 +3,10 @@ import type { RoomMessage } from '../../worker/room-messages.js';
 import { UserError } from '../../errors/user-error.js';
 import { isRecord } from '../../json/guards.js';
 import { EXIT_FAILURE } from '../errors.js';
+import { CONFIG_FLAG_HELP, loadChosenProject, NO_CONFIG_FLAG_HELP, type ProjectFlags } from '../project-options.js';
 import { unknownAgentError } from '../store-options.js';
 
-interface ChatOptions {
+interface ChatOptions extends ProjectFlags {
   say?: string;
   store?: string;
   json?: boolean;
@@ -48,7 +49,6 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
   const { lineLog } = await import('../../worker/log.js');
   const { combineOverrides, parseOverrideAssignment } = await import('../../worker/overrides.js');
   const { CONFIG_UPDATE_TOPIC, STRUCTURED_RESPONSE_TOPIC } = await import('../../worker/room-messages.js');
-  const { loadProjectConfig } = await import('../../project/load.js');
 
   let overrides: Record<string, unknown>;
   try {
@@ -60,6 +60,8 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
   const userDetails = parseUserDetails(options.userDetails);
   const json = options.json === true;
   const log = lineLog((line) => process.stderr.write(`agentctl: ${line}`), 'warn');
+  // The project file's tools, validators, nodes and agent types run here as in a room; a broken one stops chat before the store is opened.
+  const project = await loadChosenProject(options);
 
   const store = await openStore(resolveStoreUri(options.store, process.env));
   const resolver = new ConfigResolver(store, log);
@@ -76,8 +78,6 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
       }
     },
   };
-  // The project file's tools, validators, nodes and agent types run here as in a room.
-  const project = await loadProjectConfig({ cwd: process.cwd() });
   try {
     const started = await startJob(
       {
@@ -168,6 +168,8 @@ export function register(program: Command): void {
     .option('--user-id <id>', 'user_id for the session')
     .option('--tenant-id <id>', 'tenant_id for the session (quota)')
     .option('--user-details <json>', 'user_details object for the session, as JSON')
+    .option('--config <path>', CONFIG_FLAG_HELP)
+    .option('--no-config', NO_CONFIG_FLAG_HELP)
     .addHelpText(
       'after',
       `

@@ -5,6 +5,7 @@ import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
 import { createColors } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
+import { addProjectOptions, PROJECT_RESOLUTION, type ProjectFlags } from '../project-options.js';
 import { loadValidDesired } from '../sync-input.js';
 
 const HELP_EXAMPLES = `
@@ -18,9 +19,10 @@ Examples:
 Actions: create, update, delete (--prune), unchanged, drift (the stored
 document was changed outside agentctl since its last apply; apply refuses it
 unless --force). The definitions are validated first; invalid ones stop here.
-${STORE_RESOLUTION}`;
+${STORE_RESOLUTION}
+${PROJECT_RESOLUTION}`;
 
-interface DiffOptions extends StoreFlags {
+interface DiffOptions extends StoreFlags, ProjectFlags {
   prune?: boolean;
   json?: boolean;
   exitCode?: boolean;
@@ -35,10 +37,10 @@ export function register(program: Command): void {
     .option('--prune', 'include stored agents (managed by agentctl) that the files no longer define')
     .option('--json', 'print one JSON object: {ok, dry_run, changes: [{agent_id, action, revision, paths}], summary}')
     .option('--exit-code', 'exit 2 when anything would change (create, update, delete, drift), else 0');
-  addStoreOptions(command)
+  addProjectOptions(addStoreOptions(command))
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: DiffOptions) => {
-      const desired = await loadValidDesired(paths, 'compared');
+      const desired = await loadValidDesired(paths, 'compared', options);
       const { planAgainstStore } = await import('../../sync/read.js');
       const plan = await withStore(options, (store) => planAgainstStore(store, desired, { prune: options.prune === true }), { readOnly: true });
       process.stdout.write(options.json ? formatPlanJson({ dry_run: true, ...plan }) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout) }));

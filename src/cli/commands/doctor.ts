@@ -11,6 +11,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatTable } from '../formatters/table.js';
 import { plural } from '../formatters/report.js';
 import { createColors } from '../output.js';
+import { addProjectOptions, loadChosenProject, PROJECT_RESOLUTION, projectOptionsOf, type ProjectFlags } from '../project-options.js';
 import { addStoreOptions, openChosenStore, STORE_RESOLUTION, type StoreFlags } from '../store-options.js';
 
 const HELP_EXAMPLES = `
@@ -22,16 +23,19 @@ Examples:
 Checks, in order: the store is reachable; the definitions validate; the
 store holds what they define (nothing for apply to do); every environment
 variable each agent's providers read is set (LLM, STT, TTS, tracing keys);
-LIVEKIT_URL answers; LIVEKIT_API_KEY/LIVEKIT_API_SECRET are accepted (by
-listing rooms). A check that depends on a failed one is skipped.
+the project file (agentctl.config.ts, --config) loads; LIVEKIT_URL answers;
+LIVEKIT_API_KEY/LIVEKIT_API_SECRET are accepted (by listing rooms). A check
+that depends on a failed one is skipped (definitions, sync and env depend on
+the project file, which the definitions' names are checked against).
 Exit status: 1 when any check fails (✖), else 0 (warnings ! allowed).
-${STORE_RESOLUTION}`;
+${STORE_RESOLUTION}
+${PROJECT_RESOLUTION}`;
 
 /** ok ✔, fail ✖ (exit 1), warn ! (worth a look), skipped ! (an earlier check failed, so it could not run). */
 type CheckStatus = 'ok' | 'warn' | 'skipped' | 'fail';
 
 interface CheckResult {
-  check: 'store' | 'definitions' | 'sync' | 'env' | 'livekit' | 'livekit-keys';
+  check: 'store' | 'config' | 'definitions' | 'sync' | 'env' | 'livekit' | 'livekit-keys';
   status: CheckStatus;
   /** Set on the env rows of one agent. */
   agent_id?: string;
@@ -40,7 +44,7 @@ interface CheckResult {
   fix?: string;
 }
 
-interface DoctorOptions extends StoreFlags {
+interface DoctorOptions extends StoreFlags, ProjectFlags {
   json?: boolean;
 }
 
@@ -71,6 +75,22 @@ async function checkStore(flags: StoreFlags): Promise<{ result: CheckResult; sto
     await store.close().catch(() => undefined);
     if (!(error instanceof StoreError)) throw error;
     return { result: { check: 'store', status: 'fail', message: error.message, fix: 'point --store at an agentctl store (agentctl apply creates one)' } };
+  }
+}
+
+/** The project file loads, and what it defines; a failure is the loader's one line (file:line:col: reason). */
+async function checkProjectConfig(flags: ProjectFlags): Promise<CheckResult> {
+  const { displayPath, ProjectConfigError } = await import('../../project/load.js');
+  if (flags.config === false) return { check: 'config', status: 'ok', message: 'no project file (--no-config): tool, validator and node names are not checked' };
+  try {
+    const loaded = await loadChosenProject(flags);
+    if (loaded === null) return { check: 'config', status: 'ok', message: 'no project file (agentctl.config.ts) here or above, up to the git root: no tools, validators or nodes' };
+    const { tools = {}, validators = {}, nodes = {}, agentTypes = {} } = loaded.config;
+    const counts = [plural(Object.keys(tools).length, 'tool'), plural(Object.keys(validators).length, 'validator'), plural(Object.keys(nodes).length, 'node'), plural(Object.keys(agentTypes).length, 'agent type')];
+    return { check: 'config', status: 'ok', message: `${displayPath(loaded.file, process.cwd())} loads: ${counts.join(', ')}` };
+  } catch (error) {
+    if (!(error instanceof ProjectConfigError)) throw error;
+    return { check: 'config', status: 'fail', message: `${displayPath(error.file, process.cwd())}${error.line === undefined ? '' : `:${error.line}:${error.column ?? 1}`}: ${error.reason}`, fix: 'fix the file, or pass --config PATH (another file) or --no-config (none)' };
   }
 }
 
@@ -231,14 +251,30 @@ async function checkLiveKitKeys(base: URL): Promise<CheckResult> {
   return { check: 'livekit-keys', status: 'fail', message: `listing rooms answered HTTP ${status}: is LIVEKIT_URL a LiveKit server?`, fix: 'point LIVEKIT_URL at the LiveKit server itself' };
 }
 
-async function runChecks(paths: string[], flags: StoreFlags): Promise<CheckResult[]> {
-  const [{ loadDesired }, { planAgainstStore }] = await Promise.all([import('../../sync/desired.js'), import('../../sync/read.js')]);
+async function runChecks(paths: string[], flags: StoreFlags & ProjectFlags): Promise<CheckResult[]> {
   const { result: storeResult, store } = await checkStore(flags);
+  const configResult = await checkProjectConfig(flags);
   const results: CheckResult[] = [storeResult];
+  if (configResult.status === 'fail') {
+    // The definitions' names are checked against the project file: what follows from them cannot be told without it.
+    await store?.close().catch(() => undefined);
+    const message = 'skipped: the project file does not load';
+    results.push({ check: 'definitions', status: 'skipped', message }, { check: 'sync', status: 'skipped', message }, { check: 'env', status: 'skipped', message });
+  } else {
+    results.push(...(await checkDefinitionsSyncAndEnvironment(paths, flags, store)));
+  }
+  // Run first, since the definitions depend on it; listed with the rest of the set-up the worker needs.
+  results.push(configResult, ...(await checkLiveKit()));
+  return results;
+}
+
+async function checkDefinitionsSyncAndEnvironment(paths: string[], flags: ProjectFlags, store: ConfigStore | undefined): Promise<CheckResult[]> {
+  const [{ loadDesired }, { planAgainstStore }] = await Promise.all([import('../../sync/desired.js'), import('../../sync/read.js')]);
+  const results: CheckResult[] = [];
   let valid: boolean;
   let desired: DesiredAgent[];
   try {
-    const loaded = await loadDesired(paths, { cwd: process.cwd() });
+    const loaded = await loadDesired(paths, { cwd: process.cwd(), project: projectOptionsOf(flags) });
     const definitions = checkDefinitionsResult(loaded.problems, loaded.documents.length, loaded.files.length, paths);
     results.push(definitions);
     valid = definitions.status !== 'fail';
@@ -250,7 +286,6 @@ async function runChecks(paths: string[], flags: StoreFlags): Promise<CheckResul
     await store?.close().catch(() => undefined);
   }
   results.push(...(valid ? await checkEnvironment(desired) : [{ check: 'env', status: 'skipped', message: 'skipped: the definitions do not validate' } as const]));
-  results.push(...(await checkLiveKit()));
   return results;
 }
 
@@ -280,10 +315,10 @@ export function register(program: Command): void {
   const command = program
     .command('doctor')
     .summary('check the setup: store, definitions, sync, keys, LiveKit')
-    .description('Answer "why doesn\'t it work?": check that the store is reachable, the definitions validate, the store is in sync with them, every key the agents need is set, and the LiveKit server answers and accepts the key pair. Prints the fix for each failed check.')
+    .description('Answer "why doesn\'t it work?": check that the store is reachable, the project file loads, the definitions validate, the store is in sync with them, every key the agents need is set, and the LiveKit server answers and accepts the key pair. Prints the fix for each failed check.')
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .option('--json', 'one JSON object: {ok, checks: [{check, status, agent_id?, message, fix?}]}');
-  addStoreOptions(command)
+  addProjectOptions(addStoreOptions(command))
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: DoctorOptions) => {
       const results = await runChecks(paths, options);

@@ -3,6 +3,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { FORMATTERS, VALIDATE_FORMATS, type ValidateFormat } from '../formatters/index.js';
 import { reportFails, type CheckedDocument, type ValidationReport } from '../formatters/report.js';
 import { createColors } from '../output.js';
+import { addProjectOptions, PROJECT_RESOLUTION, projectOptionsOf, type ProjectFlags } from '../project-options.js';
 
 const HELP_EXAMPLES = `
 Examples:
@@ -15,7 +16,11 @@ Examples:
 
 Exit status: 0 when there are no errors (warnings allowed, up to
 --max-warnings when given), 1 otherwise.
-Every problem in every file is reported, not just the first.`;
+Every problem in every file is reported, not just the first.
+The names the definitions use (llm_config.tools, schema_config.custom_validators,
+pipeline_config.custom_nodes, and agent_type with strictAgentTypes) are checked
+against the project file; without one, every tool, validator and node named is
+unknown. ${PROJECT_RESOLUTION}.`;
 
 function parseMaxWarnings(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expects a whole number ≥ 0.');
@@ -23,10 +28,10 @@ function parseMaxWarnings(text: string): number {
 }
 
 /** Finds and checks the definitions under `paths`; the report holds every problem found. */
-async function buildValidationReport(paths: string[], cwd: string): Promise<ValidationReport> {
+async function buildValidationReport(paths: string[], cwd: string, flags: ProjectFlags): Promise<ValidationReport> {
   // Loaded on use so that other commands do not pay for the YAML parser and Ajv.
   const { checkDefinitions } = await import('../../check/check-files.js');
-  const checked = await checkDefinitions(paths, { cwd });
+  const checked = await checkDefinitions(paths, { cwd, project: projectOptionsOf(flags) });
   const documents: CheckedDocument[] = checked.documents.map(({ file, index, agentId, positionOf }) => ({
     file,
     index,
@@ -40,7 +45,7 @@ async function buildValidationReport(paths: string[], cwd: string): Promise<Vali
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('validate')
     .summary('check agent definitions against the schema and the semantic rules')
     .description(
@@ -48,10 +53,11 @@ export function register(program: Command): void {
     )
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(VALIDATE_FORMATS).default('pretty'))
-    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings)
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (as ESLint does); 0 makes every warning fail', parseMaxWarnings);
+  addProjectOptions(command)
     .addHelpText('after', HELP_EXAMPLES)
-    .action(async (paths: string[], options: { format: ValidateFormat; maxWarnings?: number }) => {
-      const checked = await buildValidationReport(paths, process.cwd());
+    .action(async (paths: string[], options: ProjectFlags & { format: ValidateFormat; maxWarnings?: number }) => {
+      const checked = await buildValidationReport(paths, process.cwd(), options);
       const report: ValidationReport = options.maxWarnings === undefined ? checked : { ...checked, maxWarnings: options.maxWarnings };
       process.stdout.write(FORMATTERS[options.format](report, { colors: createColors(process.stdout) }));
       process.exitCode = reportFails(report) ? EXIT_FAILURE : EXIT_OK;

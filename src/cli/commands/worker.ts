@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors/user-error.js';
+import { CONFIG_FLAG_HELP, loadChosenProject, NO_CONFIG_FLAG_HELP, type ProjectFlags } from '../project-options.js';
 
 const MODES = ['dev', 'start', 'connect'] as const;
 
@@ -11,7 +12,7 @@ const MODES = ['dev', 'start', 'connect'] as const;
  */
 const RECONNECT_ATTEMPTS = 5;
 
-interface WorkerCommandOptions {
+interface WorkerCommandOptions extends ProjectFlags {
   store?: string;
   maxJobs?: string;
   httpHost?: string;
@@ -51,6 +52,10 @@ async function runWorker(mode: string, passThrough: string[], options: WorkerCom
     throw new UserError(`--max-jobs must be a whole number of jobs, at least 1 (got "${options.maxJobs}")`);
   }
   const httpServer = httpServerOptions(options);
+  // Loaded here first, so a broken project file stops the worker before it takes a job; the job processes load
+  // the same file, named by absolute path in their inherited environment (src/project/load.ts, AGENTCTL_CONFIG).
+  const { PROJECT_CONFIG_ENV, projectConfigEnvironmentValue } = await import('../../project/load.js');
+  process.env[PROJECT_CONFIG_ENV] = projectConfigEnvironmentValue(await loadChosenProject(options));
   const { checkLiveKitAnswers, checkWorkerStore } = await import('../worker-preflight.js');
   await checkWorkerStore(options.store);
   await checkLiveKitAnswers(url, urlFlag === undefined ? 'LIVEKIT_URL' : '--url');
@@ -79,6 +84,8 @@ export function register(program: Command): void {
     )
     .option('--http-host <host>', "where agents-js's health-check server listens (its default: 0.0.0.0)")
     .option('--http-port <port>', "the health-check server's port (its default: 8081 under start, a free one under dev)")
+    .option('--config <path>', CONFIG_FLAG_HELP)
+    .option('--no-config', NO_CONFIG_FLAG_HELP)
     .allowUnknownOption()
     .addHelpText(
       'after',

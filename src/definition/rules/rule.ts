@@ -5,6 +5,7 @@
  * configuration adds.
  */
 import type { DefinitionDocument } from '../document.js';
+import type { ExtensionNames } from '../extension-names.js';
 import { isRecord } from '../../json/guards.js';
 import type { Problem, ProblemCode } from '../problem.js';
 import { readFields, type FieldInfo } from './field-list.js';
@@ -15,6 +16,8 @@ export interface RuleContext {
   readonly definition: Readonly<Record<string, unknown>>;
   /** The entries of schema_config.fields that are mappings, with their field_type parsed; undefined when the list is missing or empty. */
   readonly fields: readonly FieldInfo[] | undefined;
+  /** What the project file defines, for the names the definition uses; undefined when names are not checked (`--no-config`, or a caller that did not ask). */
+  readonly extensions: ExtensionNames | undefined;
 }
 
 export interface Rule {
@@ -31,10 +34,10 @@ export interface Rule {
 }
 
 /** Every rule over one document, in the order listed; nothing when the document is not a mapping. */
-export function runRules(document: DefinitionDocument, rules: readonly Rule[]): Problem[] {
+export function runRules(document: DefinitionDocument, rules: readonly Rule[], extensions?: ExtensionNames): Problem[] {
   const definition = document.value;
   if (!isRecord(definition)) return [];
-  const context = new DocumentRuleContext(definition);
+  const context = new DocumentRuleContext(definition, extensions);
   const problems: Problem[] = [];
   for (const rule of rules) problems.push(...rule.check(document, context));
   return problems;
@@ -44,7 +47,10 @@ export function runRules(document: DefinitionDocument, rules: readonly Rule[]): 
 class DocumentRuleContext implements RuleContext {
   private fieldList: readonly FieldInfo[] | undefined | null = null;
 
-  constructor(readonly definition: Readonly<Record<string, unknown>>) {}
+  constructor(
+    readonly definition: Readonly<Record<string, unknown>>,
+    readonly extensions: ExtensionNames | undefined,
+  ) {}
 
   get fields(): readonly FieldInfo[] | undefined {
     if (this.fieldList === null) this.fieldList = readFields(this.definition);
