@@ -32,9 +32,9 @@ export type NodeStage = 'user_transcript' | 'tts_text';
 
 /**
  * A named hook on the pipeline: takes the text at its stage and returns the
- * text that goes on. A `tts_text` node sees the spoken text piece by piece as
- * it streams (so speech is not held back). A node that throws is logged and
- * the text goes on unchanged.
+ * text that goes on. A `tts_text` node sees the spoken text sentence by
+ * sentence as it streams, so what it looks for never straddles two pieces. A
+ * node that throws is logged and the text goes on unchanged.
  */
 export interface PipelineNode {
   stage: NodeStage;

@@ -24,7 +24,7 @@ import { linearPatternAjvOptions } from '../fieldtypes/index.js';
 import { isRecord } from '../json/guards.js';
 import type { AgentTool, AgentTypeHooks, SessionControl } from '../project/config.js';
 import { ConfiguredAgent, markSessionControl } from './configured-agent.js';
-import { hasNodes, runNodes, runValidators } from './extensions.js';
+import { hasNodes, runNodes, runValidators, speakThroughNodes } from './extensions.js';
 
 /** A required setting is missing (e.g. an API key); the message names the environment variable. */
 export class AgentConfigError extends Error {
@@ -502,26 +502,19 @@ export class VoiceAgent extends voice.Agent<SessionControl> {
   override async ttsNode(text: ReadableStream<string>, modelSettings: voice.ModelSettings) {
     const tracer = this.job.tracer;
     const nodes = this.job.extensions.nodes;
-    const transformNodes = hasNodes(nodes, 'tts_text');
-    if (!tracer && !transformNodes) return voice.Agent.default.ttsNode(this, text, modelSettings);
+    if (!tracer && !hasNodes(nodes, 'tts_text')) return voice.Agent.default.ttsNode(this, text, modelSettings);
     const startTime = new Date();
     const pieces: string[] = [];
-    const { context } = this.job;
-    const log = this.log;
-    const { TransformStream } = await import('node:stream/web');
-    const observed = text.pipeThrough(
-      new TransformStream<string, string>({
-        async transform(piece, controller) {
-          const spoken = transformNodes ? await runNodes(nodes, 'tts_text', piece, context, log) : piece;
-          pieces.push(spoken);
-          controller.enqueue(spoken);
-        },
-        flush() {
-          tracer?.recordTts({ text: pieces.join(''), startTime, endTime: new Date() });
-        },
-      }),
-    );
-    return voice.Agent.default.ttsNode(this, observed, modelSettings);
+    const spoken = speakThroughNodes(text, nodes, this.job.context, this.log);
+    async function* observed(): AsyncGenerator<string> {
+      for await (const piece of spoken) {
+        pieces.push(piece);
+        yield piece;
+      }
+      tracer?.recordTts({ text: pieces.join(''), startTime, endTime: new Date() });
+    }
+    const { ReadableStream: WebReadableStream } = await import('node:stream/web');
+    return voice.Agent.default.ttsNode(this, WebReadableStream.from(observed()), modelSettings);
   }
 }
 
@@ -627,9 +620,9 @@ export class TextConversation {
     await this.respond(instructions, undefined);
   }
 
-  /** The pieces as the TTS would get them: each through the `tts_text` nodes. */
-  private async *spokenPieces(pieces: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
-    for await (const piece of pieces) yield await runNodes(this.job.extensions.nodes, 'tts_text', piece, this.job.context, this.log);
+  /** The pieces as the TTS would get them: through the `tts_text` nodes, sentence by sentence. */
+  private spokenPieces(pieces: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
+    return speakThroughNodes(pieces, this.job.extensions.nodes, this.job.context, this.log);
   }
 
   /** Requests until the model answers without calling a tool, or the bound is reached; each round's text is spoken. */

@@ -117,3 +117,67 @@ export async function runNodes(
 export function hasNodes(nodes: SessionExtensions['nodes'], stage: NodeStage): boolean {
   return nodes.some(({ node }) => node.stage === stage);
 }
+
+/** A sentence ends at `.`, `!` or `?` followed by white space, or at a line break. */
+function isSentenceEnd(text: string, index: number): boolean {
+  const char = text[index];
+  if (char === '\n') return true;
+  return (char === '.' || char === '!' || char === '?') && /\s/.test(text[index + 1] ?? '');
+}
+
+/**
+ * Cuts streamed text into whole sentences for the `tts_text` nodes, so that
+ * what a node looks for (a card number, a word to replace) never straddles two
+ * pieces of the stream. The TTS speaks sentence by sentence anyway, so speech
+ * starts no later. Each character is looked at once.
+ */
+export class SentenceChunker {
+  private held = '';
+  private scanned = 0;
+
+  /** The text up to the last sentence end seen so far ('' when none yet). */
+  push(piece: string): string {
+    this.held += piece;
+    let end = -1;
+    // The last held character may end a sentence only once the next one is known.
+    for (let index = this.scanned; index < this.held.length - 1; index++) if (isSentenceEnd(this.held, index)) end = index;
+    if (this.held.endsWith('\n')) end = this.held.length - 1;
+    this.scanned = Math.max(this.scanned, this.held.length - 1);
+    if (end < 0) return '';
+    const ready = this.held.slice(0, end + 1);
+    this.held = this.held.slice(end + 1);
+    this.scanned = Math.max(0, this.scanned - (end + 1));
+    return ready;
+  }
+
+  /** What is left at the end of the stream. */
+  flush(): string {
+    const rest = this.held;
+    this.held = '';
+    this.scanned = 0;
+    return rest;
+  }
+}
+
+/**
+ * The stream after the `tts_text` nodes, sentence by sentence; unchanged,
+ * piece by piece, when the session has none.
+ */
+export async function* speakThroughNodes(
+  pieces: AsyncIterable<string> | Iterable<string>,
+  nodes: SessionExtensions['nodes'],
+  context: SessionContext,
+  log: WorkerLog,
+): AsyncGenerator<string> {
+  if (!hasNodes(nodes, 'tts_text')) {
+    yield* pieces;
+    return;
+  }
+  const chunker = new SentenceChunker();
+  for await (const piece of pieces) {
+    const sentences = chunker.push(piece);
+    if (sentences !== '') yield await runNodes(nodes, 'tts_text', sentences, context, log);
+  }
+  const rest = chunker.flush();
+  if (rest !== '') yield await runNodes(nodes, 'tts_text', rest, context, log);
+}

@@ -68,6 +68,8 @@ interface Chat {
   conversation: TextConversation;
   /** Everything said, one entry per utterance. */
   said: string[];
+  /** The pieces the utterances came in, in order. */
+  pieces: string[];
   job: RoomJob;
 }
 
@@ -77,17 +79,21 @@ async function chat(definition: AgentDefinition, project: AgentctlConfig | undef
   if (!started.ok) throw new Error(`refused: ${started.message}`);
   jobs.push(started.job);
   const said: string[] = [];
+  const spokenPieces: string[] = [];
   const conversation = new TextConversation({
     job: started.job,
     env: environment(project).env,
     log,
     speak: async (pieces) => {
       let text = '';
-      for await (const piece of pieces) text += piece;
+      for await (const piece of pieces) {
+        spokenPieces.push(piece);
+        text += piece;
+      }
       said.push(text);
     },
   });
-  return { conversation, said, job: started.job };
+  return { conversation, said, pieces: spokenPieces, job: started.job };
 }
 
 type ChatRequest = { tools?: Array<{ type: string; function: { name: string; parameters: Record<string, unknown> } }>; tool_choice?: string; messages: Array<Record<string, unknown>> };
@@ -343,6 +349,21 @@ describe('nodes', () => {
     // The published object is the model's, not the spoken rewrite.
     expect(verdict?.kind === 'valid' && verdict.published.system_response).toBe(REPLY.system_response);
     expect(log.records.map((record) => record.message)).toContain('node broken failed; passing the text on unchanged: node bug');
+  });
+});
+
+describe('tts_text nodes see whole sentences', () => {
+  it('a pattern split across stream pieces is still found: the node gets the text sentence by sentence', async () => {
+    const project = defineConfig({
+      nodes: { redact_cards: { stage: 'tts_text', transform: (text) => text.replace(/\b(?:\d[ -]?){12,18}\d\b/g, 'the card number') } },
+    });
+    const definition = interviewAgent();
+    definition.pipeline_config = { custom_nodes: ['redact_cards'] };
+    const { conversation, said, pieces } = await chat(definition, project);
+    openai.script({ content: JSON.stringify({ ...REPLY, system_response: 'Your card 4111 1111 1111 1111 is on file. Thanks!' }), chunkSize: 3 });
+    await conversation.reply('Hello');
+    expect(said).toEqual(['Your card the card number is on file. Thanks!']);
+    expect(pieces).toEqual(['Your card the card number is on file.', ' Thanks!']);
   });
 });
 
