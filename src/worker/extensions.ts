@@ -131,7 +131,7 @@ function isSentenceEnd(text: string, index: number): boolean {
  * pieces of the stream. The TTS speaks sentence by sentence anyway, so speech
  * starts no later. Each character is looked at once.
  */
-export class SentenceChunker {
+class SentenceChunker {
   private held = '';
   private scanned = 0;
 
