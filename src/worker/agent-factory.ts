@@ -456,6 +456,7 @@ export class VoiceAgent extends voice.Agent<SessionControl> {
     });
     this.agentType = createAgentType(job, this.control);
     job.onInstructionsChanged = (instructions) => this.updateInstructions(instructions);
+    job.onToolsChanged = () => this.updateTools(sessionToolContext(job, log) ?? agentsLlm.ToolContext.empty());
   }
 
   override async onEnter(): Promise<void> {
@@ -562,7 +563,7 @@ export class TextConversation {
   private readonly job: RoomJob;
   private readonly log: WorkerLog;
   private readonly speak: TextConversationOptions['speak'];
-  private readonly toolCtx: agentsLlm.ToolContext | undefined;
+  private toolCtx: agentsLlm.ToolContext | undefined;
   /** Given to the agent type and, as the RunContext's userData, to every tool. */
   readonly control: SessionControl;
   private readonly agentType: AgentTypeHooks;
@@ -577,6 +578,9 @@ export class TextConversation {
     // Fail early, with the variable's name, when the key is missing.
     this.llmModels.for(job.definition);
     this.toolCtx = sessionToolContext(job, log);
+    job.onToolsChanged = async () => {
+      this.toolCtx = sessionToolContext(job, log);
+    };
     this.control = markSessionControl({
       context: job.context,
       say: (text: string) => this.say(text),

@@ -296,6 +296,8 @@ export class RoomJob {
   private ended = false;
   /** Set by whoever runs the conversation, to take new instructions in place. */
   onInstructionsChanged: ((instructions: string) => Promise<void>) | null = null;
+  /** Set by whoever runs the conversation, to offer the model a changed `llm_config.tools` from the next request on. */
+  onToolsChanged: (() => Promise<void>) | null = null;
 
   constructor(
     readonly identity: SessionIdentity,
@@ -455,6 +457,7 @@ export class RoomJob {
       if (merged && (!merged.ok || strictRefuses)) this.environment.log.warn('changed config is invalid with this session\'s overrides; keeping the running config', { agent_id: agentId });
       else if (extensions && !extensions.ok) this.environment.log.warn(`changed config names what this worker's project config lacks (${extensions.missing.join(', ')}); keeping the running config`, { agent_id: agentId });
     } else {
+      const toolsBefore = Object.keys(this.currentExtensions.tools);
       this.currentExtensions = extensions.extensions;
       const before = this.currentDefinition;
       this.base = stored.definition;
@@ -466,6 +469,7 @@ export class RoomJob {
         this.currentInstructions = instructions;
         await this.onInstructionsChanged?.(instructions);
       }
+      if (JSON.stringify(toolsBefore) !== JSON.stringify(Object.keys(extensions.extensions.tools))) await this.onToolsChanged?.();
       if (JSON.stringify(before.tracing_config) !== JSON.stringify(merged.definition.tracing_config)) {
         await this.currentTracer?.shutdown();
         this.currentTracer = await this.createTracer();

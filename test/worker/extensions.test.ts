@@ -465,4 +465,19 @@ describe('names the worker lacks', () => {
     expect(started.job.definition.llm_config.tools).toEqual(['end_call']);
     expect(log.records.map((record) => record.message)).toContain(`changed config names what this worker's project config lacks (tool "lookup_order"); keeping the running config`);
   });
+
+  it('a change to llm_config.tools the project file can serve reaches the next request of a running session', async () => {
+    const project = defineConfig({ tools: { end_call: endCallTool(), lookup_order: llm.tool({ description: 'Look up an order', execute: async () => 'shipped' }) } });
+    const { conversation, job } = await chat(withTools(['end_call']), project);
+    resolver.watch();
+    await conversation.reply('Hello');
+    await testStore.put(withTools(['end_call', 'lookup_order']));
+    const deadline = Date.now() + 5_000;
+    while (room.on('config-update').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await job.settled();
+    expect(room.on('config-update')).toEqual([expect.objectContaining({ type: 'config_changed', revision: 2, applied: ['llm_config'], reconnect_required: false })]);
+    await conversation.reply('And my order?');
+    expect(request(0).tools?.map((tool) => tool.function.name)).toEqual(['end_call']);
+    expect(request(1).tools?.map((tool) => tool.function.name)).toEqual(['end_call', 'lookup_order']);
+  });
 });
