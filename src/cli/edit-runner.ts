@@ -124,7 +124,7 @@ async function syncEdited(plan: EditPlan, options: EditCommandOptions, colors: C
     const definition = value as unknown as AgentDefinition;
     return { definition, content_hash: contentHash(definition), source: { file } };
   });
-  const { applied, storeName } = await withStore(options, async (store) => ({ applied: await applyDesired(store, desired), storeName: store.displayName }));
+  const { applied, storeName } = await withStore(options, async (store) => ({ applied: await applyDesired(store, desired, { orphans: false }), storeName: store.displayName }));
   process.stdout.write(`synced to ${storeName}:\n${formatPlanPretty(applied, { applied: true, colors })}`);
   if (applied.changes.some((change) => change.action === 'drift' || change.action === 'conflict')) {
     throw new UserError(`the file was edited, but the store was not updated for every agent (see above)`);

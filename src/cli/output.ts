@@ -39,3 +39,8 @@ export function ignoreClosedPipe(stream: NodeJS.WriteStream = process.stdout): v
     if (error.code !== 'EPIPE') throw error;
   });
 }
+
+/** The columns of `stream` when it is a terminal that says; undefined otherwise (a pipe, a file), where printers use their default. */
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number | undefined {
+  return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
+}

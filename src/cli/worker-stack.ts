@@ -11,10 +11,29 @@ import { UserError } from '../errors/user-error.js';
 const SILERO_PLUGIN = '@livekit/agents-plugin-silero';
 const require = createRequire(import.meta.url);
 
-/** The stack's packages with the exact versions the package.json pins (its optional peers). */
-export function workerStack(): Record<string, string> {
+/** The admin API's packages (`agentctl serve`): optional peers as well, but no part of the LiveKit stack. */
+const SERVE_PACKAGES: readonly string[] = ['fastify', '@fastify/swagger', '@fastify/swagger-ui'];
+
+/**
+ * Provider plugins only the agents naming them need: the job admission
+ * imports one when a session's agent names it, and refuses the session with
+ * the install command when it is missing (src/worker/provider-plugins.ts).
+ */
+const PROVIDER_PLUGINS: readonly string[] = ['@livekit/agents-plugin-elevenlabs', '@livekit/agents-plugin-google'];
+
+function optionalPeers(): Record<string, string> {
   const { peerDependencies = {} } = require('../../package.json') as { peerDependencies?: Record<string, string> };
   return peerDependencies;
+}
+
+/** The stack's packages with the exact versions the package.json pins (its optional peers, apart from serve's and the provider plugins). */
+export function workerStack(): Record<string, string> {
+  return Object.fromEntries(Object.entries(optionalPeers()).filter(([name]) => !SERVE_PACKAGES.includes(name) && !PROVIDER_PLUGINS.includes(name)));
+}
+
+/** Fastify and the Swagger plugins, with the version ranges package.json gives them. */
+function serveStack(): Record<string, string> {
+  return Object.fromEntries(Object.entries(optionalPeers()).filter(([name]) => SERVE_PACKAGES.includes(name)));
 }
 
 function isInstalled(name: string): boolean {
@@ -46,6 +65,12 @@ export function installCommandForMissing({ stack = workerStack(), installed = is
   // (from NuGet, on linux/x64) that the worker's CPU voice detection never uses.
   const skipDownload = missing.some(([name]) => name === SILERO_PLUGIN) && platform !== 'win32';
   return skipDownload ? `ONNXRUNTIME_NODE_INSTALL=skip ${install}` : install;
+}
+
+/** `agentctl serve` and the server's library users: the one-line error naming the install command when Fastify or a Swagger plugin is missing. */
+export function requireServeStack(check: Omit<StackCheck, 'stack'> = {}): void {
+  const install = installCommandForMissing({ ...check, stack: serveStack() });
+  if (install !== undefined) throw new UserError(`serve needs Fastify and its Swagger plugins, which are not installed; install them with: ${install}`);
 }
 
 /** Throws the one-line error (exit 1) when any package of the stack is missing. */

@@ -17,6 +17,7 @@ import { isRecord } from '../json/guards.js';
 import { childPointer, pointerSegments } from '../json/pointer.js';
 import { dottedPath, problemAt, problemAtKey, problemAtValue, valueAt } from './locate.js';
 import type { Problem } from './problem.js';
+import { unavailableProviderNote } from './providers.js';
 import { findSecretInText, maskSecret } from './secrets.js';
 import { closestMatch } from './suggest.js';
 
@@ -122,8 +123,9 @@ function describeError(
   switch (error.keyword) {
     case 'additionalProperties':
     case 'anyOf':
+    case 'if':
     case 'propertyNames':
-      // Reported above, or summarised by the errors of their branches.
+      // Reported above, or summarised by the errors of their branches (for `if`, of its `then`).
       return null;
     case 'required': {
       const missing = String(error.params['missingProperty']);
@@ -156,10 +158,13 @@ function describeError(
     case 'enum': {
       const allowed = (error.params['allowedValues'] as unknown[]).map(String);
       const suggestion = typeof value === 'string' ? closestMatch(value, allowed) : undefined;
+      // A provider people ask for that agentctl cannot offer gets the reason instead of a near miss.
+      const segments = pointerSegments(pointer);
+      const unavailable = typeof value === 'string' && segments.length === 2 && segments[1] === 'provider' ? unavailableProviderNote(segments[0] ?? '', value) : undefined;
       return problemAtValue(document, pointer, {
         code: 'invalid-value',
         message: `${subject} must be ${allowed.length === 1 ? `"${allowed[0]}"` : `one of ${allowed.map((v) => `"${v}"`).join(', ')}`} (got ${describeValue(value)})`,
-        suggestion: suggestion === undefined ? undefined : `did you mean "${suggestion}"?`,
+        suggestion: unavailable ?? (suggestion === undefined ? undefined : `did you mean "${suggestion}"?`),
       });
     }
     case 'minimum':
@@ -212,6 +217,7 @@ const PATTERN_EXPECTATIONS: Readonly<Record<string, string>> = {
   envVarName: 'an environment variable name like OPENAI_API_KEY',
   identifier: 'a variable name like company_name (letters, digits and underscores)',
   overridePath: 'a dotted path like llm_config.temperature, or prefix.* for every leaf below it',
+  elevenlabsVoiceId: 'an ElevenLabs voice id like 21m00Tcm4TlvDq8ikWAM (letters and digits)',
 };
 
 const FORMAT_EXPECTATIONS: Readonly<Record<string, string>> = {

@@ -50,7 +50,7 @@ export const PROBLEM_CODES = {
   'no-effect': {
     stage: 'rules',
     severity: 'warning',
-    summary: "a setting the worker does not act on: `pipeline_config.noise_cancellation: true` (it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load)",
+    summary: "a setting the worker or the provider's plugin drops without a word, at its value: `temperature` on o1/o3/o4/gpt-5 models, `tool_choice` without `tools`, `response_format`, `supports_structured_output: true` with google, `speed` with elevenlabs, `default_instructions` or `instruction_field` on a voice that takes no instructions, `streaming: false`, `interim_results` with openai STT, `pipeline_config.noise_cancellation: true` (it needs LiveKit Cloud's plugin); see [Providers](#providers)",
   },
   'undeclared-prompt-var': { stage: 'rules', severity: 'error', summary: 'a `{{ var }}` that is neither in `dynamic_vars` nor a runtime variable, at its `{{`' },
   'literal-secret': { stage: 'rules', severity: 'error', summary: 'a secret written in the definition, such as a private key block (BEGIN to END) or the password of `https://user:password@host` (masked in messages and code frames)' },

@@ -12,7 +12,8 @@ import { extensionReferences } from './rules/extensions.js';
 import { fieldNames, fieldTypes, ttsFlag } from './rules/fields.js';
 import { literalSecrets } from './rules/literal-secrets.js';
 import { overrideAllowList } from './rules/overrides.js';
-import { noiseCancellation, turnDetection } from './rules/pipeline.js';
+import { settingsWithoutEffect } from './rules/no-effect.js';
+import { turnDetection } from './rules/pipeline.js';
 import { promptVariables } from './rules/prompt.js';
 import type { Rule } from './rules/rule.js';
 import { instructionField, responseField } from './rules/spoken-fields.js';
@@ -31,7 +32,7 @@ export const DEFAULT_RULES: readonly Rule[] = Object.freeze([
   instructionField,
   promptVariables,
   turnDetection,
-  noiseCancellation,
+  settingsWithoutEffect,
   stringCharacters,
   literalSecrets,
   overrideAllowList,

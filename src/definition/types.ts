@@ -7,6 +7,7 @@
 
 import type { SchemaConfig } from '../fieldtypes/field-definition.js';
 import type { JsonValue } from '../json/value.js';
+import type { LlmProvider, SttProvider, TtsProvider } from './providers.js';
 
 // JSON values and schema_config live in the layers below, which use them; re-exported so a definition is one import.
 export type { JsonValue };
@@ -22,7 +23,7 @@ export interface PromptConfig {
   examples?: Array<Record<string, JsonValue>>;
 }
 
-export type LlmProvider = 'openai';
+export type { LlmProvider, SttProvider, TtsProvider } from './providers.js';
 export interface LlmConfig {
   provider: LlmProvider;
   model: string;
@@ -32,13 +33,12 @@ export interface LlmConfig {
   tools?: string[];
   tool_choice?: 'auto' | 'none' | 'required';
   supports_structured_output?: boolean;
-  /** Any OpenAI-compatible endpoint; the key comes from `api_key_env`. */
+  /** openai: any OpenAI-compatible endpoint; google: a Gemini API endpoint. The key comes from `api_key_env`. */
   base_url?: string;
   api_key_env?: string;
   response_format?: Record<string, JsonValue>;
 }
 
-export type SttProvider = 'deepgram' | 'openai';
 export interface SttConfig {
   provider: SttProvider;
   model?: string;
@@ -49,7 +49,6 @@ export interface SttConfig {
   api_key_env?: string;
 }
 
-export type TtsProvider = 'openai' | 'deepgram';
 export interface TtsConfig {
   provider: TtsProvider;
   model?: string;
@@ -59,7 +58,7 @@ export interface TtsConfig {
   instruction_field?: string;
   streaming?: boolean;
   speed?: number;
-  /** OpenAI-compatible server (openai) or Deepgram server root. */
+  /** OpenAI-compatible server (openai), Deepgram server root, or ElevenLabs API root (with /v1). */
   base_url?: string;
   api_key_env?: string;
 }

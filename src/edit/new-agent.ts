@@ -151,8 +151,14 @@ const ENV_EXAMPLE = `# Secrets and endpoints agentctl and the worker read from t
 OPENAI_API_KEY=
 OPENAI_BASE_URL=
 
+# LLM (llm_config.provider: google, the Gemini API)
+GOOGLE_API_KEY=
+
 # Speech-to-text / text-to-speech (provider: deepgram)
 DEEPGRAM_API_KEY=
+
+# Text-to-speech (tts_config.provider: elevenlabs)
+ELEVEN_API_KEY=
 
 # Tracing (tracing_config.provider: langfuse)
 LANGFUSE_PUBLIC_KEY=

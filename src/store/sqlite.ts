@@ -6,6 +6,7 @@ import type { AgentDefinition } from '../definition/types.js';
 import { statesFeed, watchChangeFeed, type ChangeFeed } from './poll-watch.js';
 import { APPLY_LOCK_NAME, DELETED_HASH, MANAGED_BY, historyAction, nextRevision, type HistoryHead } from './revisions.js';
 import type {
+  ApiTokenRecord,
   AgentDelete,
   AgentSnapshot,
   AgentState,
@@ -18,6 +19,7 @@ import type {
   SessionRecord,
   SourceInfo,
   StoredAgent,
+  TokenRole,
   WriteResult,
 } from './types.js';
 import { LockHeldError, NotAnAgentctlStoreError, StoreError, StoreUnavailableError } from './types.js';
@@ -86,7 +88,18 @@ CREATE TABLE IF NOT EXISTS locks (
   acquired_at  INTEGER NOT NULL,
   expires_at   INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS api_tokens (
+  name         TEXT PRIMARY KEY,
+  token_id     TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL,
+  token_hash   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER
+);
 `;
+
+/** The admin API token name of the stored revision (source.api), read without parsing the body; NULL for a source that is not JSON. */
+const WRITTEN_BY_API = "CASE WHEN json_valid(source) AND json_type(source, '$.api') = 'text' THEN json_extract(source, '$.api') END AS written_by_api";
 
 /**
  * The change log watchers poll: one row per agent id, its latest change,
@@ -144,7 +157,16 @@ interface ConfigRow {
   source: string | null;
 }
 
-type StateRow = Omit<ConfigRow, 'doc' | 'created_at' | 'source'>;
+type StateRow = Omit<ConfigRow, 'doc' | 'created_at' | 'source'> & { written_by_api: string | null };
+
+interface TokenRow {
+  name: string;
+  token_id: string;
+  role: TokenRole;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
 
 /** A state, with the body only when its digest did not vouch for it. */
 interface SnapshotRow extends StateRow {
@@ -364,7 +386,7 @@ export class SqliteConfigStore implements ConfigStore {
   async listStates(): Promise<AgentState[]> {
     return this.guard(() => {
       const rows = this.db
-        .prepare('SELECT agent_id, revision, content_hash, updated_at, applied_at, managed_by FROM agent_configurations ORDER BY agent_id')
+        .prepare(`SELECT agent_id, revision, content_hash, updated_at, applied_at, managed_by, ${WRITTEN_BY_API} FROM agent_configurations ORDER BY agent_id`)
         .all() as StateRow[];
       return rows.map(toAgentState);
     });
@@ -375,7 +397,7 @@ export class SqliteConfigStore implements ConfigStore {
       const vouched = this.hasDigest ? `${DOC_DIGEST} = doc_digest` : 'NULL';
       const rows = this.db
         .prepare(
-          `SELECT agent_id, revision, content_hash, updated_at, applied_at, managed_by,
+          `SELECT agent_id, revision, content_hash, updated_at, applied_at, managed_by, ${WRITTEN_BY_API},
                   CASE WHEN ${vouched} THEN NULL ELSE doc END AS unvouched_doc
              FROM agent_configurations ORDER BY agent_id`,
         )
@@ -575,6 +597,34 @@ export class SqliteConfigStore implements ConfigStore {
     });
   }
 
+  async createToken(token: ApiTokenRecord): Promise<boolean> {
+    return this.guard(() => {
+      const result = this.db
+        .prepare('INSERT INTO api_tokens (name, token_id, role, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING')
+        .run(token.name, token.token_id, token.role, token.token_hash, token.created_at.getTime(), token.last_used_at?.getTime() ?? null);
+      return result.changes === 1;
+    });
+  }
+
+  async listTokens(): Promise<ApiTokenRecord[]> {
+    return this.guard(() => (this.db.prepare('SELECT * FROM api_tokens ORDER BY name').all() as TokenRow[]).map(toTokenRecord));
+  }
+
+  async findToken(tokenId: string): Promise<ApiTokenRecord | null> {
+    return this.guard(() => {
+      const row = this.db.prepare('SELECT * FROM api_tokens WHERE token_id = ?').get(tokenId) as TokenRow | undefined;
+      return row === undefined ? null : toTokenRecord(row);
+    });
+  }
+
+  async touchToken(name: string, at: Date): Promise<void> {
+    this.guard(() => this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE name = ?').run(at.getTime(), name));
+  }
+
+  async revokeToken(name: string): Promise<boolean> {
+    return this.guard(() => this.db.prepare('DELETE FROM api_tokens WHERE name = ?').run(name).changes === 1);
+  }
+
   /** One read of the change log per poll: the rows after the last one seen (none, mostly). */
   watch(onChange: (change: ConfigChange) => void, options: WatchOptions = {}): () => Promise<void> {
     if (this.hasChangeLog) return watchChangeFeed(this.changeLogFeed(), onChange, options);
@@ -667,6 +717,18 @@ function toAgentState(row: StateRow): AgentState {
     updated_at: new Date(row.updated_at),
     ...(row.applied_at === null ? {} : { applied_at: new Date(row.applied_at) }),
     ...(row.managed_by === null ? {} : { managed_by: row.managed_by }),
+    ...(row.written_by_api === null ? {} : { written_by_api: row.written_by_api }),
+  };
+}
+
+function toTokenRecord(row: TokenRow): ApiTokenRecord {
+  return {
+    name: row.name,
+    token_id: row.token_id,
+    role: row.role,
+    token_hash: row.token_hash,
+    created_at: new Date(row.created_at),
+    ...(row.last_used_at === null ? {} : { last_used_at: new Date(row.last_used_at) }),
   };
 }
 

@@ -12,6 +12,8 @@ export interface SourceInfo {
   commit?: string;
   /** The file differed from `commit` when it was applied (edited, or not committed at all). */
   dirty?: boolean;
+  /** The name of the admin API token that wrote this revision (`agentctl serve`); `file` is then where git had the agent, or '' for one created through the API. */
+  api?: string;
 }
 
 /** Fields the store adds to a definition; stored beside it in the same document. */
@@ -41,6 +43,8 @@ export interface AgentState {
   updated_at: Date;
   applied_at?: Date;
   managed_by?: string;
+  /** `source.api` of the stored revision: the token that wrote it through the admin API (git does not have it yet). */
+  written_by_api?: string;
 }
 
 /**
@@ -173,6 +177,32 @@ export interface SessionStore extends NamedStore {
   countLiveSessions(tenantId: string, now: Date): Promise<number>;
 }
 
+export type TokenRole = 'viewer' | 'developer' | 'admin';
+
+/** An admin API token as stored: never the token itself, only its SHA-256. */
+export interface ApiTokenRecord {
+  /** Unique; what history records as `source.api`. */
+  name: string;
+  /** The public part of the token, by which it is looked up (the secret part is compared by hash). */
+  token_id: string;
+  role: TokenRole;
+  /** Hex SHA-256 of the whole token. */
+  token_hash: string;
+  created_at: Date;
+  last_used_at?: Date;
+}
+
+/** Admin API tokens (`agentctl token`, `agentctl serve`). */
+export interface TokenStore extends NamedStore {
+  /** Adds the token; false (nothing written) when a token of that name exists. */
+  createToken(token: ApiTokenRecord): Promise<boolean>;
+  listTokens(): Promise<ApiTokenRecord[]>;
+  findToken(tokenId: string): Promise<ApiTokenRecord | null>;
+  touchToken(name: string, at: Date): Promise<void>;
+  /** Deletes the token; false when there is none of that name. */
+  revokeToken(name: string): Promise<boolean>;
+}
+
 /** Agent changes as they happen (the worker's config cache). */
 export interface ConfigWatch extends NamedStore {
   /**
@@ -189,7 +219,7 @@ export interface ConfigWatch extends NamedStore {
  * implement it and `openStore` returns it; code that needs less takes the
  * roles it uses.
  */
-export interface ConfigStore extends AgentStore, LockStore, SessionStore, ConfigWatch {
+export interface ConfigStore extends AgentStore, LockStore, SessionStore, ConfigWatch, TokenStore {
   /** Create tables/collections and indexes; idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;

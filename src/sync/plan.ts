@@ -1,8 +1,9 @@
 import type { AgentDefinition } from '../definition/types.js';
 import { MANAGED_BY } from '../store/revisions.js';
 import type { AgentSnapshot, SourceInfo } from '../store/types.js';
+import { diffDefinitions } from '../definition/keyed-lists.js';
 import { contentHash } from './hash.js';
-import { diffJson, type ValueChange } from '../json/diff.js';
+import type { ValueChange } from '../json/diff.js';
 
 /** What the files say an agent should be. */
 export interface DesiredAgent {
@@ -20,10 +21,15 @@ export interface DesiredAgent {
  */
 export type StoredView = AgentSnapshot;
 
-/** What applying a plan would do to an agent. A plan cannot know of conflicts: those are outcomes of an apply (ApplyResult). */
-export type PlanAction = 'create' | 'update' | 'unchanged' | 'delete' | 'drift';
+/**
+ * What applying a plan would do to an agent. A plan cannot know of conflicts:
+ * those are outcomes of an apply (ApplyResult). An `orphan` is a stored agent
+ * agentctl manages that no desired agent defines, planned without prune: an
+ * apply leaves it alone (with prune it is a `delete`, or a `drift`).
+ */
+export type PlanAction = 'create' | 'update' | 'unchanged' | 'delete' | 'drift' | 'orphan';
 
-export const PLAN_ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'unchanged', 'drift'];
+export const PLAN_ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'unchanged', 'drift', 'orphan'];
 
 export interface PlannedChange {
   agent_id: string;
@@ -32,11 +38,15 @@ export interface PlannedChange {
   revision: number;
   /** The revision the plan saw in the store; null when the agent is not stored. */
   stored_revision: number | null;
-  /** Every differing member, stored → desired; empty when unknown (body not fetched) or for create/delete. */
+  /**
+   * Every differing member, stored → desired (keyed lists matched by key:
+   * `diffDefinitions`); empty when unknown (body not fetched) or for
+   * create, delete and orphan.
+   */
   diffs: ValueChange[];
   /** The definition to write (create, update, drift). */
   desired?: DesiredAgent;
-  /** Why a `drift` counts as one (shown to the user; --force overwrites it). */
+  /** Why a `drift` counts as one (shown to the user; --force overwrites it); on an `orphan`, why pruning it would be refused. */
   drift_reason?: string;
   /** For a create of an agent the store has history of (deleted, or removed behind agentctl's back): its last revision, which history keeps. */
   recreated_after?: number;
@@ -71,15 +81,32 @@ function driftReason(view: StoredView): string | null {
   return null;
 }
 
+/**
+ * Why a stored revision written through the admin API (`agentctl serve`) is
+ * drift: git does not have it yet. Null when it did not come from the API.
+ */
+function apiDriftReason(view: StoredView): string | null {
+  const token = view.state.written_by_api;
+  if (token === undefined) return null;
+  return `revision ${view.state.revision} was written through the admin API by token "${token}"; adopt it into git with agentctl export ${view.state.agent_id}, or overwrite it with agentctl apply --force`;
+}
+
 export interface PlanOptions {
   prune: boolean;
+  /**
+   * Without prune, list the stored agents agentctl manages that `desired`
+   * lacks as `orphan` (default true). False when `desired` is on purpose a
+   * part of the files (an edit's --apply syncs only the edited agents).
+   */
+  orphans?: boolean;
   /** The last history revision of agents absent from the store that have history: their creates continue after it. */
   lastRevisions?: ReadonlyMap<string, number>;
 }
 
 /**
- * Desired vs stored, per agent, in the order of `desired` (then deletions by
- * agent_id). Pure: the same input always gives the same plan.
+ * Desired vs stored, per agent, in the order of `desired` (then the stored
+ * agents no desired one defines, by agent_id: deletions with prune, orphans
+ * without). Pure: the same input always gives the same plan.
  */
 export function planSync(desired: readonly DesiredAgent[], stored: readonly StoredView[], options: PlanOptions): SyncPlan {
   const storedById = new Map(stored.map((view) => [view.state.agent_id, view]));
@@ -99,27 +126,29 @@ export function planSync(desired: readonly DesiredAgent[], stored: readonly Stor
     changes.push(planExisting(agent, view));
   }
 
-  if (options.prune) {
+  if (options.prune || options.orphans !== false) {
     const orphans = stored
       .filter((view) => !desiredIds.has(view.state.agent_id) && view.state.managed_by === MANAGED_BY)
       .sort((a, b) => (a.state.agent_id < b.state.agent_id ? -1 : a.state.agent_id > b.state.agent_id ? 1 : 0));
-    for (const view of orphans) {
-      const reason = driftReason(view);
-      const base = { agent_id: view.state.agent_id, stored_revision: view.state.revision, diffs: [] };
-      changes.push(
-        reason === null
-          ? { ...base, action: 'delete', revision: view.state.revision + 1 }
-          : { ...base, action: 'drift', revision: view.state.revision, drift_reason: reason },
-      );
-    }
+    for (const view of orphans) changes.push(planOrphan(view, options.prune));
   }
   return { changes };
+}
+
+/** A stored agent no file defines: deleted with prune (unless it drifted), else only reported. */
+function planOrphan(view: StoredView, prune: boolean): PlannedChange {
+  // An agent only the admin API wrote is not agentctl's to delete without --force either.
+  const reason = driftReason(view) ?? apiDriftReason(view);
+  const base = { agent_id: view.state.agent_id, stored_revision: view.state.revision, diffs: [] };
+  const noted = reason === null ? {} : { drift_reason: reason };
+  if (!prune) return { ...base, action: 'orphan', revision: view.state.revision, ...noted };
+  return reason === null ? { ...base, action: 'delete', revision: view.state.revision + 1 } : { ...base, action: 'drift', revision: view.state.revision, drift_reason: reason };
 }
 
 function planExisting(agent: DesiredAgent, view: StoredView): PlannedChange {
   const { state } = view;
   const base = { agent_id: state.agent_id, stored_revision: state.revision };
-  const diffs = view.definition === undefined ? [] : diffJson(view.definition, agent.definition);
+  const diffs = view.definition === undefined ? [] : diffDefinitions(view.definition, agent.definition);
   const reason = driftReason(view);
   if (reason !== null) {
     return { ...base, action: 'drift', revision: state.revision, diffs, desired: agent, drift_reason: reason };
@@ -130,6 +159,9 @@ function planExisting(agent: DesiredAgent, view: StoredView): PlannedChange {
       ? state.content_hash === agent.content_hash
       : diffs.length === 0;
   if (matches) return { ...base, action: 'unchanged', revision: state.revision, diffs: [] };
+  // The files differ from a revision git never had: applying them would silently undo an API write.
+  const apiReason = apiDriftReason(view);
+  if (apiReason !== null) return { ...base, action: 'drift', revision: state.revision, diffs, desired: agent, drift_reason: apiReason };
   return { ...base, action: 'update', revision: state.revision + 1, diffs, desired: agent };
 }
 
@@ -144,12 +176,16 @@ export function summarize(plan: SyncPlan): PlanSummary {
   return countActions(plan.changes, PLAN_ACTIONS);
 }
 
-/** True when applying would change the store, or the store changed behind agentctl's back. */
+/**
+ * True when applying would change the store, or the store changed behind
+ * agentctl's back. An orphan is not pending: the apply of this plan (without
+ * prune) leaves it as it is.
+ */
 export function hasPendingChanges(plan: SyncPlan): boolean {
-  return plan.changes.some((change) => change.action !== 'unchanged');
+  return plan.changes.some((change) => change.action !== 'unchanged' && change.action !== 'orphan');
 }
 
-/** A plan an apply without --force would carry out in full: nothing drifted (which it would refuse). */
+/** A plan an apply without --force would carry out in full: nothing drifted (which it would refuse; an orphan it only reports). */
 export function planSucceeded(plan: SyncPlan): boolean {
   return plan.changes.every((change) => change.action !== 'drift');
 }

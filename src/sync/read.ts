@@ -1,6 +1,6 @@
 import { batches } from '../json/batches.js';
 import type { ConfigStore, StoredAgent } from '../store/types.js';
-import { bodiesNeeded, planSync, type DesiredAgent, type StoredView, type SyncPlan } from './plan.js';
+import { bodiesNeeded, planSync, type DesiredAgent, type PlanOptions, type StoredView, type SyncPlan } from './plan.js';
 
 /** Agents per store call: keeps a 10,000-agent sync at O(N/1000) round trips. */
 export const BATCH_SIZE = 1000;
@@ -40,9 +40,9 @@ export function storedView(agent: StoredAgent): StoredView {
 }
 
 /** Read what the plan needs from the store (including the history of agents to re-create) and plan. */
-export async function planAgainstStore(store: ConfigStore, desired: readonly DesiredAgent[], options: { prune: boolean }): Promise<SyncPlan> {
+export async function planAgainstStore(store: ConfigStore, desired: readonly DesiredAgent[], options: Omit<PlanOptions, 'lastRevisions'>): Promise<SyncPlan> {
   const stored = await readStored(store, desired);
   const present = new Set(stored.map((view) => view.state.agent_id));
   const lastRevisions = await store.lastRevisions(desired.map((agent) => agent.definition.agent_id).filter((agentId) => !present.has(agentId)));
-  return planSync(desired, stored, { prune: options.prune, lastRevisions });
+  return planSync(desired, stored, { ...options, lastRevisions });
 }

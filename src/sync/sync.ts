@@ -10,6 +10,8 @@ import { planAgainstStore } from './read.js';
 export interface ApplyDesiredOptions extends Omit<ApplyOptions, 'force' | 'dryRun'> {
   /** Delete stored agents agentctl manages that `desired` no longer holds. */
   prune?: boolean;
+  /** Without prune, report those agents as `orphan` (default true; see PlanOptions.orphans). */
+  orphans?: boolean;
   dryRun?: boolean;
   /** Overwrite documents changed outside agentctl. */
   force?: boolean;
@@ -20,8 +22,8 @@ export interface ApplyDesiredOptions extends Omit<ApplyOptions, 'force' | 'dryRu
  * apply` (and an edit's --apply) once the files are loaded and valid.
  */
 export async function applyDesired(store: ConfigStore, desired: readonly DesiredAgent[], options: ApplyDesiredOptions = {}): Promise<ApplyResult> {
-  const { prune, dryRun, force, ...writeOptions } = options;
-  const plan = await planAgainstStore(store, desired, { prune: prune ?? false });
+  const { prune, orphans, dryRun, force, ...writeOptions } = options;
+  const plan = await planAgainstStore(store, desired, { prune: prune ?? false, ...(orphans === undefined ? {} : { orphans }) });
   return applyPlan(store, plan, { ...writeOptions, force: force ?? false, dryRun: dryRun ?? false });
 }
 

@@ -12,12 +12,15 @@ import type { ReadableStream } from 'node:stream/web';
 import { STATUS_CODES } from 'node:http';
 import { APIStatusError, APITimeoutError, inference, isAPIError, llm as agentsLlm, initializeLogger, log as agentsLog, voice, type VAD } from '@livekit/agents';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
+import type * as elevenlabs from '@livekit/agents-plugin-elevenlabs';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentDefinition, LlmConfig, PipelineConfig, SttConfig, TtsConfig } from '../definition/types.js';
 import type { RoomJob } from './job.js';
 import type { WorkerLog } from './log.js';
 import { speakStructuredReply, type OutputContract, type ReplyVerdict } from './structured-reply.js';
-import { llmCredential, sttCredential, ttsCredential, ttsProvider, type RequiredCredential } from './credentials.js';
+import { llmCredential, sttCredential, ttsCredential, type RequiredCredential } from './credentials.js';
+import { OPENAI_DEFAULT_TTS_MODEL, ttsTakesInstructions } from '../definition/providers.js';
+import { providerPlugin } from './provider-plugins.js';
 import { fewShotTurns } from './few-shot.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { linearPatternAjvOptions } from '../fieldtypes/index.js';
@@ -37,17 +40,45 @@ function requiredKey(env: NodeJS.ProcessEnv, credential: RequiredCredential, wha
   return value;
 }
 
-/** Where LLM requests go: the definition's base_url, else the worker's OPENAI_BASE_URL, else OpenAI. Never chosen by a session. */
+/**
+ * Where LLM requests go: the definition's base_url, else the worker's
+ * OPENAI_BASE_URL (GOOGLE_GEMINI_BASE_URL for google, which the Gemini SDK
+ * reads), else the provider's own service. Never chosen by a session.
+ */
 function llmBaseUrl(config: LlmConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (config.provider === 'google') return config.base_url ?? env.GOOGLE_GEMINI_BASE_URL ?? DEFAULT_GEMINI_BASE_URL;
   return config.base_url ?? env.OPENAI_BASE_URL;
 }
 
-function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): openai.LLM {
-  return new openai.LLM({
+export function createLlm(config: LlmConfig, env: NodeJS.ProcessEnv): agentsLlm.LLM {
+  const apiKey = requiredKey(env, llmCredential(config), `llm_config (model ${config.model})`);
+  if (config.provider === 'google') return createGoogleLlm(config, apiKey);
+  return new openai.LLM({ model: config.model, baseURL: llmBaseUrl(config, env), apiKey });
+}
+
+/**
+ * Gemini through the google plugin. Sampling settings go into the
+ * constructor, which is where the plugin reads them (it ignores OpenAI's
+ * names in a request's options); Vertex AI is never chosen by the
+ * environment (GOOGLE_GENAI_USE_VERTEXAI), since the key would not be used.
+ */
+function createGoogleLlm(config: LlmConfig, apiKey: string): agentsLlm.LLM {
+  const google = providerPlugin('@livekit/agents-plugin-google');
+  const options: ConstructorParameters<typeof google.LLM>[0] = {
     model: config.model,
-    baseURL: llmBaseUrl(config, env),
-    apiKey: requiredKey(env, llmCredential(config), `llm_config (model ${config.model})`),
-  });
+    apiKey,
+    vertexai: false,
+    ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
+    ...(config.max_tokens !== undefined ? { maxOutputTokens: config.max_tokens } : {}),
+    ...(config.base_url ? { httpOptions: { baseUrl: config.base_url } } : {}),
+  };
+  if (!config.base_url) return new google.LLM(options);
+  // The plugin's prewarm lists models through a client that knows nothing of the request's
+  // base URL: it would send this key to Google's own host. Requests alone go to base_url.
+  class GoogleLlmAtBaseUrl extends google.LLM {
+    protected override async _prewarmImpl(): Promise<void> {}
+  }
+  return new GoogleLlmAtBaseUrl(options);
 }
 
 /** Per-request options: the schema, and sampling settings sent as given (the plugin drops a temperature of 0). */
@@ -86,8 +117,20 @@ export function createStt(config: SttConfig | undefined, env: NodeJS.ProcessEnv)
   });
 }
 
-export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv): openai.TTS | deepgram.TTS {
+type ConfiguredTts = openai.TTS | deepgram.TTS | elevenlabs.TTS;
+
+export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv): ConfiguredTts {
   const credential = ttsCredential(config);
+  if (credential.provider === 'elevenlabs') {
+    const plugin = providerPlugin('@livekit/agents-plugin-elevenlabs');
+    return new plugin.TTS({
+      apiKey: requiredKey(env, credential, 'tts_config (elevenlabs)'),
+      // The plugin speaks over HTTP and streams over a WebSocket it derives from this http(s) URL.
+      ...(config?.base_url ? { baseURL: withScheme(config.base_url, 'http') } : {}),
+      ...(config?.voice ? { voiceId: config.voice } : {}),
+      ...(config?.model ? { model: config.model } : {}),
+    });
+  }
   if (credential.provider === 'deepgram') {
     return new deepgram.TTS({
       apiKey: requiredKey(env, credential, 'tts_config (deepgram)'),
@@ -101,20 +144,14 @@ export function createTts(config: TtsConfig | undefined, env: NodeJS.ProcessEnv)
   return new openai.TTS({
     apiKey: requiredKey(env, credential, 'tts_config (openai)'),
     ...(baseURL ? { baseURL } : {}),
-    model: config?.model ?? 'gpt-4o-mini-tts',
+    model: config?.model ?? OPENAI_DEFAULT_TTS_MODEL,
     ...(config?.voice ? { voice: config.voice as openai.TTSVoices } : {}),
     ...(config?.speed !== undefined ? { speed: config.speed } : {}),
     ...(config?.default_instructions ? { instructions: config.default_instructions } : {}),
   });
 }
 
-/** OpenAI's gpt-4o-mini-tts (and later) take free-text voice instructions; tts-1 and Deepgram do not. */
-function ttsTakesInstructions(config: TtsConfig | undefined): boolean {
-  const model = config?.model ?? 'gpt-4o-mini-tts';
-  return ttsProvider(config) === 'openai' && !model.startsWith('tts-1');
-}
-
-function applyTtsInstructions(tts: openai.TTS | deepgram.TTS, config: TtsConfig | undefined, instructions: string | undefined, log: WorkerLog): void {
+function applyTtsInstructions(tts: ConfiguredTts, config: TtsConfig | undefined, instructions: string | undefined, log: WorkerLog): void {
   if (!(tts instanceof openai.TTS) || !ttsTakesInstructions(config)) return;
   // The plugin's updateOptions type omits `instructions`, but it merges whatever it is given into the request options.
   (tts.updateOptions as (options: { instructions?: string }) => void)({ instructions: instructions ?? config?.default_instructions ?? '' });
@@ -144,6 +181,7 @@ function llmTarget(config: LlmConfig, env: NodeJS.ProcessEnv): LlmTarget {
 }
 
 const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const DEFAULT_GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 /**
  * The plugin reports a failed request only as an `error` event and then ends
@@ -176,7 +214,7 @@ interface LlmRequest {
  * pushed onto `toolCalls` (the plugin hands them over once their arguments
  * are complete). Throws LlmRequestError when the request failed.
  */
-async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, request: LlmRequest, target: LlmTarget, toolCalls: agentsLlm.FunctionCall[]): AsyncGenerator<string> {
+async function* llmContent(model: agentsLlm.LLM, chatCtx: agentsLlm.ChatContext, request: LlmRequest, target: LlmTarget, toolCalls: agentsLlm.FunctionCall[]): AsyncGenerator<string> {
   const errors: Error[] = [];
   let failed = false;
   const onError = (event: { error: Error; recoverable: boolean }) => {
@@ -201,9 +239,9 @@ async function* llmContent(model: openai.LLM, chatCtx: agentsLlm.ChatContext, re
 /** Caches the LLM client per llm_config, so a hot-reloaded config gets a new one and others reuse theirs. */
 class LlmCache {
   private key = '';
-  private model: openai.LLM | null = null;
+  private model: agentsLlm.LLM | null = null;
   constructor(readonly env: NodeJS.ProcessEnv) {}
-  for(definition: AgentDefinition): openai.LLM {
+  for(definition: AgentDefinition): agentsLlm.LLM {
     const key = JSON.stringify(definition.llm_config);
     if (!this.model || key !== this.key) {
       this.model = createLlm(definition.llm_config, this.env);
@@ -336,7 +374,7 @@ async function* structuredTurn(
 
 export interface VoiceModels {
   stt: deepgram.STT | openai.STT;
-  tts: openai.TTS | deepgram.TTS;
+  tts: ConfiguredTts;
   vad: VAD | undefined;
 }
 

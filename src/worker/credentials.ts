@@ -6,12 +6,13 @@
  * variable (its `api_key_env`, else the provider's usual one): session
  * overrides can never name one (see src/definition/session-overrides.ts).
  */
-import type { AgentDefinition, LlmConfig, SttConfig, TracingConfig, TtsConfig } from '../definition/types.js';
+import { LLM_PROVIDER_INFO, STT_PROVIDER_INFO, TTS_PROVIDER_INFO, ttsProviderOf } from '../definition/providers.js';
+import type { AgentDefinition, LlmConfig, LlmProvider, SttConfig, SttProvider, TracingConfig, TtsConfig, TtsProvider } from '../definition/types.js';
 
 export type ProviderRole = 'llm' | 'stt' | 'tts' | 'tracing';
 
 /** Every role: what a voice session uses. */
-const VOICE_ROLES: readonly ProviderRole[] = ['llm', 'stt', 'tts', 'tracing'];
+export const VOICE_ROLES: readonly ProviderRole[] = ['llm', 'stt', 'tts', 'tracing'];
 /** A text session (`agentctl chat`) has no audio: no STT, no TTS. */
 export const TEXT_ROLES: readonly ProviderRole[] = ['llm', 'tracing'];
 
@@ -24,42 +25,30 @@ export interface RequiredCredential {
   env: string;
 }
 
-type KeyedProvider = 'openai' | 'deepgram';
-
-/** The usual key variable of each provider, used when the section names none. */
-const PROVIDER_KEY_ENV: Readonly<Record<KeyedProvider, string>> = {
-  openai: 'OPENAI_API_KEY',
-  deepgram: 'DEEPGRAM_API_KEY',
-};
-
 /** The STT plugin the worker builds: Deepgram unless the section says openai (the default when there is no stt_config). */
-function sttProvider(config: SttConfig | undefined): KeyedProvider {
+function sttProvider(config: SttConfig | undefined): SttProvider {
   return config?.provider === 'openai' ? 'openai' : 'deepgram';
 }
 
-/** The TTS plugin the worker builds: OpenAI unless the section says deepgram (the default when there is no tts_config). */
-export function ttsProvider(config: TtsConfig | undefined): KeyedProvider {
-  return config?.provider === 'deepgram' ? 'deepgram' : 'openai';
-}
-
-/** The section's own `api_key_env` when it has one, else the provider's usual variable. */
-function keyEnv(provider: KeyedProvider, configured: string | undefined): string {
-  return configured ?? PROVIDER_KEY_ENV[provider];
+/** The TTS plugin the worker builds: the section's provider, OpenAI when there is no tts_config. */
+export function ttsProvider(config: TtsConfig | undefined): TtsProvider {
+  return ttsProviderOf(config);
 }
 
 export function llmCredential(config: LlmConfig): RequiredCredential {
-  // One plugin serves every OpenAI-compatible server; `provider` is always openai.
-  return { role: 'llm', section: 'llm_config', provider: 'openai', env: keyEnv('openai', config.api_key_env) };
+  // provider openai serves every OpenAI-compatible server, with the key its api_key_env names.
+  const provider: LlmProvider = config.provider === 'google' ? 'google' : 'openai';
+  return { role: 'llm', section: 'llm_config', provider, env: config.api_key_env ?? LLM_PROVIDER_INFO[provider].keyEnv };
 }
 
 export function sttCredential(config: SttConfig | undefined): RequiredCredential {
   const provider = sttProvider(config);
-  return { role: 'stt', section: 'stt_config', provider, env: keyEnv(provider, config?.api_key_env) };
+  return { role: 'stt', section: 'stt_config', provider, env: config?.api_key_env ?? STT_PROVIDER_INFO[provider].keyEnv };
 }
 
 export function ttsCredential(config: TtsConfig | undefined): RequiredCredential {
   const provider = ttsProvider(config);
-  return { role: 'tts', section: 'tts_config', provider, env: keyEnv(provider, config?.api_key_env) };
+  return { role: 'tts', section: 'tts_config', provider, env: config?.api_key_env ?? TTS_PROVIDER_INFO[provider].keyEnv };
 }
 
 /** Langfuse takes a key pair; nothing is needed while tracing is off. */

@@ -16,7 +16,8 @@ import type { AgentctlConfig, SessionContext, SessionGreeting } from '../project
 import type { ConfigResolver } from './config-resolver.js';
 import { lookUpExtensions, type SessionExtensions } from './extensions.js';
 import type { WorkerLog } from './log.js';
-import { missingCredentials, describeMissing, type ProviderRole } from './credentials.js';
+import { missingCredentials, describeMissing, VOICE_ROLES, type ProviderRole } from './credentials.js';
+import { loadProviderPlugins, type PluginImporter } from './provider-plugins.js';
 import { applySessionOverrides, type RejectedOverride } from './overrides.js';
 import { renderPrompt, renderPromptText, type PromptContext } from './prompt.js';
 import {
@@ -155,6 +156,8 @@ export interface JobEnvironment {
   project?: AgentctlConfig;
   /** The providers the session will use, whose keys must be set: all of them (voice) unless told otherwise. */
   providerRoles?: readonly ProviderRole[];
+  /** How provider plugins are imported (tests stand in for one that is not installed). */
+  importPlugin?: PluginImporter;
   now?: () => Date;
   newSessionId?: () => string;
 }
@@ -240,6 +243,8 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
   if (missing.length > 0) {
     return { ok: false, reason: 'missing_credentials', message: `agent "${agentId}" cannot start: ${describeMissing(missing)}` };
   }
+  const pluginMissing = await loadProviderPlugins(merged.definition, environment.providerRoles ?? VOICE_ROLES, environment.importPlugin);
+  if (pluginMissing !== null) return { ok: false, reason: 'invalid_config', message: `agent "${agentId}" cannot start: ${pluginMissing}` };
 
   const now = (environment.now ?? (() => new Date()))();
   const identity: SessionIdentity = {

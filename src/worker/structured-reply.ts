@@ -9,6 +9,7 @@
  * `agentctl chat`, so all three behave the same.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
+import { LLM_PROVIDER_INFO } from '../definition/providers.js';
 import type { AgentDefinition, SchemaConfig } from '../definition/types.js';
 import { compileOutputSchema, linearPatternAjvOptions, normalizeStrictOutput, responseFieldName, stripHiddenFields, type JsonSchema } from '../fieldtypes/index.js';
 import { StructuredStreamExtractor, type StructuredOutcome } from './structured-stream.js';
@@ -60,7 +61,9 @@ export function buildOutputContract(definition: AgentDefinition): OutputContract
   const schemaConfig = definition.schema_config;
   const fullSchema = compileOutputSchema(schemaConfig);
   let responseFormat: ResponseFormat | null = null;
-  if (definition.llm_config.supports_structured_output !== false) {
+  // A provider that takes no JSON Schema (see definition/providers.ts) gets the schema in the prompt, as a model marked false does.
+  const takesSchema = LLM_PROVIDER_INFO[definition.llm_config.provider]?.structuredOutput === 'json_schema';
+  if (takesSchema && definition.llm_config.supports_structured_output !== false) {
     let strictSchema: JsonSchema | null;
     try {
       strictSchema = compileOutputSchema(schemaConfig, { strict: true });

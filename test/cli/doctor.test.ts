@@ -205,8 +205,8 @@ describe('agentctl doctor', () => {
     expect(report.code).toBe(1);
     const env = report.checks.filter((check) => check.check === 'env');
     expect(env.map((check) => [check.agent_id, check.status, check.message])).toEqual([
-      ['interview-agent-strict-v1', 'fail', 'interview-agent-strict-v1: DEEPGRAM_API_KEY (stt_config, deepgram; tts_config, deepgram) is not set'],
-      ['pte-interview-agent-v1', 'fail', 'pte-interview-agent-v1: DEEPGRAM_API_KEY (stt_config, deepgram; tts_config, deepgram) is not set'],
+      ['interview-agent-strict-v1', 'fail', 'interview-agent-strict-v1: DEEPGRAM_API_KEY (stt_config, deepgram) is not set'],
+      ['pte-interview-agent-v1', 'fail', 'pte-interview-agent-v1: DEEPGRAM_API_KEY (stt_config, deepgram) is not set'],
       ['sales-agent-v1', 'fail', 'sales-agent-v1: DEEPGRAM_API_KEY (stt_config, deepgram) is not set'],
     ]);
     expect(env[0]?.fix).toBe('set it where the worker runs (.env.example lists the variables)');

@@ -280,6 +280,16 @@ describe('doctor checks that the project file loads', () => {
   });
 });
 
+describe('chat', () => {
+  it('loads the project file --config names and stops on one that does not load, before it opens the store', async () => {
+    const dir = await project({ 'config/broken.mjs': 'export default { tools: [] };\n' });
+    const run = await agentctl(dir, 'chat', 'sales-agent-v1', '--say', 'hi', '--config', 'config/broken.mjs');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`agentctl: ${join(dir, 'config', 'broken.mjs')}: tools must be an object of named entries, not an array`);
+    expect(existsSync(join(dir, '.agentctl'))).toBe(false);
+  });
+});
+
 describe('worker', () => {
   it('stops on a project file that does not load, naming it, before it connects anywhere', async () => {
     const dir = await project({ 'agentctl.config.mjs': 'throw new Error("boom");\n' });

@@ -44,7 +44,7 @@ describe('agentctl diff / apply / get / list / history / rollback / export (embe
         { agent_id: 'pte-interview-agent-v1', action: 'unchanged', revision: 1, paths: [] },
         { agent_id: 'sales-agent-v1', action: 'update', revision: 2, paths: ['/llm_config/temperature'] },
       ],
-      summary: { create: 0, update: 1, delete: 0, unchanged: 2, drift: 0 },
+      summary: { create: 0, update: 1, delete: 0, unchanged: 2, drift: 0, orphan: 0 },
     });
 
     const second = await run('apply', '--json');
@@ -172,7 +172,7 @@ describe('agentctl diff / apply / get / list / history / rollback / export (embe
   it('prunes only with --prune, and --dry-run writes nothing', async () => {
     await run('apply');
     await rm(join(dir, 'agents', 'pte-interview-agent-v1.yaml'));
-    expect((await run('apply')).stdout).toBe('✔ 2 unchanged\n');
+    expect((await run('apply')).stdout).toBe('? not in files: pte-interview-agent-v1 (agentctl apply --prune deletes it)\n✔ 2 unchanged, 1 not in files\n');
     const dry = await run('apply', '--prune', '--dry-run');
     expect(dry.stdout).toContain('- delete  pte-interview-agent-v1');
     expect((await run('list')).stdout).toContain('pte-interview-agent-v1');

@@ -13,6 +13,7 @@ import type { ValidationReport } from '../../src/cli/formatters/report.js';
 import { formatTable } from '../../src/cli/formatters/table.js';
 import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import { validateDefinitions } from '../../src/definition/validate.js';
+import { diffDefinitions } from '../../src/definition/keyed-lists.js';
 import type { SyncPlan } from '../../src/sync/plan.js';
 import { lineLog, redactingLog, recordingLog } from '../../src/worker/log.js';
 
@@ -153,9 +154,77 @@ describe('the plan printer (diff, apply)', () => {
         '    /llm_config/base_url: "https://***@evil.example/v1" → "https://llm.internal/v1"',
         '    /tracing_config: {"endpoints":{"host":"https://***@lf.example"}} → (absent)',
         // The two differ only in the password, which neither side shows.
-        '    /prompt_config/instructions: …//***@h and more" → …//***@h and more"',
+        '    /prompt_config/instructions: the two differ only in a URL password, which is not shown',
         '    /x\\x1b: "v\\x9b" → "w"',
         '✖ 1 drifted',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('the plan printer: long values and keyed fields', () => {
+  const update = (before: unknown, after: unknown): SyncPlan => ({ changes: [{ agent_id: 'a', action: 'update', revision: 2, stored_revision: 1, diffs: diffDefinitions(before, after) }] });
+  const lines = (output: string): string[] => output.trimEnd().split('\n');
+
+  it('wraps to the width it is given, cutting nothing, and keeps every line within it', () => {
+    const words = Array.from({ length: 40 }, (_, index) => `word${index}`).join(' ');
+    const output = formatPlanPretty(update({ prompt_config: {} }, { prompt_config: { template_id: words } }), { applied: false, width: 60 });
+    expect(lines(output).slice(0, 3)).toEqual(['~ update  a  revision 1 → 2', '    /prompt_config/template_id:', '        + "word0 word1 word2 word3 word4 word5 word6 word7']);
+    expect(lines(output).every((line) => Array.from(line).length <= 60)).toBe(true);
+    // Every word is there, in order, once the wrapped lines are read back.
+    expect(lines(output).slice(2, -1).map((line) => line.trim().replace(/^\+ /, '')).join(' ')).toBe(`"${words}"`);
+  });
+
+  it('shows a password-bearing URL in a changed prompt redacted, and control characters in the lines escaped', () => {
+    const before = { prompt_config: { instructions: 'line one\nsee https://bob:s3cret@kb.example/x\nline three\n' } };
+    const after = { prompt_config: { instructions: 'line one\nsee https://bob:s3cret@kb.example/y \u001b[2J\nline three\n' } };
+    expect(lines(formatPlanPretty(update(before, after), { applied: false }))).toEqual([
+      '~ update  a  revision 1 → 2',
+      '    /prompt_config/instructions: text of 4 → 4 lines:',
+      '          line one',
+      '        - see https://***@kb.example/x',
+      '        + see https://***@kb.example/y \\x1b[2J',
+      '          line three',
+      // The text's last line, empty, is context too.
+      '',
+      '✔ 1 to update',
+    ]);
+  });
+
+  it('names a field by an escaped field_name, and its nested changes by dotted sub-paths', () => {
+    const field = (le: number, extra: object = {}): object => ({ field_name: 'sc\u202eore', field_type: 'int', description: 'd', constraints: { ge: 1, le }, ...extra });
+    const output = formatPlanPretty(update({ schema_config: { fields: [field(10)] } }, { schema_config: { fields: [field(5, { default: [1, 2] })] } }), { applied: false });
+    expect(lines(output)).toEqual(['~ update  a  revision 1 → 2', '    ~ field sc\\u202eore: constraints.le 10 → 5', '    ~ field sc\\u202eore: default (absent) → [1,2]', '✔ 1 to update']);
+  });
+
+  it('prints a field both moved and changed as the move, then its changes; an inserted field with its nested members dotted', () => {
+    const field = (name: string, extra: object = {}): object => ({ field_name: name, field_type: 'str', description: name, ...extra });
+    const before = { schema_config: { fields: [field('a', { required: false }), field('b'), field('c')] } };
+    const after = { schema_config: { fields: [field('b'), field('c'), field('new', { metadata: { hidden: true } }), field('a', { required: true })] } };
+    expect(lines(formatPlanPretty(update(before, after), { applied: false }))).toEqual([
+      '~ update  a  revision 1 → 2',
+      '    + field new (str)',
+      '        description: "new"',
+      '        metadata.hidden: true',
+      '    ↕ field a moved: position 1 → 4',
+      '    ~ field a: required false → true',
+      '✔ 1 to update',
+    ]);
+  });
+
+  it('lists an orphan as not in files, with why --prune alone would refuse it when it drifted; it fails nothing', () => {
+    const plan: SyncPlan = {
+      changes: [
+        { agent_id: 'gone', action: 'orphan', revision: 3, stored_revision: 3, diffs: [] },
+        { agent_id: 'edited\u001b', action: 'orphan', revision: 1, stored_revision: 1, diffs: [], drift_reason: 'stored body no longer matches the hash agentctl recorded' },
+      ],
+    };
+    expect(formatPlanPretty(plan, { applied: true })).toBe(
+      [
+        '? not in files: gone (agentctl apply --prune deletes it)',
+        '? not in files: edited\\x1b (changed outside agentctl: stored body no longer matches the hash agentctl recorded; agentctl apply --prune --force deletes it)',
+        '✔ 2 not in files',
         '',
       ].join('\n'),
     );

@@ -49,6 +49,7 @@ schema_config:
 llm_config:
   provider: openai
   model: gpt-5-nano
+  temperature: 0.5
   api_key: sk-abcdefghijklmnopqrstuvwxyz012345
   tools: [lookup_ordr]
 tts_config:

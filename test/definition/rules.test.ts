@@ -713,3 +713,166 @@ describe('no-effect', () => {
     expect(fast).toEqual(composed);
   });
 });
+
+describe('no-effect: settings the worker or the provider plugin drops', () => {
+  /** Each case: the sections added to the base definition, the value the warning is at, its path, message and suggestion. */
+  const CASES: Array<{ name: string; extra: string; at: string; occurrence?: number; path: string; message: string; suggestion: string; model?: string }> = [
+    {
+      name: 'temperature on a gpt-5 model (agents-js drops it)',
+      extra: '',
+      model: 'gpt-5-nano\n  temperature: 0.7',
+      at: '0.7',
+      path: '/llm_config/temperature',
+      message: 'llm_config.temperature has no effect on gpt-5-nano: agents-js sends no temperature to the gpt-5 family (reasoning models: o1, o3, o4, gpt-5)',
+      suggestion: 'remove it, or choose a model that takes a temperature (e.g. gpt-4o-mini)',
+    },
+    {
+      name: 'temperature on o3-mini behind a gateway prefix (the name after the last /)',
+      extra: '',
+      model: 'openai/o3-mini\n  temperature: 0.25',
+      at: '0.25',
+      path: '/llm_config/temperature',
+      message: 'llm_config.temperature has no effect on openai/o3-mini: agents-js sends no temperature to the o3 family (reasoning models: o1, o3, o4, gpt-5)',
+      suggestion: 'remove it, or choose a model that takes a temperature (e.g. gpt-4o-mini)',
+    },
+    {
+      name: 'tool_choice without tools',
+      extra: '',
+      model: 'gpt-4o-mini\n  tool_choice: required',
+      at: 'required',
+      path: '/llm_config/tool_choice',
+      message: 'llm_config.tool_choice has no effect without llm_config.tools: it is sent only with tools',
+      suggestion: 'remove it, or list the tools in llm_config.tools',
+    },
+    {
+      name: 'response_format (the worker compiles it from schema_config)',
+      extra: '',
+      model: 'gpt-4o-mini\n  response_format:\n    type: json_object',
+      at: 'type: json_object',
+      path: '/llm_config/response_format',
+      message: 'llm_config.response_format has no effect: the worker sends the format it compiles from schema_config',
+      suggestion: 'remove it; schema_config is the output contract',
+    },
+    {
+      name: 'supports_structured_output: true with google (the schema goes into the prompt)',
+      extra: '',
+      model: 'gemini-2.5-flash\n  supports_structured_output: true',
+      at: 'true',
+      path: '/llm_config/supports_structured_output',
+      message: 'llm_config.supports_structured_output has no effect with provider google: the output schema always goes into the prompt',
+      suggestion: 'remove it',
+    },
+    {
+      name: 'speed on elevenlabs',
+      extra: 'tts_config:\n  provider: elevenlabs\n  speed: 1.1\n',
+      at: '1.1',
+      path: '/tts_config/speed',
+      message: 'tts_config.speed has no effect with provider elevenlabs: agentctl does not send it',
+      suggestion: 'remove it, or set the speed in the voice itself',
+    },
+    {
+      name: 'default_instructions on deepgram',
+      extra: 'tts_config:\n  provider: deepgram\n  default_instructions: Speak slowly.\n',
+      at: 'Speak slowly.',
+      path: '/tts_config/default_instructions',
+      message: 'tts_config.default_instructions has no effect on provider deepgram',
+      suggestion: 'remove it, or use provider openai with model gpt-4o-mini-tts',
+    },
+    {
+      name: 'default_instructions on openai tts-1',
+      extra: 'tts_config:\n  provider: openai\n  model: tts-1-hd\n  default_instructions: Speak slowly.\n',
+      at: 'Speak slowly.',
+      path: '/tts_config/default_instructions',
+      message: 'tts_config.default_instructions has no effect on tts-1-hd (only gpt-4o-mini-tts and later take instructions)',
+      suggestion: 'remove it, or use provider openai with model gpt-4o-mini-tts',
+    },
+    {
+      name: 'instruction_field on elevenlabs',
+      extra: 'tts_config:\n  provider: elevenlabs\n  instruction_field: system_response\n',
+      at: 'system_response\n',
+      occurrence: 2,
+      path: '/tts_config/instruction_field',
+      message: "tts_config.instruction_field has no effect on provider elevenlabs: the field's value never reaches the voice",
+      suggestion: 'remove it, or use provider openai with model gpt-4o-mini-tts',
+    },
+    {
+      name: 'streaming: false (the worker always streams)',
+      extra: 'tts_config:\n  provider: openai\n  streaming: false\n',
+      at: 'false',
+      path: '/tts_config/streaming',
+      message: 'tts_config.streaming: false has no effect: the worker always streams the response field to TTS as it arrives',
+      suggestion: 'remove it',
+    },
+    {
+      name: 'interim_results on openai STT',
+      extra: 'stt_config:\n  provider: openai\n  interim_results: true\n',
+      at: 'true',
+      path: '/stt_config/interim_results',
+      message: 'stt_config.interim_results has no effect with provider openai: its plugin takes no such setting',
+      suggestion: 'remove it, or use provider deepgram',
+    },
+  ];
+
+  function sourceOf(item: (typeof CASES)[number]): string {
+    let source = definition({ extra: item.extra });
+    if (item.model !== undefined) {
+      source = source.replace('  model: gpt-5-nano\n', `  model: ${item.model}\n`);
+      if (item.model.startsWith('gemini')) source = source.replace('  provider: openai\n  model: gemini', '  provider: google\n  model: gemini');
+    }
+    return source;
+  }
+
+  it.each(CASES)('$name: a warning at the value, naming the agent and what to do', (item) => {
+    const source = sourceOf(item);
+    expect(only(validate(source))).toMatchObject({
+      file: 'agent.yaml',
+      ...locate(source, item.at, item.occurrence ?? 1),
+      severity: 'warning',
+      code: 'no-effect',
+      message: item.message,
+      suggestion: item.suggestion,
+      agent_id: 'test-agent',
+      path: item.path,
+    });
+  });
+
+  it.each(CASES)('$name: the same problems on the fast path as on the yaml path', (item) => {
+    const source = sourceOf(item);
+    expect(parseCleanDefinitionSource(source, 'agent.yaml', DEFAULT_PARSE_LIMITS.maxDepth, () => composeDefinitionSource(source, 'agent.yaml'))).toBeDefined();
+    const fast = validateDefinitions(parseDefinitionSource(source, 'agent.yaml').documents);
+    expect(fast.map((problem) => problem.code)).toEqual(['no-effect']);
+    expect(fast).toEqual(validateDefinitions(composeDefinitionSource(source, 'agent.yaml').documents));
+  });
+
+  it('no warning where the setting is used', () => {
+    const quiet = [
+      definition({}).replace('  model: gpt-5-nano\n', '  model: gpt-4o-mini\n  temperature: 0.7\n'),
+      definition({}).replace('  model: gpt-5-nano\n', '  model: gpt-4.1\n  temperature: 0\n'),
+      definition({}).replace('  provider: openai\n  model: gpt-5-nano\n', '  provider: google\n  model: gemini-2.5-flash\n  temperature: 0.4\n  max_tokens: 300\n'),
+      definition({}).replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  max_tokens: 300\n  supports_structured_output: true\n'),
+      definition({ extra: 'tts_config:\n  provider: openai\n  default_instructions: Speak slowly.\n  instruction_field: system_response\n  speed: 1.2\n  streaming: true\n' }),
+      definition({ extra: 'tts_config:\n  provider: deepgram\n  speed: 1.2\n' }),
+      definition({ extra: 'stt_config:\n  provider: deepgram\n  interim_results: false\n' }),
+    ];
+    for (const source of quiet) expect(validate(source), source).toEqual([]);
+  });
+
+  it('a value the schema rejects is reported once, by the schema', () => {
+    const codes = (source: string) => validate(source).map((problem) => `${problem.code} ${problem.path}`);
+    expect(codes(definition({}).replace('  model: gpt-5-nano\n', '  model: gpt-5-nano\n  temperature: 3\n  tool_choice: always\n'))).toEqual([
+      'out-of-range /llm_config/temperature',
+      'invalid-value /llm_config/tool_choice',
+    ]);
+    expect(codes(definition({ extra: 'tts_config:\n  provider: elevenlabs\n  speed: 9\n' }))).toEqual(['out-of-range /tts_config/speed']);
+  });
+
+  it('a definition with several: each is reported, in the order of the sections', () => {
+    const source = definition({ extra: 'tts_config:\n  provider: elevenlabs\n  speed: 1.1\n  default_instructions: Calm.\n' }).replace('  model: gpt-5-nano\n', '  model: o1\n  temperature: 1\n  tool_choice: auto\n');
+    expect(validate(source).map((problem) => [problem.path, problem.line, problem.column])).toEqual([
+      ['/llm_config/temperature', ...Object.values(locate(source, '1\n  tool_choice'))],
+      ['/llm_config/tool_choice', ...Object.values(locate(source, 'auto'))],
+      ['/tts_config/speed', ...Object.values(locate(source, '1.1'))],
+      ['/tts_config/default_instructions', ...Object.values(locate(source, 'Calm.'))],
+    ]);
+  });
+});

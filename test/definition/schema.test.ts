@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { writeSchemaValidator } from '../../scripts/build-schema-validator.js';
 import { compileAgentSchema } from '../../src/definition/agent-schema.js';
+import { LLM_PROVIDERS, STT_PROVIDERS, TTS_PROVIDERS } from '../../src/definition/providers.js';
 import { parseDefinitionSource } from '../../src/definition/yaml/parse.js';
 import type { Problem } from '../../src/definition/problem.js';
 import { DEFINITION_KEYS } from '../../src/definition/types.js';
@@ -136,6 +137,15 @@ describe('the schema file', () => {
   });
 });
 
+describe('the provider enums', () => {
+  it('are the providers the worker builds (src/definition/providers.ts), in the same order', () => {
+    const properties = (section: string) => ((schema.properties as Record<string, { properties: Record<string, { enum?: string[] }> }>)[section]?.properties ?? {});
+    expect(properties('llm_config').provider?.enum).toEqual([...LLM_PROVIDERS]);
+    expect(properties('stt_config').provider?.enum).toEqual([...STT_PROVIDERS]);
+    expect(properties('tts_config').provider?.enum).toEqual([...TTS_PROVIDERS]);
+  });
+});
+
 describe('schema problems', () => {
   it('accepts the valid base definition', () => {
     expect(validate(VALID)).toEqual([]);
@@ -254,7 +264,7 @@ describe('schema problems', () => {
     const source = VALID.replace('provider: openai', 'provider: opnai').concat('tenant_config:\n  tenant_id: t\n  isolation_level: organisation\n');
     const problems = validate(source);
     expect(problems.map((p) => [p.code, p.path, p.line, p.column, p.message, p.suggestion])).toEqual([
-      ['invalid-value', '/llm_config/provider', 13, 13, 'llm_config.provider must be "openai" (got "opnai")', 'did you mean "openai"?'],
+      ['invalid-value', '/llm_config/provider', 13, 13, 'llm_config.provider must be one of "openai", "google" (got "opnai")', 'did you mean "openai"?'],
       [
         'invalid-value',
         '/tenant_config/isolation_level',
@@ -267,9 +277,51 @@ describe('schema problems', () => {
   });
 
   it('invalid-value: a provider the worker does not support gets no far-fetched suggestion', () => {
-    const problem = only(validate(`${VALID}tts_config:\n  provider: cartesia\n`));
-    expect(problem).toMatchObject({ code: 'invalid-value', path: '/tts_config/provider', message: 'tts_config.provider must be one of "openai", "deepgram" (got "cartesia")' });
+    const problem = only(validate(`${VALID}tts_config:\n  provider: polly\n`));
+    expect(problem).toMatchObject({ code: 'invalid-value', path: '/tts_config/provider', message: 'tts_config.provider must be one of "openai", "deepgram", "elevenlabs" (got "polly")' });
     expect(problem.suggestion).toBeUndefined();
+  });
+
+  it('invalid-format: an elevenlabs voice that is no voice id (it becomes part of the request path), at the value; other providers take any name', () => {
+    const source = `${VALID}tts_config:\n  provider: elevenlabs\n  voice: ../../v1/user\n`;
+    expect(only(validate(source))).toMatchObject({
+      code: 'invalid-format',
+      path: '/tts_config/voice',
+      message: 'tts_config.voice must be an ElevenLabs voice id like 21m00Tcm4TlvDq8ikWAM (letters and digits) (got "../../v1/user")',
+      ...locate(source, '../../v1/user'),
+    });
+    expect(validate(source.replace('voice: ../../v1/user', 'voice: 21m00Tcm4TlvDq8ikWAM'))).toEqual([]);
+    expect(validate(`${VALID}tts_config:\n  provider: deepgram\n  voice: aura-2-thalia-en\n`)).toEqual([]);
+  });
+
+  it('invalid-value: cartesia (named by the seeds) says why it is not offered, at the value', () => {
+    const source = `${VALID}tts_config:\n  provider: cartesia\nstt_config:\n  provider: cartesia\n`;
+    expect(validate(source).map((p) => [p.code, p.path, p.line, p.column, p.message, p.suggestion])).toEqual([
+      [
+        'invalid-value',
+        '/tts_config/provider',
+        ...Object.values(locate(source, 'cartesia')),
+        'tts_config.provider must be one of "openai", "deepgram", "elevenlabs" (got "cartesia")',
+        'cartesia is not available: no release of @livekit/agents-plugin-cartesia works with @livekit/agents 1.9.0 (the newest, 1.8.1, requires @livekit/agents 1.8.1 exactly); use elevenlabs, openai or deepgram',
+      ],
+      [
+        'invalid-value',
+        '/stt_config/provider',
+        ...Object.values(locate(source, 'cartesia', 2)),
+        'stt_config.provider must be one of "deepgram", "openai" (got "cartesia")',
+        'cartesia is not available: no release of @livekit/agents-plugin-cartesia works with @livekit/agents 1.9.0 (the newest, 1.8.1, requires @livekit/agents 1.8.1 exactly)',
+      ],
+    ]);
+  });
+
+  it('invalid-value: an OpenAI-compatible host or a provider without an agents-js plugin, as llm_config.provider, says what to write instead', () => {
+    const problemFor = (provider: string) => only(validate(VALID.replace('provider: openai', `provider: ${provider}`)));
+    expect(problemFor('together').suggestion).toBe('Together is OpenAI-compatible: use provider openai with base_url https://api.together.xyz/v1 and api_key_env TOGETHER_API_KEY');
+    expect(problemFor('groq').suggestion).toBe('Groq is OpenAI-compatible: use provider openai with base_url https://api.groq.com/openai/v1 and api_key_env GROQ_API_KEY');
+    expect(problemFor('anthropic').suggestion).toBe(
+      'anthropic is not available: LiveKit publishes no agents-js plugin for it; an OpenAI-compatible gateway works with provider openai and base_url',
+    );
+    expect(problemFor('gemini')).toMatchObject({ code: 'invalid-value', path: '/llm_config/provider', suggestion: 'Gemini is provider google' });
   });
 
   it('out-of-range: sample_rate, max_tokens, quotas and an empty field list', () => {

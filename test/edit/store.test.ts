@@ -50,6 +50,16 @@ describe('editing commands with the store', () => {
     }
   }
 
+  it('--apply syncs only the edited agent: the field as a unit, and no other stored agent reported as in no file', async () => {
+    await writeFile(path.join(project.agents, 'other.yaml'), AGENT.replace('agent_id: store-agent-v1', 'agent_id: other-agent-v1'));
+    expect(runCli(project.dir, ['apply', '--store', storeUri]).status).toBe(0);
+    const add = runCli(project.dir, ['schema', 'add-field', 'store-agent-v1', '--name', 'score', '--type', 'int', '--description', 'Score', '--ge', '0', '--apply', '--store', storeUri]);
+    expect(add.status).toBe(0);
+    expect(add.stdout.slice(add.stdout.indexOf('synced to'))).toBe(
+      [`synced to ${storeUri}:`, '~ updated  store-agent-v1  revision 1 → 2', '    + field score (int, optional)', '        description: "Score"', '        constraints.ge: 0', '✔ 1 updated', ''].join('\n'),
+    );
+  });
+
   it('--apply syncs the edited agent right after the edit, one revision per edit', async () => {
     const add = runCli(project.dir, ['schema', 'add-field', 'store-agent-v1', '--name', 'score', '--type', 'int', '--description', 'Score', '--ge', '0', '--apply', '--store', storeUri]);
     expect(add.stderr).toBe('');

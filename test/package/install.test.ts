@@ -42,7 +42,9 @@ const npx = (...args: string[]) => run('npx', ['--no-install', 'agentctl', ...ar
 describe('the packed package in a fresh project (needs the npm registry)', () => {
   it('holds the built CLI, the prebuilt validator and the schema, and no sources', () => {
     expect(packed.files).toEqual(expect.arrayContaining(['bin/agentctl', 'dist/cli/run.js', 'dist/cli/worker-stack.js', 'dist/definition/agent-schema.validator.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/worker/entry.js', 'schemas/agent.schema.json', 'package.json', 'README.md']));
-    expect(packed.files.filter((file) => !/^(bin\/agentctl|dist\/.+\.(js|cjs|d\.ts)|schemas\/[^/]+\.json|package\.json|README\.md)$/.test(file))).toEqual([]);
+    // The dashboard `agentctl serve` serves: its page, stylesheet and compiled script.
+    expect(packed.files).toEqual(expect.arrayContaining(['dist/serve/dashboard/public/index.html', 'dist/serve/dashboard/public/dashboard.css', 'dist/serve/dashboard/public/main.js']));
+    expect(packed.files.filter((file) => !/^(bin\/agentctl|dist\/.+\.(js|cjs|d\.ts)|dist\/serve\/dashboard\/public\/[a-z-]+\.(html|css)|schemas\/[^/]+\.json|package\.json|README\.md)$/.test(file))).toEqual([]);
   });
 
   it('installs with a plain npm install, runs no install or build script, and brings none of the LiveKit stack', async () => {

@@ -344,6 +344,42 @@ export function describeConfigStore(name: string, open: () => Promise<ConfigStor
       }
     });
 
+    it('round-trips a revision written through the admin API: source.api in the agent, its history and its state', async () => {
+      await store.writeAgents([writeOf(unorderedAgent('api-made'), null, T1)]);
+      const apiWrite = { ...writeOf(unorderedAgent('api-made', 'changed by ops'), 1, T2), source: { file: 'agents/api-made.yaml', api: 'ops-bot' } };
+      expect(await store.writeAgents([apiWrite])).toEqual([{ agent_id: 'api-made', status: 'written', revision: 2 }]);
+      expect((await store.getAgent('api-made'))?.meta.source).toEqual({ file: 'agents/api-made.yaml', api: 'ops-bot' });
+      expect((await store.history('api-made')).map((entry) => entry.source)).toEqual([
+        { file: 'agents/api-made.yaml', commit: 'abc123' },
+        { file: 'agents/api-made.yaml', api: 'ops-bot' },
+      ]);
+      const states = await store.listStates();
+      expect(states.find((state) => state.agent_id === 'api-made')?.written_by_api).toBe('ops-bot');
+      expect((await store.snapshot()).find((view) => view.state.agent_id === 'api-made')?.state.written_by_api).toBe('ops-bot');
+      // A later write from git clears it.
+      await store.writeAgents([writeOf(unorderedAgent('api-made', 'from git again'), 2, T3)]);
+      expect((await store.listStates()).find((state) => state.agent_id === 'api-made')).not.toHaveProperty('written_by_api');
+    });
+
+    it('keeps admin API tokens by name: unique, found by id, touched, revoked', async () => {
+      const token = { name: 'ops-bot', token_id: '0123456789abcdef', role: 'developer' as const, token_hash: 'ab'.repeat(32), created_at: T1 };
+      expect(await store.createToken(token)).toBe(true);
+      expect(await store.createToken({ ...token, token_id: 'fedcba9876543210', role: 'admin' })).toBe(false);
+      expect(await store.createToken({ ...token, name: 'viewer-1', token_id: '1111111111111111', role: 'viewer' })).toBe(true);
+      expect(await store.findToken('0123456789abcdef')).toEqual(token);
+      expect(await store.findToken('fedcba9876543210')).toBeNull();
+      await store.touchToken('ops-bot', T2);
+      expect((await store.findToken('0123456789abcdef'))?.last_used_at).toEqual(T2);
+      expect((await store.listTokens()).map((record) => [record.name, record.role])).toEqual([
+        ['ops-bot', 'developer'],
+        ['viewer-1', 'viewer'],
+      ]);
+      expect(await store.revokeToken('ops-bot')).toBe(true);
+      expect(await store.revokeToken('ops-bot')).toBe(false);
+      expect(await store.findToken('0123456789abcdef')).toBeNull();
+      expect((await store.listTokens()).map((record) => record.name)).toEqual(['viewer-1']);
+    });
+
     it('is idempotent to initialise again', async () => {
       await store.writeAgents([writeOf(unorderedAgent('kept'), null, T1)]);
       await store.init();

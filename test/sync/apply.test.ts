@@ -143,6 +143,23 @@ describe.each(storeCases())('applyPlan on %s', (_name, makeCase) => {
     expect((await store.history('gone')).map((h) => h.action)).toEqual(['create', 'delete']);
   });
 
+  it('reports orphans without prune and never writes them, even forced and drifted; no lock is taken for them', async () => {
+    await apply([desired(agentDefinition('keep')), desired(agentDefinition('gone')), desired(agentDefinition('touched'))]);
+    await storeCase.editOutOfBand('touched', 'enabled', false, { touch: true });
+    const before = await store.listStates();
+    await store.acquireLock('alice@build-7 pid 4242', 60_000);
+    // With only orphans left to report, apply has nothing to write: it does not even wait for the lock.
+    const result = await apply([desired(agentDefinition('keep'))], { force: true });
+    expect(result.changes.map((c) => [c.agent_id, c.action, c.revision, c.drift_reason === undefined])).toEqual([
+      ['keep', 'unchanged', 1, true],
+      ['gone', 'orphan', 1, true],
+      ['touched', 'orphan', 1, false],
+    ]);
+    expect(summarizeApply(result)).toMatchObject({ orphan: 2, delete: 0, drift: 0 });
+    expect(await store.listStates()).toEqual(before);
+    expect((await store.history('gone')).map((h) => h.action)).toEqual(['create']);
+  });
+
   it('writes nothing on a dry run', async () => {
     const result = await apply([desired(agentDefinition('alpha'))], { dryRun: true });
     expect(result).toMatchObject({ dry_run: true, changes: [{ action: 'create', revision: 1 }] });

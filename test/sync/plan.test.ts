@@ -48,8 +48,8 @@ describe('planSync', () => {
     expect(plan.changes[0]).toMatchObject({ action: 'update', revision: 3, stored_revision: 2 });
     expect(plan.changes[0]?.diffs).toEqual([
       { path: '/version', before: '1.0.0', after: '1.1.0' },
-      { path: '/schema_config/fields/0/description', before: 'What the agent says', after: 'Spoken text' },
-      { path: '/schema_config/fields/2', after: { field_name: 'score', field_type: 'int', description: '0-10' } },
+      { path: '/schema_config/fields/0/description', before: 'What the agent says', after: 'Spoken text', item: { list: '/schema_config/fields', key: 'system_response', from: 0, to: 0, change: 'changed' } },
+      { path: '/schema_config/fields/2', after: { field_name: 'score', field_type: 'int', description: '0-10' }, item: { list: '/schema_config/fields', key: 'score', to: 2, change: 'inserted' } },
       { path: '/llm_config/model', before: 'gpt-4o-mini', after: 'gpt-4o' },
     ]);
   });
@@ -59,9 +59,18 @@ describe('planSync', () => {
     expect(plan.changes).toMatchObject([{ action: 'update', revision: 2, diffs: [] }]);
   });
 
-  it('deletes only with prune, and only documents agentctl manages', () => {
+  it('deletes only with prune, and only documents agentctl manages; without prune they are orphans, which nothing writes', () => {
     const views = [stored(agentDefinition('orphan-b'), { revision: 3 }), stored(agentDefinition('orphan-a')), stored(agentDefinition('api-made'), { managed: false })];
-    expect(planSync([], views, { prune: false }).changes).toEqual([]);
+    const plain = planSync([], views, { prune: false });
+    expect(plain.changes).toEqual([
+      { agent_id: 'orphan-a', action: 'orphan', revision: 1, stored_revision: 1, diffs: [] },
+      { agent_id: 'orphan-b', action: 'orphan', revision: 3, stored_revision: 3, diffs: [] },
+    ]);
+    // Reported, not pending: --exit-code stays 0 and an apply of this plan succeeds.
+    expect(hasPendingChanges(plain)).toBe(false);
+    expect(planSucceeded(plain)).toBe(true);
+    expect(summarize(plain)).toMatchObject({ orphan: 2, delete: 0 });
+    expect(planSync([], views, { prune: false, orphans: false }).changes).toEqual([]);
     const pruned = planSync([], views, { prune: true });
     expect(pruned.changes.map((c) => [c.agent_id, c.action, c.revision])).toEqual([
       ['orphan-a', 'delete', 2],
@@ -85,9 +94,21 @@ describe('planSync', () => {
     expect(plan.changes[0]).toMatchObject({ action: 'drift', revision: 1, drift_reason: expect.stringContaining('2025-02-01') });
   });
 
-  it('refuses to prune a drifted document: drift, not delete', () => {
-    const plan = planSync([], [stored(agentDefinition('orphan'), { updatedAt: later })], { prune: true });
-    expect(plan.changes).toMatchObject([{ agent_id: 'orphan', action: 'drift' }]);
+  it('refuses to prune a drifted document: drift, not delete; without prune an orphan that says why --prune would refuse it', () => {
+    const view = stored(agentDefinition('orphan'), { updatedAt: later });
+    expect(planSync([], [view], { prune: true }).changes).toMatchObject([{ agent_id: 'orphan', action: 'drift' }]);
+    const plain = planSync([], [view], { prune: false });
+    expect(plain.changes).toMatchObject([{ agent_id: 'orphan', action: 'orphan', revision: 1, drift_reason: expect.stringContaining('2025-02-01') }]);
+    expect(hasPendingChanges(plain)).toBe(false);
+  });
+
+  it('compares fields by field_name: a field inserted at the top is one change at its pointer', () => {
+    const before = agentDefinition('fields');
+    const after = agentDefinition('fields');
+    const sentiment = { field_name: 'sentiment', field_type: "Literal['up', 'down']", description: 'Mood', required: false };
+    after.schema_config.fields.unshift(sentiment);
+    const plan = planSync([desired(after)], [stored(before)], { prune: false });
+    expect(plan.changes[0]?.diffs).toEqual([{ path: '/schema_config/fields/0', after: sentiment, item: { list: '/schema_config/fields', key: 'sentiment', to: 0, change: 'inserted' } }]);
   });
 
   it('never reports drift for unmanaged documents; their body decides', () => {
@@ -109,7 +130,7 @@ describe('planSync', () => {
       [stored(agentDefinition('same')), stored(agentDefinition('upd')), stored(agentDefinition('gone'))],
       { prune: true },
     );
-    expect(summarize(plan)).toEqual({ create: 1, update: 1, delete: 1, unchanged: 1, drift: 0 });
+    expect(summarize(plan)).toEqual({ create: 1, update: 1, delete: 1, unchanged: 1, drift: 0, orphan: 0 });
   });
 });
 
@@ -122,5 +143,26 @@ describe('bodiesNeeded', () => {
     expect(bodiesNeeded(wanted, views)).toEqual(['changed', 'touched']);
     // A body the snapshot already carries (or could not read) is not fetched again.
     expect(bodiesNeeded(wanted, [stored(agentDefinition('changed')), { state: stored(touched).state, unreadable: 'the stored document is not valid JSON' }])).toEqual([]);
+  });
+});
+
+describe('planSync: revisions written through the admin API', () => {
+  const fromApi = (view: ReturnType<typeof stored>, token: string): ReturnType<typeof stored> => ({ ...view, state: { ...view.state, revision: 4, written_by_api: token } });
+  const reason = 'revision 4 was written through the admin API by token "ops"; adopt it into git with agentctl export bot, or overwrite it with agentctl apply --force';
+
+  it('are drift, naming the token, while the files differ; unchanged once the files hold them (adopted with export)', () => {
+    const apiVersion = agentDefinition('bot', { version: '2.0.0' });
+    const view = fromApi(stored(apiVersion), 'ops');
+    const plan = planSync([desired(agentDefinition('bot'))], [view], { prune: false });
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ agent_id: 'bot', action: 'drift', revision: 4, stored_revision: 4, drift_reason: reason, diffs: [{ path: '/version', before: '2.0.0', after: '1.0.0' }] }),
+    ]);
+    expect(planSucceeded(plan)).toBe(false);
+    expect(planSync([desired(apiVersion)], [view], { prune: false }).changes.map((change) => change.action)).toEqual(['unchanged']);
+  });
+
+  it('are drift, not a silent delete, when no file defines the agent and --prune is given', () => {
+    const plan = planSync([], [fromApi(stored(agentDefinition('bot')), 'ops')], { prune: true });
+    expect(plan.changes).toEqual([{ agent_id: 'bot', action: 'drift', revision: 4, stored_revision: 4, diffs: [], drift_reason: reason }]);
   });
 });

@@ -40,6 +40,22 @@ describe('sync (load → validate → plan → apply)', () => {
     expect(second.applied && summarizeApply(second.applied)).toMatchObject({ create: 0, update: 0, unchanged: 2 });
   });
 
+  it('reports a stored agent whose file is gone as an orphan and keeps it; prune deletes it', async () => {
+    await writeAgent('alpha');
+    await writeAgent('beta');
+    await sync({ store, cwd: dir });
+    await rm(join(dir, 'agents', 'beta.yaml'));
+    const kept = await sync({ store, cwd: dir });
+    expect(kept.applied?.changes.map((change) => [change.agent_id, change.action, change.revision])).toEqual([
+      ['alpha', 'unchanged', 1],
+      ['beta', 'orphan', 1],
+    ]);
+    expect((await store.getAgent('beta'))?.meta.revision).toBe(1);
+    const pruned = await sync({ store, cwd: dir, prune: true });
+    expect(pruned.applied && summarizeApply(pruned.applied)).toMatchObject({ delete: 1, orphan: 0 });
+    expect(await store.getAgent('beta')).toBeNull();
+  });
+
   it('exports nothing when a stored body claims another agent_id than the one it is stored under', async () => {
     await writeAgent('alpha');
     await sync({ store, cwd: dir });

@@ -3,7 +3,7 @@ import { applySucceeded, type ApplyProgress, type ApplyResult } from '../../sync
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
-import { createColors, isInteractive } from '../output.js';
+import { createColors, isInteractive, terminalWidth } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { addProjectOptions, PROJECT_RESOLUTION, type ProjectFlags } from '../project-options.js';
 import { loadValidDesired } from '../sync-input.js';
@@ -74,7 +74,7 @@ export function register(program: Command): void {
       } finally {
         progress.stop();
       }
-      process.stdout.write(options.json ? formatPlanJson(applied) : formatPlanPretty(applied, { applied: !applied.dry_run, colors: createColors(process.stdout) }));
+      process.stdout.write(options.json ? formatPlanJson(applied) : formatPlanPretty(applied, { applied: !applied.dry_run, colors: createColors(process.stdout), width: terminalWidth(process.stdout) }));
       process.exitCode = applySucceeded(applied) ? EXIT_OK : EXIT_FAILURE;
     });
 }

@@ -3,7 +3,7 @@ import { hasPendingChanges } from '../../sync/plan.js';
 import { EXIT_CHANGES_PENDING, EXIT_OK } from '../errors.js';
 import { formatPlanJson } from '../formatters/plan-json.js';
 import { formatPlanPretty } from '../formatters/plan-pretty.js';
-import { createColors } from '../output.js';
+import { createColors, terminalWidth } from '../output.js';
 import { addStoreOptions, STORE_RESOLUTION, withStore, type StoreFlags } from '../store-options.js';
 import { addProjectOptions, PROJECT_RESOLUTION, type ProjectFlags } from '../project-options.js';
 import { loadValidDesired } from '../sync-input.js';
@@ -18,7 +18,10 @@ Examples:
 
 Actions: create, update, delete (--prune), unchanged, drift (the stored
 document was changed outside agentctl since its last apply; apply refuses it
-unless --force). The definitions are validated first; invalid ones stop here.
+unless --force), orphan (without --prune: stored, managed by agentctl, in no
+file; shown as "? not in files", left alone, and not pending for --exit-code).
+Fields are matched by field_name: an inserted, removed or moved field is one
+change. The definitions are validated first; invalid ones stop here.
 ${STORE_RESOLUTION}
 ${PROJECT_RESOLUTION}`;
 
@@ -36,14 +39,14 @@ export function register(program: Command): void {
     .argument('[paths...]', 'files or directories of agent YAML', ['agents/'])
     .option('--prune', 'include stored agents (managed by agentctl) that the files no longer define')
     .option('--json', 'print one JSON object: {ok, dry_run, changes: [{agent_id, action, revision, paths}], summary}')
-    .option('--exit-code', 'exit 2 when anything would change (create, update, delete, drift), else 0');
+    .option('--exit-code', 'exit 2 when anything would change (create, update, delete, drift; not an orphan, which apply leaves alone), else 0');
   addProjectOptions(addStoreOptions(command))
     .addHelpText('after', HELP_EXAMPLES)
     .action(async (paths: string[], options: DiffOptions) => {
       const desired = await loadValidDesired(paths, 'compared', options);
       const { planAgainstStore } = await import('../../sync/read.js');
       const plan = await withStore(options, (store) => planAgainstStore(store, desired, { prune: options.prune === true }), { readOnly: true });
-      process.stdout.write(options.json ? formatPlanJson({ dry_run: true, ...plan }) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout) }));
+      process.stdout.write(options.json ? formatPlanJson({ dry_run: true, ...plan }) : formatPlanPretty(plan, { applied: false, colors: createColors(process.stdout), width: terminalWidth(process.stdout) }));
       process.exitCode = options.exitCode && hasPendingChanges(plan) ? EXIT_CHANGES_PENDING : EXIT_OK;
     });
 }

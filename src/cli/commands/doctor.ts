@@ -123,7 +123,7 @@ function checkSyncResult(plan: SyncPlan, storeName: string): CheckResult[] {
     const fix = idsOf('drift').length > 0 ? 'agentctl diff shows what differs; agentctl apply (--force for what changed outside agentctl)' : 'agentctl apply (agentctl diff shows what it would change)';
     results.push({ check: 'sync', status: 'fail', message: `${storeName} differs from the files: ${pending.join('; ')}`, fix });
   }
-  const orphans = idsOf('delete');
+  const orphans = idsOf('orphan');
   if (orphans.length > 0) {
     results.push({ check: 'sync', status: 'warn', message: `in the store but in no file: ${someIds(orphans)}`, fix: 'agentctl apply --prune deletes them; agentctl export brings them into files' });
   }
@@ -281,7 +281,7 @@ async function checkDefinitionsSyncAndEnvironment(paths: string[], flags: Projec
     desired = loaded.desired;
     if (store === undefined) results.push({ check: 'sync', status: 'skipped', message: 'skipped: the store is not reachable' });
     else if (!valid) results.push({ check: 'sync', status: 'skipped', message: 'skipped: the definitions do not validate' });
-    else results.push(...checkSyncResult(await planAgainstStore(store, desired, { prune: true }), store.displayName));
+    else results.push(...checkSyncResult(await planAgainstStore(store, desired, { prune: false }), store.displayName));
   } finally {
     await store?.close().catch(() => undefined);
   }

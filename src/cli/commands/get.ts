@@ -32,6 +32,7 @@ export function storedAgentJson(agent: StoredAgent): Record<string, unknown> {
 
 export function sourceText(source: StoredAgent['meta']['source']): string {
   if (source === undefined) return '—';
+  if (source.api !== undefined) return source.file === '' ? `api: ${source.api}` : `api: ${source.api} (${source.file})`;
   const at = source.commit ? `${source.file} @ ${source.commit.slice(0, 7)}` : source.file;
   return source.dirty === true ? `${at} (dirty)` : at;
 }

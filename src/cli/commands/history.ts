@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { HistoryEntry } from '../../store/types.js';
-import { diffJson } from '../../json/diff.js';
+import { diffDefinitions } from '../../definition/keyed-lists.js';
 import { stringifyJsonForTerminal } from '../../text/terminal-text.js';
 import { redactUrlsInJson } from '../../text/url-credentials.js';
 import { formatTable } from '../formatters/table.js';
@@ -24,7 +24,7 @@ const MAX_PATHS_SHOWN = 4;
 /** JSON pointers that differ from the previous revision; empty for a creation or a deletion. */
 export function changedPaths(entry: HistoryEntry, previous: HistoryEntry | undefined): string[] {
   if (entry.definition === null || previous?.definition == null) return [];
-  return diffJson(previous.definition, entry.definition).map((change) => change.path);
+  return diffDefinitions(previous.definition, entry.definition).map((change) => change.path);
 }
 
 function describeChange(entry: HistoryEntry, paths: string[]): string {

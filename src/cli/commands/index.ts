@@ -27,6 +27,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   chat: () => import('./chat.js'),
   worker: () => import('./worker.js'),
   doctor: () => import('./doctor.js'),
+  serve: () => import('./serve.js'),
+  token: () => import('./token.js'),
   completion,
   // Hidden: what the completion scripts call for agent ids.
   __complete: completion,

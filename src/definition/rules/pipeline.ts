@@ -1,4 +1,4 @@
-/** Rules on pipeline_config: settings the agents framework would otherwise drop without a word. */
+/** Rules on pipeline_config: combinations the agents framework would otherwise resolve its own way without a word. */
 import { isRecord } from '../../json/guards.js';
 import { problemAtValue } from '../locate.js';
 import type { Rule } from './rule.js';
@@ -15,23 +15,6 @@ export const turnDetection: Rule = {
         code: 'turn-detection-needs-vad',
         message: 'pipeline_config.turn_detection is vad, but vad_enabled is false',
         suggestion: 'set vad_enabled: true, or turn_detection: stt',
-      }),
-    ];
-  },
-};
-
-/** LiveKit's noise-cancellation plugin needs LiveKit Cloud and is not a dependency: the worker never loads it. */
-export const noiseCancellation: Rule = {
-  name: 'noise-cancellation',
-  codes: ['no-effect'],
-  check(document, { definition }) {
-    const pipelineConfig = definition['pipeline_config'];
-    if (!isRecord(pipelineConfig) || pipelineConfig['noise_cancellation'] !== true) return [];
-    return [
-      problemAtValue(document, '/pipeline_config/noise_cancellation', {
-        code: 'no-effect',
-        message: "pipeline_config.noise_cancellation has no effect: it needs LiveKit Cloud's noise-cancellation plugin, which this worker does not load",
-        suggestion: 'remove it, or set it to false',
       }),
     ];
   },

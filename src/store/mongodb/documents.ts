@@ -5,6 +5,7 @@ import { UserError } from '../../errors/user-error.js';
 import { DELETED_HASH, historyAction } from '../revisions.js';
 import type { AgentDelete, AgentState, AgentWrite, HistoryEntry, LockInfo, SessionRecord, SourceInfo, StoredAgent } from '../types.js';
 import type { ChangeCounterDoc } from './change-counter.js';
+import type { TokenDoc } from './tokens.js';
 
 /** The definition's keys at top level plus the meta fields; `_id` is the agent_id for documents agentctl creates. */
 export interface ConfigDoc extends Document {
@@ -41,6 +42,7 @@ export interface Collections {
   sessions: Collection<SessionDoc>;
   locks: Collection<LockDoc>;
   changes: Collection<ChangeCounterDoc>;
+  tokens: Collection<TokenDoc>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -50,13 +52,14 @@ export function collectionsOf(db: Db): Collections {
     sessions: db.collection<SessionDoc>('session_configurations'),
     locks: db.collection<LockDoc>('agentctl_locks'),
     changes: db.collection<ChangeCounterDoc>('agentctl_changes'),
+    tokens: db.collection<TokenDoc>('agentctl_tokens'),
   };
 }
 
 /** Fields the store keeps beside the definition's own keys in agent_configurations. */
 const META_KEYS = new Set(['_id', 'revision', 'content_hash', 'created_at', 'updated_at', 'applied_at', 'managed_by', 'source']);
 
-export const STATE_PROJECTION = { _id: 0, agent_id: 1, revision: 1, content_hash: 1, created_at: 1, updated_at: 1, applied_at: 1, managed_by: 1 };
+export const STATE_PROJECTION = { _id: 0, agent_id: 1, revision: 1, content_hash: 1, created_at: 1, updated_at: 1, applied_at: 1, managed_by: 1, source: 1 };
 
 /** Refuses, before anything is written, a value holding a key MongoDB cannot store (the rule validate applies to definitions). */
 export function assertStorableKeys(value: unknown, owner: string): void {
@@ -127,6 +130,7 @@ export function toAgentState(doc: Document): AgentState {
     updated_at: asDate(doc.updated_at) ?? asDate(doc.created_at) ?? new Date(0),
     ...(appliedAt ? { applied_at: appliedAt } : {}),
     ...(typeof doc.managed_by === 'string' ? { managed_by: doc.managed_by } : {}),
+    ...(typeof (doc.source as SourceInfo | undefined)?.api === 'string' ? { written_by_api: (doc.source as SourceInfo).api as string } : {}),
   };
 }
 

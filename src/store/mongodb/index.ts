@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import type { Db, MongoClientOptions } from 'mongodb';
 import type {
+  ApiTokenRecord,
   AgentDelete,
   AgentSnapshot,
   AgentState,
@@ -24,6 +25,7 @@ import { HistoryLog } from './history.js';
 import { ApplyLease } from './lock.js';
 import { MONGODB, detectServerProfile, type ServerProfile } from './server-profile.js';
 import { SessionDocs, assertStorableSession } from './sessions.js';
+import { TokenDocs } from './tokens.js';
 import { watchConfigs } from './watch.js';
 
 /** How long to look for a server when neither the caller nor the URI says. */
@@ -77,6 +79,7 @@ export class MongoConfigStore implements ConfigStore {
   private readonly lease: ApplyLease;
   private readonly sessions: SessionDocs;
   private readonly changeCounter: ChangeCounter;
+  private readonly tokens: TokenDocs;
 
   constructor(uri: Extract<ParsedStoreUri, { kind: 'mongodb' }>, options: MongoStoreOptions) {
     this.displayName = describeStoreUri(uri.uri, options.database);
@@ -94,6 +97,7 @@ export class MongoConfigStore implements ConfigStore {
     this.lease = new ApplyLease(this.collections.locks, this.displayName);
     this.sessions = new SessionDocs(this.collections.sessions, profile);
     this.changeCounter = new ChangeCounter(this.collections.changes);
+    this.tokens = new TokenDocs(this.collections.tokens);
   }
 
   async init(): Promise<void> {
@@ -104,6 +108,7 @@ export class MongoConfigStore implements ConfigStore {
       await this.agents.createIndexes();
       await this.historyLog.createIndexes();
       await this.sessions.createIndexes();
+      await this.tokens.createIndexes();
     });
   }
 
@@ -175,6 +180,26 @@ export class MongoConfigStore implements ConfigStore {
 
   countLiveSessions(tenantId: string, now: Date): Promise<number> {
     return this.guard(() => this.sessions.countLive(tenantId, now));
+  }
+
+  createToken(token: ApiTokenRecord): Promise<boolean> {
+    return this.guard(() => this.tokens.create(token));
+  }
+
+  listTokens(): Promise<ApiTokenRecord[]> {
+    return this.guard(() => this.tokens.list());
+  }
+
+  findToken(tokenId: string): Promise<ApiTokenRecord | null> {
+    return this.guard(() => this.tokens.find(tokenId));
+  }
+
+  async touchToken(name: string, at: Date): Promise<void> {
+    await this.guard(() => this.tokens.touch(name, at));
+  }
+
+  revokeToken(name: string): Promise<boolean> {
+    return this.guard(() => this.tokens.revoke(name));
   }
 
   watch(onChange: (change: ConfigChange) => void, options: WatchOptions = {}): () => Promise<void> {
