@@ -7,7 +7,9 @@
  * its config cache and watch (see process-configs.ts). The job reads
  * `agent_id`, `user_id`, `tenant_id`, `user_details` and `overrides` from the
  * dispatch metadata, else the room metadata; takes the agent from that cache;
- * and runs a voice session with the configured agent. A job that
+ * and runs a voice session with the configured agent, its agent type, tools,
+ * validators and nodes from the project file (AGENTCTL_CONFIG, loaded once
+ * per process; see src/project/load.ts). A job that
  * cannot start (no agent_id, unknown or disabled agent, another tenant, quota,
  * metadata too large or deep, bad overrides, missing API keys, store down)
  * logs one line, tells the room on `llm-structured-response`
@@ -16,7 +18,8 @@
 import { defineAgent, log as agentsLog, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { resolveStoreUri } from '../store/uri.js';
-import { ConfiguredAgent, createVoiceModels, sessionOptions } from './agent-factory.js';
+import { loadProjectConfigFromEnvironment, type LoadedProjectConfig } from '../project/load.js';
+import { VoiceAgent, createVoiceModels, sessionOptions } from './agent-factory.js';
 import { readJobMetadata, refuseSession, startJob } from './job.js';
 import { redactingLog, type LogFields, type WorkerLog } from './log.js';
 import { ProcessConfigs } from './process-configs.js';
@@ -25,6 +28,12 @@ import type { RoomPublisher } from './room-messages.js';
 interface ProcessData extends Record<string, unknown> {
   vad?: VAD;
   configs?: ProcessConfigs;
+  /** The project file (AGENTCTL_CONFIG), loaded once per process. */
+  project?: Promise<LoadedProjectConfig | null>;
+}
+
+function loadProject(): Promise<LoadedProjectConfig | null> {
+  return loadProjectConfigFromEnvironment(process.env, process.cwd());
 }
 
 function startProcessConfigs(log: WorkerLog): ProcessConfigs {
@@ -73,8 +82,17 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
     await endRefusedJob(ctx, 'store_unavailable');
     return;
   }
+  let project: LoadedProjectConfig | null;
+  try {
+    project = await (ctx.proc.userData.project ??= loadProject());
+  } catch (error) {
+    const agentId = read.ok ? (read.metadata.agent_id ?? null) : null;
+    await refuseSession({ ok: false, reason: 'invalid_config', message: `the project file cannot be loaded: ${(error as Error).message}` }, agentId, { room: publisher, log });
+    await endRefusedJob(ctx, 'invalid_config');
+    return;
+  }
   // The store and its watch live as long as the process, which agents-js ends with its job.
-  const environment = { store: opened.store, resolver: opened.resolver, room: publisher, log, env: process.env };
+  const environment = { store: opened.store, resolver: opened.resolver, room: publisher, log, env: process.env, ...(project ? { project: project.config } : {}) };
   const started = read.ok ? await startJob(read.metadata, environment) : await refuseSession(read, null, environment);
   if (!started.ok) {
     await endRefusedJob(ctx, started.reason);
@@ -88,8 +106,11 @@ async function runJob(ctx: JobContext<ProcessData>, log: WorkerLog): Promise<voi
 
   const definition = job.definition;
   const models = createVoiceModels(definition, process.env, ctx.proc.userData.vad);
-  const agent = new ConfiguredAgent(job, models, process.env, log);
-  const agentSession = new voice.AgentSession(sessionOptions(definition, models));
+  const agent = new VoiceAgent({ job, models, env: process.env, log });
+  // Tools reach the session through the RunContext's userData: the same object a tool gets in chat.
+  const agentSession = new voice.AgentSession({ ...sessionOptions(definition, models), userData: agent.control });
+  // A tool or the agent type ended the session (end_call): the job leaves the room.
+  agentSession.on(voice.AgentSessionEventTypes.Close, () => ctx.shutdown('session closed'));
   await agentSession.start({
     agent,
     room: ctx.room,
@@ -101,6 +122,9 @@ export default defineAgent<ProcessData>({
   prewarm: async (proc: JobProcess<ProcessData>) => {
     const configs = startProcessConfigs(frameworkLog());
     proc.userData.configs = configs;
+    proc.userData.project = loadProject();
+    // Failures are reported by the first job that needs the file.
+    proc.userData.project.catch(() => undefined);
     // Loaded once per process; used only by agents with pipeline_config.vad_enabled (the default).
     proc.userData.vad = await silero.VAD.load();
     await Promise.race([configs.preloaded, new Promise((resolve) => setTimeout(resolve, PRELOAD_WAIT_MS).unref())]);

@@ -12,13 +12,14 @@ import type { AgentDefinition } from '../definition/types.js';
 import type { ConfigChange, SessionStore, StoredAgent } from '../store/types.js';
 import { diffJson } from '../json/diff.js';
 import { isRecord } from '../json/guards.js';
-import type { AgentctlConfig } from '../project/config.js';
+import type { AgentctlConfig, SessionContext, SessionGreeting } from '../project/config.js';
 import type { ConfigResolver } from './config-resolver.js';
+import { lookUpExtensions, type SessionExtensions } from './extensions.js';
 import type { WorkerLog } from './log.js';
 import { missingCredentials, describeMissing, VOICE_ROLES, type ProviderRole } from './credentials.js';
 import { loadProviderPlugins, type PluginImporter } from './provider-plugins.js';
 import { applySessionOverrides, type RejectedOverride } from './overrides.js';
-import { renderPrompt } from './prompt.js';
+import { renderPrompt, renderPromptText, type PromptContext } from './prompt.js';
 import {
   CONFIG_UPDATE_TOPIC,
   STRUCTURED_RESPONSE_TOPIC,
@@ -234,6 +235,10 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
     const detail = first ? `${first.path || '/'}: ${first.message}` : 'invalid';
     return { ok: false, reason: 'invalid_config', message: `agent "${agentId}" with these session overrides is invalid (${detail})` };
   }
+  const extensions = lookUpExtensions(merged.definition, environment.project);
+  if (!extensions.ok) {
+    return { ok: false, reason: 'invalid_config', message: `agent "${agentId}" names what this worker's project config lacks: ${extensions.missing.join(', ')}` };
+  }
   const missing = missingCredentials(merged.definition, environment.env, environment.providerRoles);
   if (missing.length > 0) {
     return { ok: false, reason: 'missing_credentials', message: `agent "${agentId}" cannot start: ${describeMissing(missing)}` };
@@ -265,7 +270,7 @@ async function admit(metadata: JobMetadata, environment: JobEnvironment): Promis
   }
   let job: RoomJob;
   try {
-    job = new RoomJob(identity, stored, merged.definition, now, environment);
+    job = new RoomJob(identity, stored, merged.definition, extensions.extensions, now, environment);
     await job.start();
   } catch (error) {
     // The record would hold a quota slot until it expires.
@@ -288,6 +293,7 @@ export class RoomJob {
   private currentDefinition: AgentDefinition;
   private currentContract: OutputContract;
   private currentInstructions = '';
+  private currentExtensions: SessionExtensions;
   private currentTracer: SessionTracer | null = null;
   private unsubscribe: (() => void) | null = null;
   /** Config changes are handled one at a time, in order. */
@@ -295,14 +301,18 @@ export class RoomJob {
   private ended = false;
   /** Set by whoever runs the conversation, to take new instructions in place. */
   onInstructionsChanged: ((instructions: string) => Promise<void>) | null = null;
+  /** Set by whoever runs the conversation, to offer the model a changed `llm_config.tools` from the next request on. */
+  onToolsChanged: (() => Promise<void>) | null = null;
 
   constructor(
     readonly identity: SessionIdentity,
     stored: StoredAgent,
     definition: AgentDefinition,
+    extensions: SessionExtensions,
     private readonly startedAt: Date,
     private readonly environment: JobEnvironment,
   ) {
+    this.currentExtensions = extensions;
     this.base = stored.definition;
     this.currentRevision = stored.meta.revision;
     this.currentDefinition = definition;
@@ -324,6 +334,21 @@ export class RoomJob {
   }
   get tracer(): SessionTracer | null {
     return this.currentTracer;
+  }
+  get extensions(): SessionExtensions {
+    return this.currentExtensions;
+  }
+  /** Who the session's code is working for: what validators, nodes and tools are told. */
+  get context(): SessionContext {
+    return { agentId: this.identity.agentId, tenantId: this.identity.tenantId, sessionId: this.identity.sessionId };
+  }
+
+  /** `prompt_config.greeting` with the session's values, as the instructions get them; null when the agent has none. */
+  get greeting(): SessionGreeting | null {
+    const greeting = this.currentDefinition.prompt_config.greeting;
+    if (greeting === undefined) return null;
+    if (typeof greeting === 'string') return { kind: 'say', text: this.renderText(greeting, 'greeting') };
+    return greeting.instructions === undefined ? { kind: 'generate' } : { kind: 'generate', instructions: this.renderText(greeting.instructions, 'greeting') };
   }
 
   /** Sets up tracing and starts following config changes. */
@@ -358,7 +383,7 @@ export class RoomJob {
       return;
     }
     const errors = verdict.kind === 'invalid' ? verdict.errors : ['the model replied in plain text, not the JSON schema'];
-    this.environment.log.warn('structured output failed its schema', { agent_id: agentId, session_id: sessionId, errors });
+    this.environment.log.warn('structured output failed its schema or a validator', { agent_id: agentId, session_id: sessionId, errors });
     await publishJson(this.environment.room, STRUCTURED_RESPONSE_TOPIC, {
       type: 'structured_response_invalid',
       agent_id: agentId,
@@ -386,15 +411,25 @@ export class RoomJob {
     await this.changeQueue;
   }
 
-  private renderInstructions(): string {
-    const rendered = renderPrompt(this.currentDefinition, {
+  private promptContext(): PromptContext {
+    return {
       agentId: this.identity.agentId,
       sessionId: this.identity.sessionId,
       userId: this.identity.userId,
       tenantId: this.identity.tenantId,
       userDetails: this.identity.userDetails,
       now: this.startedAt,
-    });
+    };
+  }
+
+  private renderText(template: string, what: string): string {
+    const rendered = renderPromptText(template, this.currentDefinition, this.promptContext());
+    if (rendered.missing.length > 0) this.environment.log.warn(`${what} placeholders without a value`, { agent_id: this.identity.agentId, missing: rendered.missing });
+    return rendered.text;
+  }
+
+  private renderInstructions(): string {
+    const rendered = renderPrompt(this.currentDefinition, this.promptContext());
     if (rendered.missing.length > 0) {
       this.environment.log.warn('prompt placeholders without a value', { agent_id: this.identity.agentId, missing: rendered.missing });
     }
@@ -420,11 +455,15 @@ export class RoomJob {
     const merged = stored ? applySessionOverrides(stored.definition, this.identity.overrides) : null;
     // A config that became strict would have refused these overrides: it is not taken in place either.
     const strictRefuses = merged !== null && merged.rejected.length > 0 && stored?.definition.session_overrides?.strict === true;
-    if (!stored || stored.definition.enabled === false || !merged?.ok || strictRefuses) {
+    const extensions = merged?.ok ? lookUpExtensions(merged.definition, this.environment.project) : null;
+    if (!stored || stored.definition.enabled === false || !merged?.ok || strictRefuses || !extensions?.ok) {
       applied = [];
       reconnectRequired = true;
       if (merged && (!merged.ok || strictRefuses)) this.environment.log.warn('changed config is invalid with this session\'s overrides; keeping the running config', { agent_id: agentId });
+      else if (extensions && !extensions.ok) this.environment.log.warn(`changed config names what this worker's project config lacks (${extensions.missing.join(', ')}); keeping the running config`, { agent_id: agentId });
     } else {
+      const toolsBefore = Object.keys(this.currentExtensions.tools);
+      this.currentExtensions = extensions.extensions;
       const before = this.currentDefinition;
       this.base = stored.definition;
       this.currentRevision = stored.meta.revision;
@@ -435,6 +474,7 @@ export class RoomJob {
         this.currentInstructions = instructions;
         await this.onInstructionsChanged?.(instructions);
       }
+      if (JSON.stringify(toolsBefore) !== JSON.stringify(Object.keys(extensions.extensions.tools))) await this.onToolsChanged?.();
       if (JSON.stringify(before.tracing_config) !== JSON.stringify(merged.definition.tracing_config)) {
         await this.currentTracer?.shutdown();
         this.currentTracer = await this.createTracer();

@@ -54,19 +54,23 @@ function promptVariables(definition: AgentDefinition, context: PromptContext): M
 }
 
 export function renderPrompt(definition: AgentDefinition, context: PromptContext): RenderedPrompt {
-  const instructions = definition.prompt_config.instructions;
+  return renderPromptText(definition.prompt_config.instructions, definition, context);
+}
+
+/** Any text of the agent's (the instructions, the greeting) with the session's values for its `{{ name }}` placeholders. */
+export function renderPromptText(template: string, definition: AgentDefinition, context: PromptContext): RenderedPrompt {
   const variables = promptVariables(definition, context);
   const missing = new Set<string>();
   let text = '';
   let copied = 0;
-  for (const placeholder of findPlaceholders(instructions)) {
+  for (const placeholder of findPlaceholders(template)) {
     const value = variables.get(placeholder.name);
     if (value === undefined) {
       missing.add(placeholder.name);
       continue;
     }
-    text += instructions.slice(copied, placeholder.start) + value;
+    text += template.slice(copied, placeholder.start) + value;
     copied = placeholder.end;
   }
-  return { text: text + instructions.slice(copied), missing: [...missing] };
+  return { text: text + template.slice(copied), missing: [...missing] };
 }

@@ -37,6 +37,8 @@ interface TtsRecord {
 export interface SessionTracer {
   recordLlmTurn(turn: LlmTurnRecord): void;
   recordTts(record: TtsRecord): void;
+  /** A reply the room was told is invalid (its schema or a custom validator), with the reasons it was given. */
+  recordInvalidReply(errors: readonly string[]): void;
   /** Sends what is buffered and stops the client. */
   shutdown(): Promise<void>;
 }
@@ -108,6 +110,9 @@ export async function createSessionTracer(
         endTime: record.endTime,
         metadata: record.instructions === undefined ? {} : { instructions: record.instructions },
       });
+    },
+    recordInvalidReply(errors) {
+      trace.event({ name: 'structured_response_invalid', level: 'WARNING', statusMessage: errors.join('; '), metadata: { errors: [...errors] } });
     },
     async shutdown() {
       await client.shutdownAsync();

@@ -149,16 +149,20 @@ describe('the package exports', () => {
     ]);
   });
 
-  it('agentctl/worker loads without the LiveKit packages; agentctl/worker/agent is the agent `agentctl worker` runs, and needs them', () => {
+  it('agentctl/worker (ConfiguredAgent included) loads without the LiveKit packages; agentctl/worker/tools needs them, as does agentctl/worker/agent, the agent `agentctl worker` runs', () => {
     expect(exportedNames('agentctl/worker', ['--import', withoutLiveKit])).toEqual([
       'CONFIG_UPDATE_TOPIC',
+      'ConfiguredAgent',
       'DEFAULT_SESSION_OVERRIDE_ALLOW',
       'STRUCTURED_RESPONSE_TOPIC',
       'StructuredStreamExtractor',
       'applySessionOverrides',
       'mergeOverrides',
       'renderPrompt',
+      'sessionControl',
     ]);
+    // The tools the package ships need the LiveKit packages, so they have their own subpath.
+    expect(exportedNames('agentctl/worker/tools')).toEqual(['endCallTool']);
     // The hook does what it says: the agent imports @livekit/agents.
     const blocked = node(['--input-type=module', '--import', withoutLiveKit], "await import('agentctl/worker/agent');");
     expect(blocked.status).toBe(1);

@@ -9,6 +9,10 @@
  * tone as 24 kHz 16-bit mono PCM, the format the OpenAI TTS plugin asks for,
  * or WAV; recording the request body).
  *
+ * A scripted reply may call tools (`toolCalls`), streamed as OpenAI streams
+ * them; `requests` then shows the `tools` and `tool_choice` each request sent
+ * and the tool results it carried back.
+ *
  * Every request to any path (WebSocket upgrades too) is kept in `received`
  * with its headers and body, so a test can prove what reached this host;
  * `failWith(status)` answers chat completions with an OpenAI-style error
@@ -27,6 +31,8 @@ interface ScriptedReply {
   delayMs?: number;
   /** Hold the last chunk until `release()`. */
   holdLast?: boolean;
+  /** Tool calls sent after the content (which may then be empty), each as two argument deltas; the reply finishes with `tool_calls`. */
+  toolCalls?: Array<{ id?: string; name: string; arguments: string }>;
 }
 
 /** One `/audio/transcriptions` request: its form fields, and the uploaded file. */
@@ -163,7 +169,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       send({ content: piece }, null);
       if (!last) await sleep(reply.delayMs ?? 5);
     }
-    send({}, 'stop');
+    const toolCalls = reply.toolCalls ?? [];
+    for (const [index, call] of toolCalls.entries()) {
+      const half = Math.ceil(call.arguments.length / 2);
+      send({ tool_calls: [{ index, id: call.id ?? `call_${index}`, type: 'function', function: { name: call.name, arguments: call.arguments.slice(0, half) } }] }, null);
+      send({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] }, null);
+    }
+    send({}, toolCalls.length > 0 ? 'tool_calls' : 'stop');
     response.write('data: [DONE]\n\n');
     response.end();
   }

@@ -233,7 +233,7 @@ describe('agentctl chat', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ user: 'Hello', text: REPLY.system_response, structured: null, errors: ['/credibility_score must be <= 10'] });
     const pretty = await agentctl(['chat', 'visa-officer', '--say', 'Hello', '--user-details', '{"name":"Ada"}']);
     expect(pretty.code).toBe(1);
-    expect(pretty.stderr.split('\n').at(-2)).toBe('agentctl: the reply failed its schema: /credibility_score must be <= 10');
+    expect(pretty.stderr.split('\n').at(-2)).toBe('agentctl: the reply failed its schema or a validator: /credibility_score must be <= 10');
   });
 
   it('an --override of the base URL or the key variable never reaches another host', async () => {

@@ -44,10 +44,16 @@ async function admitted(metadata: JobMetadata): Promise<RoomJob> {
 }
 
 async function turn(job: RoomJob, userText: string): Promise<{ pieces: string[]; verdict: ReplyVerdict | undefined }> {
-  const conversation = new TextConversation(job, environment().env, log);
   const pieces: string[] = [];
-  let verdict: ReplyVerdict | undefined;
-  for await (const piece of conversation.reply(userText, (v) => (verdict = v))) pieces.push(piece);
+  const conversation = new TextConversation({
+    job,
+    env: environment().env,
+    log,
+    speak: async (spoken) => {
+      for await (const piece of spoken) pieces.push(piece);
+    },
+  });
+  const verdict = (await conversation.reply(userText)) ?? undefined;
   return { pieces, verdict };
 }
 
@@ -129,18 +135,26 @@ describe('a session turn against an OpenAI-compatible server', () => {
     await testStore.put(interviewAgent());
     const job = await admitted({ agent_id: 'visa-officer' });
     openai.script({ content: JSON.stringify({ ...REPLY, system_response: 'Good morning, please sit down.' }), chunkSize: 5, holdLast: true });
-    const conversation = new TextConversation(job, environment().env, log);
-    const iterator = conversation.reply('Hello');
-    const first = await iterator.next();
-    // The server still holds the object's last chunk, yet text has come out.
-    expect(first.done).toBe(false);
-    expect(first.value).not.toBe('');
-    expect('Good morning, please sit down.'.startsWith(first.value as string)).toBe(true);
-    expect(room.on(STRUCTURED_RESPONSE_TOPIC)).toHaveLength(0);
-    openai.release();
+    let first: IteratorResult<string> | undefined;
     const rest: string[] = [];
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push(next.value);
-    expect(`${first.value}${rest.join('')}`).toBe('Good morning, please sit down.');
+    const conversation = new TextConversation({
+      job,
+      env: environment().env,
+      log,
+      speak: async (spoken) => {
+        const iterator = spoken[Symbol.asyncIterator]();
+        first = await iterator.next();
+        // The server still holds the object's last chunk, yet text has come out.
+        expect(room.on(STRUCTURED_RESPONSE_TOPIC)).toHaveLength(0);
+        openai.release();
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push(next.value);
+      },
+    });
+    await conversation.reply('Hello');
+    expect(first?.done).toBe(false);
+    expect(first?.value).not.toBe('');
+    expect('Good morning, please sit down.'.startsWith(first?.value as string)).toBe(true);
+    expect(`${first?.value}${rest.join('')}`).toBe('Good morning, please sit down.');
     expect(room.on(STRUCTURED_RESPONSE_TOPIC)).toHaveLength(1);
   });
 

@@ -14,6 +14,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { dispose, TrackKind } from '@livekit/rtc-node';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,8 @@ const REPLY = {
   credibility_score: 7,
   red_flags: [],
 };
+const TOOL_AGENT_ID = 'pte-e2e-tool-and-greeting';
+const TOOL_GREETING = 'Welcome, {{user_details.name}}. Please come to the counter.';
 const KEYS = { E2E_LLM_KEY: 'llm-key-e2e', E2E_STT_KEY: 'stt-key-e2e', E2E_TTS_KEY: 'tts-key-e2e' };
 /** Bounded waits, generous for a loaded 2-core machine. */
 const STEP_MS = 45_000;
@@ -55,7 +58,7 @@ interface CallCase {
 }
 
 /** The PTE example as `agentId`, its models on `openai` (each with its own key variable), tracing off. */
-async function writeAgent(dir: string, agentId: string, turnDetection: TurnDetection, openai: FakeOpenAI): Promise<AgentDefinition> {
+async function writeAgent(dir: string, agentId: string, turnDetection: TurnDetection, openai: FakeOpenAI, edit?: (document: YAML.Document) => void): Promise<AgentDefinition> {
   const document = YAML.parseDocument(await readFile(join(repo, 'agents', `${EXAMPLE_ID}.yaml`), 'utf8'));
   document.set('agent_id', agentId);
   document.setIn(['llm_config', 'base_url'], openai.baseUrl);
@@ -71,6 +74,7 @@ async function writeAgent(dir: string, agentId: string, turnDetection: TurnDetec
   });
   document.set('tracing_config', { enabled: false });
   document.set('pipeline_config', { vad_enabled: true, transcription_enabled: true, turn_detection: turnDetection });
+  edit?.(document);
   await writeFile(join(dir, 'agents', `${agentId}.yaml`), document.toString());
   return document.toJS() as AgentDefinition;
 }
@@ -83,6 +87,8 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
   let worker: WorkerProcess | undefined;
   let caller: Caller | undefined;
   const cases: CallCase[] = [];
+  /** The agent with a greeting and a tool from the project file (agentctl.config.mjs in the worker's directory). */
+  let toolCase: CallCase;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agentctl-livekit-e2e-'));
@@ -95,6 +101,30 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
       const openai = await startFakeOpenAI();
       cases.push({ agentId, turnDetection, openai, definition: await writeAgent(dir, agentId, turnDetection, openai) });
     }
+    const toolOpenai = await startFakeOpenAI();
+    const toolDefinition = await writeAgent(dir, TOOL_AGENT_ID, 'vad', toolOpenai, (document) => {
+      document.setIn(['prompt_config', 'greeting'], TOOL_GREETING);
+      document.setIn(['llm_config', 'tools'], ['lookup_visa']);
+      document.set('pipeline_config', { vad_enabled: true, transcription_enabled: true, turn_detection: 'vad', custom_nodes: ['mark_heard'] });
+    });
+    toolCase = { agentId: TOOL_AGENT_ID, turnDetection: 'vad', openai: toolOpenai, definition: toolDefinition };
+    // The project file imports the framework by URL: the temporary directory has no node_modules.
+    await writeFile(
+      join(dir, 'agentctl.config.mjs'),
+      [
+        `import { llm } from ${JSON.stringify(pathToFileURL(join(repo, 'node_modules/@livekit/agents/dist/index.js')).href)};`,
+        'export default {',
+        '  tools: {',
+        '    lookup_visa: llm.tool({',
+        "      description: 'Look up a visa application',",
+        "      parameters: { type: 'object', properties: { applicant: { type: 'string' } }, required: ['applicant'] },",
+        "      execute: async ({ applicant }) => ({ applicant, status: 'approved', looked_up_by: process.pid }),",
+        '    }),',
+        '  },',
+        "  nodes: { mark_heard: { stage: 'user_transcript', transform: (text) => `${text} [heard]` } },",
+        '};',
+      ].join('\n'),
+    );
     server = await startLiveKitServer({ targetLoad: 1 });
     const applied = await agentctl(dir, 'apply');
     expect(applied, applied.stderr).toMatchObject({ code: 0 });
@@ -121,6 +151,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
     await worker?.stop();
     await server?.stop();
     for (const { openai } of cases) await openai.close();
+    await toolCase?.openai.close();
     await gateway?.close();
     await dispose();
     await rm(dir, { recursive: true, force: true });
@@ -246,5 +277,70 @@ describe.skipIf(skipReason !== '')(skipReason || 'agentctl worker on a real Live
       `POST /v1/chat/completions Bearer ${KEYS.E2E_LLM_KEY}`,
     ]);
     expect(gateway.calls).toEqual([]);
+  }, 240_000);
+
+  it('greets first, passes the transcript through a node, runs the tool the model calls (the project file, in the job process), sends its result back and publishes the reply after it', async () => {
+    const { agentId, openai } = toolCase;
+    const context = (): string => `--- worker ---\n${worker?.output().slice(-4000)}\n--- fake calls ---\n${JSON.stringify(openai.calls)}`;
+    const callerIdentity = 'caller-tools';
+    openai.setTranscript(TRANSCRIPT);
+    openai.script(
+      { content: '', toolCalls: [{ id: 'call_visa', name: 'lookup_visa', arguments: '{"applicant":"Ada Lovelace"}' }] },
+      { content: JSON.stringify(REPLY), chunkSize: 12, delayMs: 10 },
+    );
+    const roomName = `e2e-tools-${Date.now()}`;
+    await new RoomServiceClient(server.httpUrl, server.apiKey, server.apiSecret).createRoom({ name: roomName, emptyTimeout: 120 });
+    caller = await joinAsCaller(server, roomName, callerIdentity);
+    await new AgentDispatchClient(server.httpUrl, server.apiKey, server.apiSecret).createDispatch(roomName, AGENT_NAME, {
+      metadata: JSON.stringify({ agent_id: agentId, user_id: 'user-ada', user_details: { name: 'Ada Lovelace' } }),
+    });
+    const agent = await waitUntil(() => caller?.agent(), STEP_MS, 'the agent to join the room', context);
+
+    // The greeting comes first, before the caller has said anything: its transcript, and its speech.
+    const greeting = 'Welcome, Ada Lovelace. Please come to the counter.';
+    await waitUntil(
+      () => (caller?.transcriptions.some((item) => item.speaker === agent.identity && item.text.trim() === greeting) ? true : undefined),
+      STEP_MS,
+      'the greeting transcript',
+      () => `${JSON.stringify(caller?.transcriptions)}\n${context()}`,
+    );
+    expect(openai.requests).toEqual([]);
+    // Spoken sentence by sentence.
+    await waitUntil(
+      () => (openai.speech.map((request) => String(request.body.input).trim()).join(' ') === greeting ? true : undefined),
+      STEP_MS,
+      'speech requests covering the greeting',
+      context,
+    );
+    await waitUntil(() => (agent.attributes['lk.agent.state'] === 'listening' ? true : undefined), STEP_MS, 'the agent to listen after the greeting', context);
+
+    await caller.speak(UTTERANCE);
+    // The model calls the tool; the job process runs it and sends its result back in the next request.
+    const [first, second] = await openai.waitFor(() => openai.requests, 2, STEP_MS, 'chat completion requests');
+    expect((first?.tools as Array<{ function: { name: string } }>).map((tool) => tool.function.name)).toEqual(['lookup_visa']);
+    // The user_transcript node rewrote the caller's final transcript before the LLM saw it.
+    expect((first?.messages as Array<Record<string, unknown>>).at(-1)).toEqual({ role: 'user', content: `${TRANSCRIPT} [heard]` });
+    const toolMessages = (second?.messages as Array<Record<string, unknown>>).filter((message) => message.role === 'tool');
+    expect(toolMessages).toHaveLength(1);
+    expect(toolMessages[0]?.tool_call_id).toBe('call_visa');
+    const result = JSON.parse(String(toolMessages[0]?.content)) as { applicant: string; status: string; looked_up_by: number };
+    expect(result).toMatchObject({ applicant: 'Ada Lovelace', status: 'approved' });
+    // Run in a job process of the worker, not in this test's process.
+    expect(result.looked_up_by).not.toBe(process.pid);
+
+    // The reply after the tool: its object on llm-structured-response, its spoken field in the agent's transcript.
+    const [structured] = await waitUntil(() => {
+      const list = caller?.messages('llm-structured-response') ?? [];
+      return list.length > 0 ? list : undefined;
+    }, STEP_MS, 'llm-structured-response', context);
+    expect(structured).toMatchObject({ type: 'structured_response', agent_id: agentId, data: { system_response: REPLY.system_response } });
+    await waitUntil(
+      () => (caller?.transcriptions.some((item) => item.speaker === agent.identity && item.text.trim() === REPLY.system_response) ? true : undefined),
+      STEP_MS,
+      'the reply transcript',
+      () => JSON.stringify(caller?.transcriptions),
+    );
+    const agentSaid = caller.transcriptions.filter((item) => item.speaker === agent.identity).map((item) => item.text.trim());
+    expect(agentSaid).toEqual([greeting, REPLY.system_response]);
   }, 240_000);
 });

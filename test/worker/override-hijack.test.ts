@@ -135,9 +135,16 @@ describe('hostile overrides against loopback servers', () => {
           continue;
         }
         try {
-          const conversation = new TextConversation(started.job, environment.env, environment.log);
           const spoken: string[] = [];
-          for await (const text of conversation.reply('Hello')) spoken.push(text);
+          const conversation = new TextConversation({
+            job: started.job,
+            env: environment.env,
+            log: environment.log,
+            speak: async (pieces) => {
+              for await (const text of pieces) spoken.push(text);
+            },
+          });
+          await conversation.reply('Hello');
           outcomes.push(`${agentId} / ${hostile.name}: ${spoken.join('')}`);
         } finally {
           // Flushes the Langfuse client, so whatever it would send has been sent.

@@ -165,10 +165,16 @@ describe('llm_config.provider google', () => {
     const started = await startJob({ agent_id: 'visa-officer', user_details: { name: 'Ada' } }, environment({ MY_GEMINI_KEY: 'g-secret', GOOGLE_API_KEY: 'the-usual-variable' }, { providerRoles: TEXT_ROLES }));
     if (!started.ok) throw new Error(started.message);
     jobs.push(started.job);
-    const conversation = new TextConversation(started.job, { MY_GEMINI_KEY: 'g-secret' }, log);
     const pieces: string[] = [];
-    let verdict: ReplyVerdict | undefined;
-    for await (const piece of conversation.reply('Good morning.', (judged) => (verdict = judged))) pieces.push(piece);
+    const conversation = new TextConversation({
+      job: started.job,
+      env: { MY_GEMINI_KEY: 'g-secret' },
+      log,
+      speak: async (spoken) => {
+        for await (const piece of spoken) pieces.push(piece);
+      },
+    });
+    const verdict: ReplyVerdict | null = await conversation.reply('Good morning.');
 
     // The spoken field, in more than one piece: it streamed as the chunks came.
     expect(pieces.join('')).toBe(REPLY.system_response);
@@ -207,8 +213,15 @@ describe('llm_config.provider google', () => {
       if (!started.ok) throw new Error(started.message);
       jobs.push(started.job);
       expect(started.job.definition.llm_config).toEqual({ ...geminiAgent().llm_config, temperature: 0.9 });
-      const conversation = new TextConversation(started.job, env, log);
-      for await (const _piece of conversation.reply('Hello.')) void _piece;
+      const conversation = new TextConversation({
+        job: started.job,
+        env,
+        log,
+        speak: async (spoken) => {
+          for await (const piece of spoken) void piece;
+        },
+      });
+      await conversation.reply('Hello.');
       expect(attacker.received).toEqual([]);
       expect(gemini.received.map((request) => [request.headers['x-goog-api-key'], JSON.parse(request.body).generationConfig.temperature])).toEqual([['g-secret', 0.9]]);
     } finally {

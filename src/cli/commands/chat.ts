@@ -93,43 +93,56 @@ async function chat(agentId: string, options: ChatOptions): Promise<void> {
     let failed = false;
     try {
       const { AgentConfigError, LlmRequestError, TextConversation } = await import('../../worker/agent-factory.js');
-      let conversation;
-      try {
-        conversation = new TextConversation(job, process.env, log);
-      } catch (error) {
-        // A setting the worker needs (an API key) is missing; anything else is a bug.
-        if (!(error instanceof AgentConfigError)) throw error;
-        throw new UserError(error.message, { cause: error });
-      }
-      const turns = options.say !== undefined ? [options.say] : stdinLines();
-      for await (const userText of turns) {
-        published.length = 0;
+      // What the agent says, as it streams; then what the room would have been sent for it.
+      let userText: string | null = null;
+      const speak = async (pieces: AsyncIterable<string>): Promise<void> => {
         const spoken: string[] = [];
-        let requestError: string | null = null;
-        try {
-          for await (const text of conversation.reply(userText)) {
-            if (!json && spoken.length === 0) process.stdout.write('agent: ');
-            spoken.push(text);
-            if (!json) process.stdout.write(text);
-          }
-        } catch (error) {
-          if (!(error instanceof LlmRequestError)) throw error;
-          requestError = error.message;
+        for await (const text of pieces) {
+          if (!json && spoken.length === 0) process.stdout.write('agent: ');
+          spoken.push(text);
+          if (!json) process.stdout.write(text);
         }
         const message = published.find((item) => item.type === 'structured_response' || item.type === 'structured_response_invalid');
-        const errors = requestError !== null ? [requestError] : message?.type === 'structured_response_invalid' ? message.errors : [];
+        published.length = 0;
+        const errors = message?.type === 'structured_response_invalid' ? message.errors : [];
         if (errors.length > 0) failed = true;
         if (json) {
           const structured = message?.type === 'structured_response' ? message.data : null;
           process.stdout.write(`${stringifyJsonForTerminal({ user: userText, text: spoken.join(''), structured, errors }, 0)}\n`);
         } else {
           if (spoken.length > 0) process.stdout.write('\n');
-          if (requestError !== null) process.stderr.write(`agentctl: ${requestError}\n`);
-          else if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
-          else if (message?.type === 'structured_response_invalid') process.stderr.write(`agentctl: the reply failed its schema: ${message.errors.join('; ')}\n`);
+          if (message?.type === 'structured_response') process.stdout.write(`${JSON.stringify(message.data, null, 2)}\n`);
+          else if (message?.type === 'structured_response_invalid') process.stderr.write(`agentctl: the reply failed its schema or a validator: ${message.errors.join('; ')}\n`);
         }
-        // The next turn would fail the same way.
-        if (requestError !== null) break;
+      };
+      let conversation;
+      try {
+        conversation = new TextConversation({ job, env: process.env, log, speak });
+      } catch (error) {
+        // A setting the worker needs (an API key) is missing; anything else is a bug.
+        if (!(error instanceof AgentConfigError)) throw error;
+        throw new UserError(error.message, { cause: error });
+      }
+      const reportRequestError = (error: unknown): boolean => {
+        if (!(error instanceof LlmRequestError)) throw error;
+        failed = true;
+        if (json) process.stdout.write(`${JSON.stringify({ user: userText, text: '', structured: null, errors: [error.message] })}\n`);
+        else process.stderr.write(`agentctl: ${error.message}\n`);
+        return true;
+      };
+      // The greeting (or the agent type's onEnter) comes first, before any input is read.
+      let stopped = await conversation.start().then(() => false, reportRequestError);
+      try {
+        const turns = options.say !== undefined ? [options.say] : stdinLines();
+        for await (const line of stopped ? [] : turns) {
+          if (conversation.ended) break;
+          userText = line;
+          // The next turn would fail the same way.
+          stopped = await conversation.reply(line).then(() => false, reportRequestError);
+          if (stopped || conversation.ended) break;
+        }
+      } finally {
+        await conversation.end();
       }
     } finally {
       await job.end();
@@ -161,7 +174,10 @@ export function register(program: Command): void {
 The LLM is the one in the agent's llm_config; OPENAI_BASE_URL points it at any
 OpenAI-compatible server, and the key comes from llm_config.api_key_env or OPENAI_API_KEY.
 Exit status 1 when a turn fails: the LLM request failed (HTTP status or no connection;
-chat stops there) or a reply failed its schema (-o json: whenever "errors" is not empty).
+chat stops there) or a reply failed its schema or a custom validator (-o json: whenever
+"errors" is not empty). The agent's greeting (prompt_config.greeting, or its agent type's
+onEnter) is printed before the first message is read; tools, validators and nodes come
+from the project file (agentctl.config.ts), as in the worker.
 ${STORE_RESOLUTION}
 
 Examples:
