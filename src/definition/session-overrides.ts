@@ -72,6 +72,15 @@ export function forbiddenOverrideReason(segments: readonly string[]): string | n
   if (code !== undefined) return `${code.path.join('.')} chooses ${code.chooses}`;
   const closed = CLOSED_SECTIONS[section];
   if (closed !== undefined) return `${section} holds ${closed}`;
+  return routingReason(segments);
+}
+
+/**
+ * Why a path (below a section) chooses where requests go, which credential is
+ * sent or which provider is used, or null. Sessions never set these; the admin
+ * API lets only admin tokens change them.
+ */
+export function routingReason(segments: readonly string[]): string | null {
   const namedFrom = NAMED_VALUE_MAPS.find((prefix) => startsWith(segments, prefix))?.length ?? segments.length;
   for (let index = 1; index < namedFrom; index++) {
     const key = segments[index] as string;

@@ -1,10 +1,13 @@
 import type { AgentDefinition } from '../definition/types.js';
+import { diffDefinitions } from '../definition/keyed-lists.js';
 import type { Problem } from '../definition/problem.js';
+import { routingReason } from '../definition/session-overrides.js';
 import { validateDefinitionValue } from '../definition/validate.js';
 import { applyAgentEdit, EditNotApplicableError, type AgentEdit } from '../edit/agent-edits.js';
-import { diffJson, type ValueChange } from '../json/diff.js';
+import type { ValueChange } from '../json/diff.js';
 import { isRecord } from '../json/guards.js';
-import type { ConfigStore, HistoryEntry, SourceInfo, StoredAgent } from '../store/types.js';
+import { pointerFromSegments } from '../json/pointer.js';
+import type { ConfigStore, HistoryEntry, SourceInfo, StoredAgent, TokenRole } from '../store/types.js';
 import { applyPlan } from '../sync/apply.js';
 import { contentHash } from '../sync/hash.js';
 import { AgentsNotStoredError, writeLiveEdits } from '../sync/live-edit.js';
@@ -28,6 +31,8 @@ const META_KEYS = ['revision', 'content_hash', 'created_at', 'updated_at', 'appl
 /** Who is writing, and what the caller last saw. */
 export interface WriteContext {
   tokenName: string;
+  /** Only admin tokens may change where requests go, which key is sent, the provider, or the tenant. */
+  tokenRole: TokenRole;
   /** The revision the change was made from (If-Match, or the body's `revision`); default the one read when writing. */
   expectedRevision?: number;
   /** The apply lock's holder, as a concurrent `agentctl apply` will name it. */
@@ -61,6 +66,39 @@ function assertValid(definition: AgentDefinition, agentId: string): void {
   if (errors.length > 0) {
     throw new ApiError(422, 'invalid_definition', `the change would make ${agentId} invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); nothing was written`, toApiProblems(problems));
   }
+}
+
+/**
+ * A developer token edits prompts, fields and switches; it must not point the
+ * worker's requests (and the keys they carry) at another host, pick another
+ * key variable or provider, or move the agent to another tenant: those stay
+ * with admin tokens, as creating agents does.
+ */
+function assertNoRoutingChange(stored: AgentDefinition, next: AgentDefinition, context: WriteContext): void {
+  const before = adminOnlyLeaves(stored);
+  const after = adminOnlyLeaves(next);
+  for (const pointer of new Set([...before.keys(), ...after.keys()])) {
+    const was = before.get(pointer);
+    const is = after.get(pointer);
+    if (was?.value === is?.value) continue;
+    const reason = (is ?? was)?.reason ?? '';
+    throw new ApiError(403, 'forbidden', `token "${context.tokenName}" has the role ${context.tokenRole}, which may not change ${pointer} (${reason}); an admin token may`);
+  }
+}
+
+/** Every leaf only an admin may change, by pointer, with its value (as JSON) and why. */
+function adminOnlyLeaves(definition: AgentDefinition): Map<string, { value: string; reason: string }> {
+  const leaves = new Map<string, { value: string; reason: string }>();
+  const visit = (value: unknown, segments: string[]): void => {
+    if (isRecord(value) || Array.isArray(value)) {
+      for (const [key, child] of Object.entries(value)) visit(child, [...segments, key]);
+      return;
+    }
+    const reason = segments[0] === 'tenant_config' ? "tenant_config holds the agent's tenant and its quotas" : routingReason(segments);
+    if (reason !== null) leaves.set(pointerFromSegments(segments), { value: JSON.stringify(value), reason });
+  };
+  visit(definition, []);
+  return leaves;
 }
 
 function apiSource(tokenName: string, stored: StoredAgent | null): SourceInfo {
@@ -112,6 +150,7 @@ async function changeAgent(store: ConfigStore, agentId: string, change: (stored:
           change: (current) => {
             const next = change(current);
             assertValid(next, agentId);
+            if (context.tokenRole !== 'admin') assertNoRoutingChange(current, next, context);
             return next;
           },
           source: apiSource(context.tokenName, stored),
@@ -248,7 +287,7 @@ export async function revisionDiff(store: ConfigStore, agentId: string, from: nu
   const entries = await historyOf(store, agentId);
   const target = to ?? (entries.at(-1) as HistoryEntry).revision;
   const [before, after] = await Promise.all([historyEntry(store, agentId, from), historyEntry(store, agentId, target)]);
-  return { from, to: target, changes: diffJson(before.definition, after.definition) };
+  return { from, to: target, changes: diffDefinitions(before.definition, after.definition) };
 }
 
 /** For `If-Match`: `"3"`, `W/"3"` or `3` is revision 3; `*` (any) is none. */

@@ -80,6 +80,8 @@ export function registerRoutes(app: FastifyInstance, options: RouteOptions): voi
     const expected = parseIfMatch(request.headers['if-match']);
     return {
       tokenName: request.token?.name ?? '',
+      // The auth hook has run for every write route, so there is a token; without one, the least role.
+      tokenRole: request.token?.role ?? 'viewer',
       holder: `${options.holder} api token ${request.token?.name ?? ''}`,
       now: options.now,
       ...(expected === undefined ? {} : { expectedRevision: expected }),

@@ -182,6 +182,25 @@ export function describeAdminApi(name: string, open: () => Promise<ConfigStore>)
       expect((await api.store.getAgent('support-bot'))?.meta.revision).toBe(2);
     });
 
+    it('PUT config: a developer cannot point requests at another host, choose the key variable or provider, or move the tenant; an admin can', async () => {
+      const attempts = [
+        { llm_config: { ...SUPPORT.llm_config, base_url: 'http://attacker.example/v1' } },
+        { llm_config: { ...SUPPORT.llm_config, api_key_env: 'LIVEKIT_API_SECRET' } },
+        { tts_config: { provider: 'elevenlabs', voice: 'abc123' } },
+        { tenant_config: { tenant_id: 'other-tenant' } },
+      ];
+      for (const payload of attempts) {
+        const refused = await api.call('developer', { method: 'PUT', url: `${CONFIG}/support-bot`, payload });
+        expect(refused.statusCode).toBe(403);
+        expect(errorOf(refused).code).toBe('forbidden');
+        expect(errorOf(refused).message).toMatch(/may not change \/(llm_config\/(base_url|api_key_env)|tts_config\/provider|tenant_config\/tenant_id) \(/);
+      }
+      expect((await api.store.getAgent('support-bot'))?.meta.revision).toBe(1);
+      const admin = await api.call('admin', { method: 'PUT', url: `${CONFIG}/support-bot`, payload: { llm_config: { ...SUPPORT.llm_config, base_url: 'http://127.0.0.1:9/v1' } } });
+      expect(admin.statusCode).toBe(200);
+      expect((await api.store.getAgent('support-bot'))?.definition.llm_config.base_url).toBe('http://127.0.0.1:9/v1');
+    });
+
     it('PUT config: a stale If-Match or body revision is 409 and writes nothing; the current one goes through', async () => {
       await api.call('developer', { method: 'PUT', url: `${CONFIG}/support-bot`, payload: { version: '1.0.1' } });
       const stale = await api.call('developer', { method: 'PUT', url: `${CONFIG}/support-bot`, headers: { 'if-match': '"1"' }, payload: { version: '5.0.0' } });
